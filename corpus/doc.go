@@ -1,0 +1,2 @@
+// Package corpus will embed the seed programs and the stored crashers.
+package corpus

@@ -1,0 +1,3 @@
+module github.com/sockfuzz/sockfuzz
+
+go 1.26.8

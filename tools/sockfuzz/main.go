@@ -1,0 +1,53 @@
+// Command sockfuzz drives the sockfuzz harness: fuzzing, replay, minimization, the fault hunt,
+// the fault catalog, corpus conversion and trace views.
+//
+// Only the execution substrate (stack/sched) is built so far; every subcommand says so plainly
+// and exits with status 2 until the part it needs lands.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+// subcommands lists what the tool will do and which part of the project each needs.
+var subcommands = []struct{ name, needs string }{
+	{"fuzz", "the model stack, programs, oracles and fuzz targets (issues 3, 4, 6)"},
+	{"replay", "programs and the executor (issue 4)"},
+	{"minimize", "the minimizer (issue 6)"},
+	{"hunt", "the fault catalog (issue 5)"},
+	{"faults", "the fault catalog (issue 5)"},
+	{"convert", "the byte codec (issues 4, 6)"},
+	{"trace", "the trace view (issue 6)"},
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is main without the process exit, so that tests can drive it.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "help" || args[0] == "--help" {
+		usage(stdout)
+		return 0
+	}
+	for _, c := range subcommands {
+		if c.name == args[0] {
+			fmt.Fprintf(stderr, "sockfuzz %s: not built yet: it needs %s.\n", c.name, c.needs)
+			fmt.Fprintln(stderr, "What exists today is the execution substrate: go test ./stack/sched/")
+			return 2
+		}
+	}
+	fmt.Fprintf(stderr, "sockfuzz: unknown command %q\n", args[0])
+	usage(stderr)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: sockfuzz <command> [flags]")
+	fmt.Fprintln(w, "commands:")
+	for _, c := range subcommands {
+		fmt.Fprintf(w, "  %-9s (not built yet: needs %s)\n", c.name, c.needs)
+	}
+}

@@ -1,0 +1,31 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func TestRunExitCodes(t *testing.T) {
+	tests := []struct {
+		args     []string
+		wantCode int
+		wantErr  string
+	}{
+		{nil, 0, ""},
+		{[]string{"help"}, 0, ""},
+		{[]string{"fuzz"}, 2, "not built yet"},
+		{[]string{"replay", "x.txt"}, 2, "not built yet"},
+		{[]string{"nosuch"}, 2, `unknown command "nosuch"`},
+	}
+	for _, tc := range tests {
+		var out, errb bytes.Buffer
+		code := run(tc.args, &out, &errb)
+		if code != tc.wantCode {
+			t.Errorf("run(%q) = %d, want %d", tc.args, code, tc.wantCode)
+		}
+		if !strings.Contains(errb.String(), tc.wantErr) {
+			t.Errorf("run(%q) stderr = %q, want it to contain %q", tc.args, errb.String(), tc.wantErr)
+		}
+	}
+}
