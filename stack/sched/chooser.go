@@ -1,0 +1,98 @@
+package sched
+
+import "math/rand/v2"
+
+// ID identifies a thread within one execution. IDs are given in creation order from 0, so they
+// are stable across replays of the same execution.
+type ID int32
+
+// ClockID stands for the virtual clock among a decision's candidates: choosing it fires the
+// earliest pending callout.
+const ClockID ID = -1
+
+// Decision is what a Chooser sees at a scheduling point where more than one candidate can run.
+type Decision struct {
+	// Step counts the scheduling points of the execution so far, this one included.
+	Step int
+	// Index counts the decisions made before this one.
+	Index int
+	// Current is the thread that reached the scheduling point. It is not among Cands when it
+	// has just blocked or exited.
+	Current ID
+	// Cands lists the candidates in increasing order; ClockID, when present, comes first.
+	Cands []ID
+}
+
+// has reports whether id is a candidate of d.
+func (d *Decision) has(id ID) bool {
+	for _, c := range d.Cands {
+		if c == id {
+			return true
+		}
+	}
+	return false
+}
+
+// Chooser picks the next thread at each decision. It must return one of d.Cands; anything else
+// is replaced by Default(d). A chooser serves one execution: make a new one for each.
+type Chooser interface {
+	Choose(d *Decision) ID
+}
+
+// Default is the fixed choice used when a chooser has no opinion (a replay list or a byte
+// stream ran out): keep running the current thread if it can, else the lowest-numbered thread,
+// and the clock only when no thread can run.
+func Default(d *Decision) ID {
+	if d.has(d.Current) {
+		return d.Current
+	}
+	for _, c := range d.Cands {
+		if c != ClockID {
+			return c
+		}
+	}
+	return d.Cands[0]
+}
+
+// replay is the Replay chooser.
+type replay struct{ choices []ID }
+
+// Replay returns a chooser that makes the given choices in order, one per decision, and
+// Default choices once they run out. A choice that is not a candidate (the program changed,
+// say during minimization) is replaced by Default for that decision.
+func Replay(choices []ID) Chooser { return &replay{choices: choices} }
+
+func (r *replay) Choose(d *Decision) ID {
+	if d.Index < len(r.choices) && d.has(r.choices[d.Index]) {
+		return r.choices[d.Index]
+	}
+	return Default(d)
+}
+
+// bytesChooser is the Bytes chooser.
+type bytesChooser struct{ b []byte }
+
+// Bytes returns a chooser that reads one byte per decision and picks candidate byte mod
+// len(Cands); when the bytes run out it makes Default choices. A one-byte change of the input
+// changes one decision, which keeps fuzzing mutations local.
+func Bytes(b []byte) Chooser { return &bytesChooser{b: b} }
+
+func (c *bytesChooser) Choose(d *Decision) ID {
+	if d.Index >= len(c.b) {
+		return Default(d)
+	}
+	return d.Cands[int(c.b[d.Index])%len(d.Cands)]
+}
+
+// randomChooser is the Random chooser.
+type randomChooser struct{ r *rand.Rand }
+
+// Random returns a chooser that picks uniformly among the candidates with its own generator
+// seeded by seed; the global random source is never used.
+func Random(seed uint64) Chooser {
+	return &randomChooser{r: rand.New(rand.NewPCG(seed, 0x5eed50c4f022))}
+}
+
+func (c *randomChooser) Choose(d *Decision) ID {
+	return d.Cands[c.r.IntN(len(d.Cands))]
+}

@@ -1,0 +1,310 @@
+package sched
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+)
+
+// Mode selects how an execution's threads run.
+type Mode uint8
+
+const (
+	// Controlled runs one thread at a time, switching only at scheduling points chosen by the
+	// Chooser: reproducible.
+	Controlled Mode = iota
+	// Free runs the threads truly in parallel on sync primitives: not reproducible, but seen by
+	// go test -race.
+	Free
+)
+
+func (m Mode) String() string {
+	if m == Free {
+		return "free"
+	}
+	return "controlled"
+}
+
+// DefaultStepBudget is the step budget of an execution whose Config leaves it zero.
+const DefaultStepBudget = 200_000
+
+// DefaultLogSize is the number of events kept when Config.LogSize is zero.
+const DefaultLogSize = 512
+
+// Config parameterizes an execution.
+type Config struct {
+	Mode Mode
+	// Chooser picks the next thread in Controlled mode; nil means Default choices throughout.
+	Chooser Chooser
+	// StepBudget bounds the scheduling points of the execution (in Free mode, of each thread);
+	// 0 means DefaultStepBudget.
+	StepBudget int
+	// LogSize is the number of most recent events kept in Result.Events (Controlled mode);
+	// 0 means DefaultLogSize, negative keeps none. TraceHash covers every event regardless.
+	LogSize int
+	// NoRace turns the happens-before detector off (Controlled mode), for measuring its cost.
+	NoRace bool
+}
+
+// Status says how (or whether) an execution ended.
+type Status uint8
+
+const (
+	// Running: Run has not returned yet, or was never called.
+	Running Status = iota
+	// Done: every thread exited and no timer is pending.
+	Done
+	// Quiescent: no thread can run and no timer is pending, but some thread is blocked. The
+	// caller may Interrupt threads and Run again, or Abort.
+	Quiescent
+	// Budget: the step budget ran out (a possible livelock). The threads were torn down.
+	Budget
+	// Panicked: a thread panicked. The threads were torn down.
+	Panicked
+	// Aborted: the caller aborted a quiescent execution. The threads were torn down.
+	Aborted
+)
+
+var statusNames = [...]string{"running", "done", "quiescent", "budget", "panicked", "aborted"}
+
+func (s Status) String() string {
+	if int(s) < len(statusNames) {
+		return statusNames[s]
+	}
+	return fmt.Sprintf("status(%d)", uint8(s))
+}
+
+// Terminal reports whether the execution is over and its goroutines gone.
+func (s Status) Terminal() bool { return s == Done || s == Budget || s == Panicked || s == Aborted }
+
+// Blocked describes a thread that could not run when the execution stopped.
+type Blocked struct {
+	Thread ID
+	Name   string
+	Kind   string // what it waits on: "mutex", "sleep", "recv", "reply", "join"
+	Obj    string // the object's name
+	// HasPred tells whether the wait has a predicate; PredTrue is its value when the execution
+	// stopped. A blocked thread whose predicate holds was not woken when it should have been: a
+	// lost wakeup. One whose predicate is false is a legitimate block.
+	HasPred, PredTrue bool
+	// Interruptible tells whether Interrupt would end the wait with EINTR.
+	Interruptible bool
+}
+
+// PanicReport is a Go panic in a thread of the execution.
+type PanicReport struct {
+	Thread ID
+	Name   string
+	Value  string
+	Stack  string
+	Step   int
+}
+
+// Result is what an execution produced so far. Run returns it each time it returns.
+type Result struct {
+	Status Status
+	Steps  int
+	// Choices are the decisions actually made, one per scheduling point that had more than one
+	// candidate: Replay(Choices) reproduces the execution exactly (Controlled mode).
+	Choices []ID
+	// Now is the virtual time reached.
+	Now Duration
+	// Blocked lists the threads blocked when the execution stopped (Quiescent, Budget, Aborted).
+	Blocked []Blocked
+	Races   []Race
+	Bugs    []Bug
+	Panic   *PanicReport
+	// Events are the last Config.LogSize events (Controlled mode); TraceHash digests them all.
+	Events    []Event
+	TraceHash uint64
+}
+
+// ctlMsg is what a thread tells the Run goroutine when it hands control back.
+type ctlMsg uint8
+
+const (
+	ctlStop   ctlMsg = iota // the execution stopped (e.status says how)
+	ctlExited               // a thread finished unwinding
+)
+
+// Exec is one execution.
+type Exec struct {
+	cfg     Config
+	mode    Mode
+	chooser Chooser
+	budget  int
+
+	threads []*Thread
+	mutexes []*Mutex
+	cur     *Thread // the running thread (Controlled)
+	steps   int
+	status  Status
+	started bool
+
+	ctl chan ctlMsg // threads -> Run goroutine
+
+	// clock and callouts
+	now     Duration
+	timers  []*Timer // armed timers in firing order
+	ntimers int      // timers created, for creation order
+	callout *Thread  // the thread that runs callouts, made on first use
+
+	// stopping is set once the execution is being torn down.
+	stopping atomic.Bool
+	stopStat Status
+
+	log  eventLog
+	race raceDetector
+
+	// rmu guards res in Free mode, where threads report concurrently.
+	rmu sync.Mutex
+	res Result
+
+	dec  Decision // reused by decide
+	cand []ID
+
+	free freeState
+}
+
+// New returns an execution ready for threads to be added with Go.
+func New(cfg Config) *Exec {
+	e := &Exec{cfg: cfg, mode: cfg.Mode, chooser: cfg.Chooser, budget: cfg.StepBudget}
+	if e.chooser == nil {
+		e.chooser = Replay(nil)
+	}
+	if e.budget <= 0 {
+		e.budget = DefaultStepBudget
+	}
+	n := cfg.LogSize
+	if n == 0 {
+		n = DefaultLogSize
+	}
+	e.log.init(n)
+	e.race.enabled = cfg.Mode == Controlled && !cfg.NoRace
+	e.ctl = make(chan ctlMsg, 1)
+	e.free.init()
+	return e
+}
+
+// Mode returns the execution's mode.
+func (e *Exec) Mode() Mode { return e.mode }
+
+// Now returns the virtual time.
+func (e *Exec) Now() Duration {
+	if e.mode == Free {
+		e.free.mu.Lock()
+		defer e.free.mu.Unlock()
+	}
+	return e.now
+}
+
+// Steps returns the number of scheduling points so far (Controlled mode).
+func (e *Exec) Steps() int { return e.steps }
+
+// Threads returns the execution's threads in ID order.
+func (e *Exec) Threads() []*Thread { return e.threads }
+
+// Go adds a thread that will run fn. Called before Run (or between runs of a quiescent
+// execution), it starts the thread as a root of the execution; threads started by a running
+// thread use Thread.Go.
+func (e *Exec) Go(name string, fn func(*Thread)) *Thread {
+	return e.spawn(nil, name, fn)
+}
+
+// Run runs the execution until it stops and returns the result so far. After a Quiescent
+// result the caller may Interrupt threads and call Run again, or call Abort.
+func (e *Exec) Run() *Result {
+	if e.status.Terminal() {
+		return e.result()
+	}
+	if e.mode == Free {
+		e.runFree()
+	} else {
+		e.status = Running
+		e.runControlled()
+	}
+	return e.result()
+}
+
+// Abort tears down a quiescent (or never started) execution: every thread still blocked
+// unwinds and exits. It returns the final result.
+func (e *Exec) Abort() *Result {
+	if e.status.Terminal() {
+		return e.result()
+	}
+	e.stopStat = Aborted
+	e.res.Blocked = e.blockedThreads()
+	e.stopping.Store(true)
+	if e.mode == Free {
+		e.teardownFree()
+	} else {
+		e.teardownControlled()
+	}
+	e.status = Aborted
+	return e.result()
+}
+
+// Finish runs the execution to its end: at each quiescence it interrupts the threads in
+// interruptible sleeps and runs again; when none is, it aborts. It returns the first quiescent
+// result seen (nil if there was none) and the final one.
+func (e *Exec) Finish() (firstQuiescent, final *Result) {
+	for {
+		r := e.Run()
+		if r.Status != Quiescent {
+			return firstQuiescent, r
+		}
+		if firstQuiescent == nil {
+			firstQuiescent = r
+		}
+		interrupted := false
+		for _, b := range r.Blocked {
+			if b.Interruptible {
+				_ = e.Interrupt(nil, e.threads[b.Thread])
+				interrupted = true
+			}
+		}
+		if !interrupted {
+			return firstQuiescent, e.Abort()
+		}
+	}
+}
+
+// result snapshots the result.
+func (e *Exec) result() *Result {
+	e.rmu.Lock()
+	r := e.res
+	e.rmu.Unlock()
+	r.Status = e.status
+	r.Steps = e.steps
+	r.Now = e.now
+	r.Choices = append([]ID(nil), e.res.Choices...)
+	r.Races = append([]Race(nil), e.race.reports...)
+	r.Events = e.log.events()
+	r.TraceHash = e.log.hash
+	r.Blocked = append([]Blocked(nil), e.res.Blocked...)
+	if e.status == Quiescent {
+		r.Blocked = e.blockedThreads()
+	}
+	return &r
+}
+
+// blockedThreads reports the threads that are blocked, with their predicates evaluated.
+func (e *Exec) blockedThreads() []Blocked {
+	var out []Blocked
+	for _, t := range e.threads {
+		if t == e.callout && t.blk.kind == kindIdle {
+			continue
+		}
+		if t.state != stBlocked {
+			continue
+		}
+		b := Blocked{Thread: t.id, Name: t.name, Kind: t.blk.kind, Obj: t.blk.obj,
+			Interruptible: t.blk.interruptible}
+		if t.blk.pred != nil {
+			b.HasPred = true
+			b.PredTrue = t.blk.pred()
+		}
+		out = append(out, b)
+	}
+	return out
+}

@@ -1,0 +1,173 @@
+package sched
+
+import (
+	"sync"
+	"sync/atomic"
+)
+
+// Mutex is a sleep lock (a DragonFly token or lockmgr lock) with its owner tracked. Locking a
+// mutex the caller already holds, or unlocking one it does not, is reported as a Bug and
+// returned as an error: it never hangs.
+type Mutex struct {
+	e    *Exec
+	name string
+
+	// Controlled
+	owner   *Thread
+	waiters []*Thread
+	vc      vclock // clock released by the last Unlock
+
+	// Free
+	fmu      sync.Mutex // the lock itself
+	wmu      sync.Mutex // guards fwaiters
+	fwaiters []*Thread
+	fowner   atomic.Pointer[Thread]
+}
+
+// NewMutex returns an unlocked mutex named name.
+func (e *Exec) NewMutex(name string) *Mutex {
+	m := &Mutex{e: e, name: name}
+	return m
+}
+
+// Name returns the mutex's name.
+func (m *Mutex) Name() string { return m.name }
+
+// Owner returns the thread holding the mutex, or nil.
+func (m *Mutex) Owner() *Thread {
+	if m.e.mode == Free {
+		return m.fowner.Load()
+	}
+	return m.owner
+}
+
+// HeldBy reports whether t holds the mutex.
+func (m *Mutex) HeldBy(t *Thread) bool { return m.Owner() == t }
+
+// Lock acquires the mutex, blocking while another thread holds it.
+func (m *Mutex) Lock(t *Thread) error {
+	e := m.e
+	if t.unwinding {
+		return ErrAborted
+	}
+	if m.Owner() == t {
+		return e.bug(t, "Mutex.Lock", m.name, ErrRecursiveLock)
+	}
+	if e.mode == Free {
+		if err := m.lockFree(t); err != nil {
+			return err
+		}
+	} else {
+		e.point(t, EvLock, "lock", m.name)
+		for m.owner != nil {
+			m.waiters = append(m.waiters, t)
+			if err := e.block(t, blockInfo{kind: "mutex", obj: m.name, pred: m.free}); err != nil {
+				return err
+			}
+		}
+		m.owner = t
+		if e.race.enabled {
+			t.vc = t.vc.join(m.vc)
+		}
+	}
+	t.held = append(t.held[:len(t.held):len(t.held)], m)
+	return nil
+}
+
+// free is the wait predicate of a thread blocked on the mutex.
+func (m *Mutex) free() bool { return m.owner == nil }
+
+// TryLock acquires the mutex if it is free and reports whether it did.
+func (m *Mutex) TryLock(t *Thread) bool {
+	e := m.e
+	if t.unwinding {
+		return false
+	}
+	if e.mode == Free {
+		e.pointFree(t)
+		if !m.fmu.TryLock() {
+			return false
+		}
+		m.fowner.Store(t)
+	} else {
+		e.point(t, EvTryLock, "trylock", m.name)
+		if m.owner != nil {
+			return false
+		}
+		m.owner = t
+		if e.race.enabled {
+			t.vc = t.vc.join(m.vc)
+		}
+	}
+	t.held = append(t.held[:len(t.held):len(t.held)], m)
+	return true
+}
+
+// Unlock releases the mutex, which t must hold.
+func (m *Mutex) Unlock(t *Thread) error {
+	e := m.e
+	if m.Owner() != t {
+		return e.bug(t, "Mutex.Unlock", m.name, ErrNotOwner)
+	}
+	held := make([]*Mutex, 0, len(t.held))
+	for _, h := range t.held {
+		if h != m {
+			held = append(held, h)
+		}
+	}
+	t.held = held
+	if e.mode == Free {
+		m.unlockFree()
+		return nil
+	}
+	m.owner = nil
+	if e.race.enabled {
+		m.vc = m.vc.assign(t.vc)
+		t.vc = t.vc.tick(t.id)
+	}
+	for _, w := range m.waiters {
+		if w.state == stBlocked {
+			e.makeRunnable(nil, w, nil)
+		}
+	}
+	m.waiters = m.waiters[:0]
+	e.point(t, EvUnlock, "unlock", m.name)
+	return nil
+}
+
+// lockFree is Lock in Free mode: a sync.Mutex, with the waiters parked through the substrate
+// so that a deadlock is seen as quiescence rather than a hang.
+func (m *Mutex) lockFree(t *Thread) error {
+	e := m.e
+	e.pointFree(t)
+	for !m.fmu.TryLock() {
+		m.wmu.Lock()
+		if m.fmu.TryLock() {
+			m.wmu.Unlock()
+			break
+		}
+		m.fwaiters = append(m.fwaiters, t)
+		ok := e.fblock(t, blockInfo{kind: "mutex", obj: m.name})
+		m.wmu.Unlock()
+		if !ok {
+			t.abort()
+		}
+		if err := e.fwait(t); err != nil {
+			return err
+		}
+	}
+	m.fowner.Store(t)
+	return nil
+}
+
+func (m *Mutex) unlockFree() {
+	m.fowner.Store(nil)
+	m.fmu.Unlock()
+	m.wmu.Lock()
+	if len(m.fwaiters) > 0 {
+		w := m.fwaiters[0]
+		m.fwaiters = m.fwaiters[1:]
+		m.e.funblock(w, nil)
+	}
+	m.wmu.Unlock()
+}

@@ -1,0 +1,69 @@
+package sched
+
+import "math/rand/v2"
+
+// pct is the PCT chooser: probabilistic concurrency testing (Burckhardt, Kothari, Musuvathi,
+// Nagarakatte, ASPLOS 2010). Each thread gets a random priority above depth when first seen;
+// depth-1 change points are drawn uniformly from steps 1..k; at each decision the candidate with
+// the highest priority runs, and when the execution passes change point i the thread that reached
+// it drops to priority depth-i, below every initial priority. A bug of depth d among n threads
+// and k steps is found by one run with probability at least 1/(n*k^(d-1)).
+type pct struct {
+	r       *rand.Rand
+	depth   int
+	changes []int        // change-point steps, in increasing order
+	next    int          // index of the next change point not yet passed
+	prio    map[ID]int64 // a thread's current priority; looked up, never iterated
+}
+
+// PCT returns a PCT chooser with the given seed, bug depth (at least 1) and estimate of the
+// number of scheduling points in one execution (at least 1).
+func PCT(seed uint64, depth, steps int) Chooser {
+	if depth < 1 {
+		depth = 1
+	}
+	if steps < 1 {
+		steps = 1
+	}
+	p := &pct{
+		r:     rand.New(rand.NewPCG(seed, 0x9c7c4a11)),
+		depth: depth,
+		prio:  make(map[ID]int64),
+	}
+	for i := 0; i < depth-1; i++ {
+		p.changes = append(p.changes, 1+p.r.IntN(steps))
+	}
+	// Sort the change points (insertion sort: there are few).
+	for i := 1; i < len(p.changes); i++ {
+		for j := i; j > 0 && p.changes[j] < p.changes[j-1]; j-- {
+			p.changes[j], p.changes[j-1] = p.changes[j-1], p.changes[j]
+		}
+	}
+	return p
+}
+
+// priority returns id's priority, drawing a random initial one on first sight.
+func (p *pct) priority(id ID) int64 {
+	pr, ok := p.prio[id]
+	if !ok {
+		pr = int64(p.depth) + 1 + p.r.Int64N(1<<40)
+		p.prio[id] = pr
+	}
+	return pr
+}
+
+func (p *pct) Choose(d *Decision) ID {
+	for p.next < len(p.changes) && p.changes[p.next] <= d.Step {
+		p.next++
+		p.priority(d.Current)
+		p.prio[d.Current] = int64(p.depth - p.next)
+	}
+	best, bestPrio := d.Cands[0], p.priority(d.Cands[0])
+	for _, c := range d.Cands[1:] {
+		// Ties (vanishingly rare) go to the lower id, which keeps the choice deterministic.
+		if pr := p.priority(c); pr > bestPrio {
+			best, bestPrio = c, pr
+		}
+	}
+	return best
+}

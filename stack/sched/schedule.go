@@ -1,0 +1,206 @@
+package sched
+
+// NoThread is Decision.Current when the decision is made from outside any thread (at the start
+// of Run).
+const NoThread ID = -2
+
+// kindIdle marks the callout thread waiting for a timer to fire; it is not a blocked thread.
+const kindIdle = "idle"
+
+// record counts a scheduling point of t and logs it; past the budget it stops the execution
+// and unwinds t.
+func (e *Exec) record(t *Thread, kind EventKind, site, obj string) {
+	e.steps++
+	e.log.add(Event{Step: e.steps, Thread: t.id, Kind: kind, Site: site, Obj: obj})
+	if e.steps > e.budget {
+		e.stopStat = Budget
+		e.stopping.Store(true)
+		t.unwinding = true
+		panic(unwind{})
+	}
+}
+
+// point is a scheduling point reached by the running thread t, which stays runnable: the
+// chooser may hand control to another thread here.
+func (e *Exec) point(t *Thread, kind EventKind, site, obj string) {
+	if e.mode == Free {
+		e.pointFree(t)
+		return
+	}
+	if t.unwinding {
+		return
+	}
+	e.record(t, kind, site, obj)
+	if next := e.decide(t); next != t {
+		e.switchTo(t, next)
+	}
+}
+
+// decide picks the thread to run next among the runnable ones and, when a callout can fire,
+// the clock. cur is the thread at the scheduling point (nil from Run). It returns nil when
+// nothing can run.
+func (e *Exec) decide(cur *Thread) *Thread {
+	cands := e.cand[:0]
+	if len(e.timers) > 0 && e.calloutIdle() {
+		cands = append(cands, ClockID)
+	}
+	for _, th := range e.threads {
+		if th.state == stRunnable {
+			cands = append(cands, th.id)
+		}
+	}
+	e.cand = cands
+	var id ID
+	switch len(cands) {
+	case 0:
+		return nil
+	case 1:
+		id = cands[0]
+	default:
+		d := &e.dec
+		d.Step, d.Index, d.Cands = e.steps, len(e.res.Choices), cands
+		d.Current = NoThread
+		if cur != nil {
+			d.Current = cur.id
+		}
+		id = e.chooser.Choose(d)
+		if !d.has(id) {
+			id = Default(d)
+		}
+		e.res.Choices = append(e.res.Choices, id)
+	}
+	if id == ClockID {
+		return e.fireClock()
+	}
+	return e.threads[id]
+}
+
+// switchTo hands control from t (still runnable or just blocked) to next and waits until t is
+// chosen again.
+func (e *Exec) switchTo(t, next *Thread) {
+	e.cur = next
+	next.wake <- struct{}{}
+	<-t.wake
+	if t.unwinding {
+		panic(unwind{})
+	}
+	e.cur = t
+}
+
+// block makes the running thread t wait as info describes until another thread makes it
+// runnable, and returns what the waker said (nil, EINTR, ETIMEDOUT).
+func (e *Exec) block(t *Thread, info blockInfo) error {
+	if t.unwinding {
+		return ErrAborted
+	}
+	t.state = stBlocked
+	t.blk = info
+	t.wakeErr = nil
+	e.record(t, EvBlock, info.kind, info.obj)
+	next := e.decide(t)
+	if next == nil {
+		e.stopIdle()
+		<-t.wake
+		if t.unwinding {
+			panic(unwind{})
+		}
+		e.cur = t
+	} else {
+		e.switchTo(t, next)
+	}
+	t.blk = blockInfo{}
+	return t.wakeErr
+}
+
+// makeRunnable wakes the blocked thread t; from (the waker, nil from outside) passes its
+// happens-before clock along with the wakeup.
+func (e *Exec) makeRunnable(from, t *Thread, err error) {
+	t.state = stRunnable
+	t.wakeErr = err
+	if e.race.enabled && from != nil {
+		t.vc = t.vc.join(from.vc)
+		from.vc = from.vc.tick(from.id)
+	}
+}
+
+// stopIdle is called when nothing can run: the execution is Done if every thread but the idle
+// callout thread has exited, and Quiescent otherwise. Control goes back to Run.
+func (e *Exec) stopIdle() {
+	e.status = Done
+	for _, th := range e.threads {
+		if th.state != stExited && !(th == e.callout && th.blk.kind == kindIdle) {
+			e.status = Quiescent
+			break
+		}
+	}
+	e.cur = nil
+	e.ctl <- ctlStop
+}
+
+// exitControlled runs when a thread's function returns, panics or unwinds.
+func (e *Exec) exitControlled(t *Thread) {
+	r := recover()
+	if e.recovered(t, r) && !e.stopping.Load() {
+		e.stopStat = Panicked
+		e.stopping.Store(true)
+	}
+	t.state = stExited
+	for _, j := range t.joiners {
+		if j.state == stBlocked && j.blk.kind == "join" {
+			e.makeRunnable(t, j, nil)
+		}
+	}
+	t.joiners = nil
+	if e.stopping.Load() {
+		e.cur = nil
+		e.ctl <- ctlExited
+		return
+	}
+	e.steps++
+	e.log.add(Event{Step: e.steps, Thread: t.id, Kind: EvExit, Site: "exit", Obj: t.name})
+	if next := e.decide(t); next != nil {
+		e.cur = next
+		next.wake <- struct{}{}
+		return
+	}
+	e.stopIdle()
+}
+
+// runControlled starts or resumes a Controlled execution and waits until it stops.
+func (e *Exec) runControlled() {
+	next := e.decide(nil)
+	if next == nil {
+		e.status = Done
+		for _, th := range e.threads {
+			if th.state == stBlocked && th.blk.kind != kindIdle {
+				e.status = Quiescent
+			}
+		}
+	} else {
+		e.cur = next
+		next.wake <- struct{}{}
+		<-e.ctl
+	}
+	switch {
+	case e.stopping.Load():
+		e.res.Blocked = e.blockedThreads()
+		e.teardownControlled()
+		e.status = e.stopStat
+	case e.status == Done:
+		e.teardownControlled() // the idle callout thread
+	}
+}
+
+// teardownControlled unwinds every thread that has not exited, one at a time, in ID order.
+func (e *Exec) teardownControlled() {
+	e.stopping.Store(true)
+	for _, t := range e.threads {
+		if t.state == stExited {
+			continue
+		}
+		t.unwinding = true
+		t.wake <- struct{}{}
+		<-e.ctl
+	}
+	e.cur = nil
+}

@@ -1,0 +1,190 @@
+package sched
+
+import "sync"
+
+// SleepFlags modify WaitQueue.Sleep.
+type SleepFlags uint8
+
+const (
+	// Interruptible lets Exec.Interrupt end the sleep with EINTR (tsleep's PCATCH).
+	Interruptible SleepFlags = 1 << iota
+	// Interlocked sleeps only if no wakeup came since the thread's WaitQueue.Interlock
+	// (tsleep_interlock followed by tsleep with PINTERLOCKED).
+	Interlocked
+)
+
+// sleeper is a thread on a wait queue: interlocked (announced, still running) or asleep.
+type sleeper struct {
+	t      *Thread
+	asleep bool
+}
+
+// WaitQueue is a sleep channel (a tsleep/wakeup ident). A sleeping thread is woken only by
+// WakeOne, WakeAll, an interrupt or a timeout: the predicate given to Sleep is the wake
+// condition the sleeper waits for, evaluated at quiescence to tell a lost wakeup (true) from a
+// legitimate block (false), never used to decide a wakeup.
+type WaitQueue struct {
+	e        *Exec
+	name     string
+	sleepers []sleeper
+	mu       sync.Mutex // Free mode: guards sleepers and the sleepers' woken flags
+}
+
+// NewWaitQueue returns an empty wait queue named name.
+func (e *Exec) NewWaitQueue(name string) *WaitQueue { return &WaitQueue{e: e, name: name} }
+
+// Name returns the queue's name.
+func (q *WaitQueue) Name() string { return q.name }
+
+// Sleepers returns the number of threads asleep or interlocked on q (Controlled mode; in Free
+// mode only when the caller is synchronized with the queue's users).
+func (q *WaitQueue) Sleepers() int { return len(q.sleepers) }
+
+func (q *WaitQueue) find(t *Thread) int {
+	for i := range q.sleepers {
+		if q.sleepers[i].t == t {
+			return i
+		}
+	}
+	return -1
+}
+
+func (q *WaitQueue) remove(t *Thread) {
+	if i := q.find(t); i >= 0 {
+		q.sleepers = append(q.sleepers[:i], q.sleepers[i+1:]...)
+	}
+}
+
+// Interlock announces that t is about to sleep on q, as tsleep_interlock: a wakeup between
+// now and a Sleep with the Interlocked flag makes that Sleep return at once.
+func (q *WaitQueue) Interlock(t *Thread) {
+	e := q.e
+	if t.unwinding {
+		return
+	}
+	if e.mode == Free {
+		e.pointFree(t)
+		q.mu.Lock()
+		t.woken = false
+		if q.find(t) < 0 {
+			q.sleepers = append(q.sleepers, sleeper{t: t})
+		}
+		q.mu.Unlock()
+		return
+	}
+	e.point(t, EvSleep, "interlock", q.name)
+	t.woken = false
+	if q.find(t) < 0 {
+		q.sleepers = append(q.sleepers, sleeper{t: t})
+	}
+}
+
+// Sleep puts t to sleep on q until a wakeup (nil), an interrupt (EINTR, with Interruptible)
+// or the end of the execution (ErrAborted). pred is the condition t waits for, for the
+// quiescence report; it may be nil and must not touch instrumented words except by Peek.
+func (q *WaitQueue) Sleep(t *Thread, pred func() bool, flags SleepFlags) error {
+	return q.sleep(t, pred, flags, -1)
+}
+
+// SleepTimeout is Sleep with a timeout in virtual time: ETIMEDOUT when it expires first.
+func (q *WaitQueue) SleepTimeout(t *Thread, pred func() bool, flags SleepFlags, d Duration) error {
+	if d < 0 {
+		return q.e.bug(t, "WaitQueue.SleepTimeout", q.name, ErrNegativeDuration)
+	}
+	return q.sleep(t, pred, flags, d)
+}
+
+func (q *WaitQueue) sleep(t *Thread, pred func() bool, flags SleepFlags, d Duration) error {
+	e := q.e
+	if t.unwinding {
+		return ErrAborted
+	}
+	if e.mode == Free {
+		return q.sleepFree(t, pred, flags, d)
+	}
+	e.point(t, EvSleep, "sleep", q.name)
+	if flags&Interruptible != 0 && t.sigPending {
+		t.sigPending = false
+		q.remove(t)
+		return EINTR
+	}
+	i := q.find(t)
+	if flags&Interlocked != 0 {
+		if t.woken || i < 0 {
+			t.woken = false
+			return nil
+		}
+	} else if i < 0 {
+		q.sleepers = append(q.sleepers, sleeper{t: t})
+		i = len(q.sleepers) - 1
+	}
+	q.sleepers[i].asleep = true
+	var tm *Timer
+	if d >= 0 {
+		tm = t.sleepTimer()
+		tm.arm(t, d)
+	}
+	err := e.block(t, blockInfo{kind: "sleep", obj: q.name, pred: pred,
+		interruptible: flags&Interruptible != 0, q: q})
+	if tm != nil && err != ETIMEDOUT {
+		tm.disarm(t)
+	}
+	return err
+}
+
+// WakeOne wakes the thread that has been on q longest and reports whether there was one.
+func (q *WaitQueue) WakeOne(t *Thread) bool { return q.wake(t, false) > 0 }
+
+// WakeAll wakes every thread on q and returns how many there were.
+func (q *WaitQueue) WakeAll(t *Thread) int { return q.wake(t, true) }
+
+func (q *WaitQueue) wake(t *Thread, all bool) int {
+	e := q.e
+	if t.unwinding {
+		return 0
+	}
+	if e.mode == Free {
+		return q.wakeFree(t, all)
+	}
+	e.point(t, EvWakeup, "wakeup", q.name)
+	n := 0
+	for len(q.sleepers) > 0 && (all || n == 0) {
+		s := q.sleepers[0]
+		q.sleepers = q.sleepers[1:]
+		n++
+		if s.asleep && s.t.state == stBlocked {
+			e.makeRunnable(t, s.t, nil)
+		} else {
+			s.t.woken = true
+			if e.race.enabled {
+				s.t.vc = s.t.vc.join(t.vc)
+				t.vc = t.vc.tick(t.id)
+			}
+		}
+	}
+	if len(q.sleepers) == 0 {
+		q.sleepers = nil
+	}
+	return n
+}
+
+// sleepTimer returns t's timer for sleep timeouts, made on first use.
+func (t *Thread) sleepTimer() *Timer {
+	if t.stimer == nil {
+		t.stimer = t.e.NewTimer("timeout:"+t.name, t.sleepTimedOut)
+	}
+	return t.stimer
+}
+
+// sleepTimedOut runs on the callout thread when a sleep's timeout fires.
+func (t *Thread) sleepTimedOut(c *Thread) {
+	e := t.e
+	if e.mode == Free {
+		e.timeoutFree(t)
+		return
+	}
+	if t.state == stBlocked && t.blk.kind == "sleep" && t.blk.q != nil {
+		t.blk.q.remove(t)
+		e.makeRunnable(c, t, ETIMEDOUT)
+	}
+}
