@@ -7,7 +7,9 @@ import "math/rand/v2"
 // depth-1 change points are drawn uniformly from steps 1..k; at each decision the candidate with
 // the highest priority runs, and when the execution passes change point i the thread that reached
 // it drops to priority depth-i, below every initial priority. A bug of depth d among n threads
-// and k steps is found by one run with probability at least 1/(n*k^(d-1)).
+// and k steps is found by one run with probability at least 1/(n*k^(d-1)). The virtual clock
+// is a candidate like a thread, but draws a fresh priority each time it is chosen, and half of
+// its draws are the lowest priority of all.
 type pct struct {
 	r       *rand.Rand
 	depth   int
@@ -47,6 +49,9 @@ func (p *pct) priority(id ID) int64 {
 	pr, ok := p.prio[id]
 	if !ok {
 		pr = int64(p.depth) + 1 + p.r.Int64N(1<<40)
+		if id == ClockID && p.r.IntN(2) == 0 {
+			pr = 0 // below the demoted threads too
+		}
 		p.prio[id] = pr
 	}
 	return pr
@@ -64,6 +69,12 @@ func (p *pct) Choose(d *Decision) ID {
 		if pr := p.priority(c); pr > bestPrio {
 			best, bestPrio = c, pr
 		}
+	}
+	if best == ClockID {
+		// The clock draws a new priority each time it fires, and half of the draws put it
+		// below every thread. A fixed high priority would let a thread in a timed-sleep loop
+		// and the clock starve the demoted threads forever.
+		delete(p.prio, ClockID)
 	}
 	return best
 }

@@ -202,3 +202,6 @@ func (t *Thread) ClearSignal() {
 	}
 	t.sigPending = false
 }
+
+// Yield is an explicit scheduling point at site.
+func (t *Thread) Yield(site string) { t.e.point(t, EvYield, site, "") }

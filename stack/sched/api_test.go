@@ -1,0 +1,242 @@
+package sched
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"go.uber.org/goleak"
+)
+
+// TestBadUse checks that misuse of the API is returned as an error and recorded as a Bug, and
+// that the execution still ends normally.
+func TestBadUse(t *testing.T) {
+	for _, mode := range []Mode{Controlled, Free} {
+		other := New(Config{Mode: mode})
+		stranger := other.Go("stranger", func(*Thread) {})
+		other.Run()
+
+		e := New(Config{Mode: mode})
+		m := e.NewMutex("m")
+		tm := e.NewTimer("tm", func(*Thread) {})
+		errs := map[string]error{}
+		var port *Port
+		owner := e.Go("owner", func(t *Thread) {
+			msg, _ := port.Recv(t)
+			_ = port.Reply(t, msg, nil, nil)
+			errs["double reply"] = port.Reply(t, msg, nil, nil)
+			errs["call own port"] = port.Call(t, &Msg{})
+		})
+		port = e.NewPort("port", owner)
+		e.Go("user", func(t *Thread) {
+			errs["unlock unlocked"] = m.Unlock(t)
+			_ = m.Lock(t)
+			errs["recursive lock"] = m.Lock(t)
+			_ = m.Unlock(t)
+			errs["join unknown"] = t.Join(stranger)
+			errs["join nil"] = t.Join(nil)
+			errs["join self"] = t.Join(t)
+			errs["negative timer"] = tm.Reset(t, -1)
+			errs["negative timeout"] = e.NewWaitQueue("q").SleepTimeout(t, nil, 0, -5)
+			_, errs["recv not owner"] = port.Recv(t)
+			_ = port.Call(t, &Msg{})
+		})
+		r := e.Run()
+		if r.Status != Done {
+			t.Fatalf("%v: status %v", mode, r.Status)
+		}
+		want := map[string]error{
+			"unlock unlocked":  ErrNotOwner,
+			"recursive lock":   ErrRecursiveLock,
+			"join unknown":     ErrUnknownThread,
+			"join nil":         ErrUnknownThread,
+			"join self":        ErrRecursiveLock,
+			"negative timer":   ErrNegativeDuration,
+			"negative timeout": ErrNegativeDuration,
+			"recv not owner":   ErrNotOwner,
+			"double reply":     ErrDoubleReply,
+			"call own port":    ErrRecursiveLock,
+		}
+		for name, target := range want {
+			if !errors.Is(errs[name], target) {
+				t.Errorf("%v: %s: error %v, want %v", mode, name, errs[name], target)
+			}
+		}
+		if len(r.Bugs) != len(want) {
+			t.Errorf("%v: %d bugs recorded, want %d: %v", mode, len(r.Bugs), len(want), r.Bugs)
+		}
+	}
+	goleak.VerifyNone(t)
+}
+
+func TestUnlockByNonOwner(t *testing.T) {
+	for _, mode := range []Mode{Controlled, Free} {
+		e := New(Config{Mode: mode})
+		m := e.NewMutex("so_rcv")
+		q := e.NewWaitQueue("q")
+		var err error
+		holder := e.Go("holder", func(t *Thread) {
+			_ = m.Lock(t)
+			_ = q.Sleep(t, nil, Interruptible)
+			_ = m.Unlock(t)
+		})
+		e.Go("intruder", func(t *Thread) {
+			for m.Owner() == nil {
+				t.Yield("wait")
+			}
+			err = m.Unlock(t)
+			_ = e.Interrupt(t, holder)
+		})
+		r := e.Run()
+		if r.Status != Done || !errors.Is(err, ErrNotOwner) || len(r.Bugs) != 1 || r.Bugs[0].Op != "Mutex.Unlock" {
+			t.Fatalf("%v: status %v err %v bugs %v", mode, r.Status, err, r.Bugs)
+		}
+	}
+}
+
+// TestBudget checks that a livelock ends with Budget, in both modes, and leaves no goroutine.
+func TestBudget(t *testing.T) {
+	for _, mode := range []Mode{Controlled, Free} {
+		e := New(Config{Mode: mode, StepBudget: 1000, Chooser: Random(3)})
+		m := e.NewMutex("m")
+		q := e.NewWaitQueue("q")
+		for _, name := range []string{"spin1", "spin2"} {
+			e.Go(name, func(t *Thread) {
+				for {
+					_ = m.Lock(t)
+					t.Yield("spin")
+					_ = m.Unlock(t)
+				}
+			})
+		}
+		e.Go("sleeper", func(t *Thread) { _ = q.Sleep(t, nil, 0) })
+		r := e.Run()
+		if r.Status != Budget {
+			t.Fatalf("%v: status %v", mode, r.Status)
+		}
+		if mode == Controlled && r.Steps != 1001 {
+			t.Errorf("%v: steps %d, want 1001", mode, r.Steps)
+		}
+		found := false
+		for _, b := range r.Blocked {
+			found = found || b.Name == "sleeper"
+		}
+		// In Free mode the sleeper may not have gone to sleep before the spinners ran out.
+		if !found && mode == Controlled {
+			t.Errorf("%v: the sleeper is not reported blocked: %+v", mode, r.Blocked)
+		}
+		goleak.VerifyNone(t)
+	}
+}
+
+func TestPanicIsReported(t *testing.T) {
+	for _, mode := range []Mode{Controlled, Free} {
+		e := New(Config{Mode: mode})
+		q := e.NewWaitQueue("q")
+		e.Go("waiter", func(t *Thread) { _ = q.Sleep(t, nil, 0) })
+		e.Go("crasher", func(t *Thread) {
+			t.Yield("before")
+			var p *Port
+			_ = p.Len() // nil dereference
+		})
+		r := e.Run()
+		if r.Status != Panicked || r.Panic == nil || r.Panic.Name != "crasher" ||
+			!strings.Contains(r.Panic.Value, "nil pointer") || !strings.Contains(r.Panic.Stack, "api_test.go") {
+			t.Fatalf("%v: status %v panic %+v", mode, r.Status, r.Panic)
+		}
+		goleak.VerifyNone(t)
+	}
+}
+
+func TestTimersFireInDeadlineOrder(t *testing.T) {
+	for _, mode := range []Mode{Controlled, Free} {
+		e := New(Config{Mode: mode})
+		var order []string
+		var at []Duration
+		mk := func(name string) *Timer {
+			return e.NewTimer(name, func(c *Thread) { order = append(order, name); at = append(at, e.now) })
+		}
+		a, b, c, d := mk("a"), mk("b"), mk("c"), mk("d")
+		e.Go("arm", func(t *Thread) {
+			_ = c.Reset(t, 10)
+			_ = b.Reset(t, 5)
+			_ = a.Reset(t, 10) // same deadline as c, created earlier: fires first
+			_ = d.Reset(t, 1)
+			d.Stop(t) // stopped: never fires
+			_ = b.Reset(t, 7)
+		})
+		r := e.Run()
+		if r.Status != Done {
+			t.Fatalf("%v: status %v", mode, r.Status)
+		}
+		if got := strings.Join(order, ","); got != "b,a,c" {
+			t.Errorf("%v: order %s, want b,a,c", mode, got)
+		}
+		if len(at) != 3 || at[0] != 7 || at[1] != 10 || at[2] != 10 || r.Now != 10 {
+			t.Errorf("%v: fired at %v, now %d", mode, at, r.Now)
+		}
+	}
+}
+
+// TestClockAdvancesOnlyWhenChosen checks that a pending callout waits while threads run, under
+// Default choices, and fires early when the clock is chosen.
+func TestClockAdvancesOnlyWhenChosen(t *testing.T) {
+	build := func(c Chooser) (*Exec, *int) {
+		e := New(Config{Chooser: c})
+		firedAfter := new(int)
+		var yields int
+		tm := e.NewTimer("rexmt", func(*Thread) { *firedAfter = yields })
+		e.Go("busy", func(t *Thread) {
+			_ = tm.Reset(t, 3)
+			for yields = 0; yields < 20; yields++ {
+				t.Yield("work")
+			}
+		})
+		return e, firedAfter
+	}
+	e, firedAfter := build(nil)
+	if r := e.Run(); r.Status != Done || *firedAfter != 20 || r.Now != 3 {
+		t.Fatalf("default: status %v fired after %d yields, now %d", r.Status, *firedAfter, r.Now)
+	}
+	// Decision 0 is at the first yield after Reset: the clock is a candidate there.
+	e, firedAfter = build(Replay([]ID{ClockID}))
+	if r := e.Run(); r.Status != Done || *firedAfter != 0 {
+		t.Fatalf("clock chosen: status %v fired after %d yields", r.Status, *firedAfter)
+	}
+}
+
+func TestInterruptAndTimeout(t *testing.T) {
+	for _, mode := range []Mode{Controlled, Free} {
+		e := New(Config{Mode: mode})
+		q := e.NewWaitQueue("so_timeo")
+		results := make([]error, 4)
+		var sleeper *Thread
+		sleeper = e.Go("sleeper", func(t *Thread) {
+			results[0] = q.Sleep(t, nil, Interruptible)           // interrupted while asleep
+			results[1] = q.SleepTimeout(t, nil, Interruptible, 5) // times out
+			_ = e.Interrupt(t, t)                                 // a signal pending before the sleep
+			results[2] = q.Sleep(t, nil, Interruptible)
+			_ = e.Interrupt(t, t)
+			t.ClearSignal() // delivered on return to user: the next sleep is not interrupted
+			results[3] = q.SleepTimeout(t, nil, Interruptible, 5)
+		})
+		e.Go("signaller", func(t *Thread) {
+			for mode == Controlled && q.Sleepers() == 0 {
+				t.Yield("wait")
+			}
+			_ = e.Interrupt(t, sleeper)
+		})
+		_, r := e.Finish()
+		if r.Status != Done {
+			t.Fatalf("%v: status %v", mode, r.Status)
+		}
+		// In Free mode the signaller may run before the sleeper sleeps: the signal is then
+		// pending and the first sleep returns EINTR all the same.
+		want := []error{EINTR, ETIMEDOUT, EINTR, ETIMEDOUT}
+		for i := range want {
+			if results[i] != want[i] {
+				t.Errorf("%v: sleep %d returned %v, want %v", mode, i, results[i], want[i])
+			}
+		}
+	}
+}

@@ -1,0 +1,6 @@
+//go:build race
+
+package sched
+
+// raceEnabled tells whether the test binary was built with -race.
+const raceEnabled = true
