@@ -210,8 +210,7 @@ func TestInterruptAndTimeout(t *testing.T) {
 		e := New(Config{Mode: mode})
 		q := e.NewWaitQueue("so_timeo")
 		results := make([]error, 4)
-		var sleeper *Thread
-		sleeper = e.Go("sleeper", func(t *Thread) {
+		sleeper := e.Go("sleeper", func(t *Thread) {
 			results[0] = q.Sleep(t, nil, Interruptible)           // interrupted while asleep
 			results[1] = q.SleepTimeout(t, nil, Interruptible, 5) // times out
 			_ = e.Interrupt(t, t)                                 // a signal pending before the sleep
@@ -231,8 +230,8 @@ func TestInterruptAndTimeout(t *testing.T) {
 			t.Fatalf("%v: status %v", mode, r.Status)
 		}
 		// In Free mode the signaller may run before the sleeper sleeps: the signal is then
-		// pending and the first sleep returns EINTR all the same.
-		want := []error{EINTR, ETIMEDOUT, EINTR, ETIMEDOUT}
+		// pending and the first sleep returns ErrInterrupted all the same.
+		want := []error{ErrInterrupted, ErrTimedOut, ErrInterrupted, ErrTimedOut}
 		for i := range want {
 			if results[i] != want[i] {
 				t.Errorf("%v: sleep %d returned %v, want %v", mode, i, results[i], want[i])

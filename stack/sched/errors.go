@@ -7,10 +7,10 @@ import (
 
 // Errors returned by the substrate's primitives.
 var (
-	// EINTR is returned by an interruptible sleep that a signal (Exec.Interrupt) ended.
-	EINTR = errors.New("EINTR: interrupted")
-	// ETIMEDOUT is returned by a sleep whose timeout fired before a wakeup.
-	ETIMEDOUT = errors.New("ETIMEDOUT: sleep timed out")
+	// ErrInterrupted is returned by an interruptible sleep that a signal (Exec.Interrupt) ended.
+	ErrInterrupted = errors.New("EINTR: interrupted")
+	// ErrTimedOut is returned by a sleep whose timeout fired before a wakeup.
+	ErrTimedOut = errors.New("ETIMEDOUT: sleep timed out")
 	// ErrAborted is returned by every primitive called while the execution is being torn down.
 	ErrAborted = errors.New("execution aborted")
 	// ErrRecursiveLock is returned when a thread locks a mutex it already holds.

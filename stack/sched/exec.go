@@ -87,7 +87,7 @@ type Blocked struct {
 	// stopped. A blocked thread whose predicate holds was not woken when it should have been: a
 	// lost wakeup. One whose predicate is false is a legitimate block.
 	HasPred, PredTrue bool
-	// Interruptible tells whether Interrupt would end the wait with EINTR.
+	// Interruptible tells whether Interrupt would end the wait with ErrInterrupted.
 	Interruptible bool
 }
 
@@ -135,11 +135,8 @@ type Exec struct {
 	budget  int
 
 	threads []*Thread
-	mutexes []*Mutex
-	cur     *Thread // the running thread (Controlled)
 	steps   int
 	status  Status
-	started bool
 
 	ctl chan ctlMsg // threads -> Run goroutine
 

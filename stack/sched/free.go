@@ -300,7 +300,7 @@ func (e *Exec) interruptFree(target *Thread) {
 	f.mu.Lock()
 	if target.fblocked && target.blk.q == q {
 		q.remove(target)
-		e.funblockLocked(target, EINTR)
+		e.funblockLocked(target, ErrInterrupted)
 	} else if target.state != stExited {
 		target.sigPending = true
 	}
@@ -318,7 +318,7 @@ func (q *WaitQueue) sleepFree(t *Thread, pred func() bool, flags SleepFlags, d D
 		e.free.mu.Unlock()
 		q.remove(t)
 		q.mu.Unlock()
-		return EINTR
+		return ErrInterrupted
 	}
 	e.free.mu.Unlock()
 	i := q.find(t)
@@ -345,7 +345,7 @@ func (q *WaitQueue) sleepFree(t *Thread, pred func() bool, flags SleepFlags, d D
 		t.abort()
 	}
 	err := e.fwait(t)
-	if tm != nil && err != ETIMEDOUT {
+	if tm != nil && err != ErrTimedOut {
 		tm.disarm(t)
 	}
 	return err
@@ -370,7 +370,7 @@ func (q *WaitQueue) wakeFree(t *Thread, all bool) int {
 	return n
 }
 
-// timeoutFree ends t's sleep with ETIMEDOUT if it is still asleep.
+// timeoutFree ends t's sleep with ErrTimedOut if it is still asleep.
 func (e *Exec) timeoutFree(t *Thread) {
 	e.free.mu.Lock()
 	q := t.blk.q
@@ -382,7 +382,7 @@ func (e *Exec) timeoutFree(t *Thread) {
 	e.free.mu.Lock()
 	if t.fblocked && t.blk.q == q {
 		q.remove(t)
-		e.funblockLocked(t, ETIMEDOUT)
+		e.funblockLocked(t, ErrTimedOut)
 	}
 	e.free.mu.Unlock()
 	q.mu.Unlock()

@@ -29,7 +29,7 @@ func TestFreeLostWakeupAndDeadlock(t *testing.T) {
 	q := e.NewWaitQueue("q")
 	flag := e.NewWord("flag", nil)
 	e.Go("sleeper", func(t *Thread) {
-		if err := q.Sleep(t, func() bool { return flag.Peek() != 0 }, Interruptible); err == EINTR {
+		if err := q.Sleep(t, func() bool { return flag.Peek() != 0 }, Interruptible); err == ErrInterrupted {
 			flag.Store(t, "eintr", 7)
 		}
 	})

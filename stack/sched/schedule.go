@@ -78,17 +78,15 @@ func (e *Exec) decide(cur *Thread) *Thread {
 // switchTo hands control from t (still runnable or just blocked) to next and waits until t is
 // chosen again.
 func (e *Exec) switchTo(t, next *Thread) {
-	e.cur = next
 	next.wake <- struct{}{}
 	<-t.wake
 	if t.unwinding {
 		panic(unwind{})
 	}
-	e.cur = t
 }
 
 // block makes the running thread t wait as info describes until another thread makes it
-// runnable, and returns what the waker said (nil, EINTR, ETIMEDOUT).
+// runnable, and returns what the waker said (nil, ErrInterrupted, ErrTimedOut).
 func (e *Exec) block(t *Thread, info blockInfo) error {
 	if t.unwinding {
 		return ErrAborted
@@ -104,7 +102,6 @@ func (e *Exec) block(t *Thread, info blockInfo) error {
 		if t.unwinding {
 			panic(unwind{})
 		}
-		e.cur = t
 	} else {
 		e.switchTo(t, next)
 	}
@@ -133,7 +130,6 @@ func (e *Exec) stopIdle() {
 			break
 		}
 	}
-	e.cur = nil
 	e.ctl <- ctlStop
 }
 
@@ -152,14 +148,12 @@ func (e *Exec) exitControlled(t *Thread) {
 	}
 	t.joiners = nil
 	if e.stopping.Load() {
-		e.cur = nil
 		e.ctl <- ctlExited
 		return
 	}
 	e.steps++
 	e.log.add(Event{Step: e.steps, Thread: t.id, Kind: EvExit, Site: "exit", Obj: t.name})
 	if next := e.decide(t); next != nil {
-		e.cur = next
 		next.wake <- struct{}{}
 		return
 	}
@@ -177,7 +171,6 @@ func (e *Exec) runControlled() {
 			}
 		}
 	} else {
-		e.cur = next
 		next.wake <- struct{}{}
 		<-e.ctl
 	}
@@ -202,5 +195,4 @@ func (e *Exec) teardownControlled() {
 		t.wake <- struct{}{}
 		<-e.ctl
 	}
-	e.cur = nil
 }

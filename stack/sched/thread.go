@@ -38,7 +38,7 @@ type Thread struct {
 	state tstate
 	blk   blockInfo
 
-	wakeErr    error // what the waker says: nil, EINTR, ETIMEDOUT
+	wakeErr    error // what the waker says: nil, ErrInterrupted, ErrTimedOut
 	sigPending bool  // an Interrupt not yet consumed by an interruptible sleep
 	woken      bool  // woken on the queue it interlocked with (WaitQueue.Interlock)
 	unwinding  bool
@@ -112,7 +112,6 @@ func (t *Thread) mainControlled() {
 	if t.unwinding {
 		return
 	}
-	t.e.cur = t
 	t.fn(t)
 }
 
@@ -161,7 +160,7 @@ func (t *Thread) Join(other *Thread) error {
 }
 
 // Interrupt signals target, as a signal sent to a process: an interruptible sleep it is in, or
-// the next one it enters before ClearSignal, returns EINTR. from is the running thread, or nil
+// the next one it enters before ClearSignal, returns ErrInterrupted. from is the running thread, or nil
 // when the caller is outside the execution (between runs of a quiescent execution).
 func (e *Exec) Interrupt(from, target *Thread) error {
 	if target == nil || target.e != e {
@@ -184,7 +183,7 @@ func (e *Exec) Interrupt(from, target *Thread) error {
 		if q := target.blk.q; q != nil {
 			q.remove(target)
 		}
-		e.makeRunnable(from, target, EINTR)
+		e.makeRunnable(from, target, ErrInterrupted)
 		return nil
 	}
 	target.sigPending = true

@@ -71,4 +71,3 @@ func toyWorkload(cfg Config, racy bool) (*Exec, *Word) {
 	})
 	return e, counter
 }
-

@@ -6,7 +6,7 @@ import "sync"
 type SleepFlags uint8
 
 const (
-	// Interruptible lets Exec.Interrupt end the sleep with EINTR (tsleep's PCATCH).
+	// Interruptible lets Exec.Interrupt end the sleep with ErrInterrupted (tsleep's PCATCH).
 	Interruptible SleepFlags = 1 << iota
 	// Interlocked sleeps only if no wakeup came since the thread's WaitQueue.Interlock
 	// (tsleep_interlock followed by tsleep with PINTERLOCKED).
@@ -79,14 +79,14 @@ func (q *WaitQueue) Interlock(t *Thread) {
 	}
 }
 
-// Sleep puts t to sleep on q until a wakeup (nil), an interrupt (EINTR, with Interruptible)
+// Sleep puts t to sleep on q until a wakeup (nil), an interrupt (ErrInterrupted, with Interruptible)
 // or the end of the execution (ErrAborted). pred is the condition t waits for, for the
 // quiescence report; it may be nil and must not touch instrumented words except by Peek.
 func (q *WaitQueue) Sleep(t *Thread, pred func() bool, flags SleepFlags) error {
 	return q.sleep(t, pred, flags, -1)
 }
 
-// SleepTimeout is Sleep with a timeout in virtual time: ETIMEDOUT when it expires first.
+// SleepTimeout is Sleep with a timeout in virtual time: ErrTimedOut when it expires first.
 func (q *WaitQueue) SleepTimeout(t *Thread, pred func() bool, flags SleepFlags, d Duration) error {
 	if d < 0 {
 		return q.e.bug(t, "WaitQueue.SleepTimeout", q.name, ErrNegativeDuration)
@@ -106,7 +106,7 @@ func (q *WaitQueue) sleep(t *Thread, pred func() bool, flags SleepFlags, d Durat
 	if flags&Interruptible != 0 && t.sigPending {
 		t.sigPending = false
 		q.remove(t)
-		return EINTR
+		return ErrInterrupted
 	}
 	i := q.find(t)
 	if flags&Interlocked != 0 {
@@ -126,7 +126,7 @@ func (q *WaitQueue) sleep(t *Thread, pred func() bool, flags SleepFlags, d Durat
 	}
 	err := e.block(t, blockInfo{kind: "sleep", obj: q.name, pred: pred,
 		interruptible: flags&Interruptible != 0, q: q})
-	if tm != nil && err != ETIMEDOUT {
+	if tm != nil && err != ErrTimedOut {
 		tm.disarm(t)
 	}
 	return err
@@ -185,6 +185,6 @@ func (t *Thread) sleepTimedOut(c *Thread) {
 	}
 	if t.state == stBlocked && t.blk.kind == "sleep" && t.blk.q != nil {
 		t.blk.q.remove(t)
-		e.makeRunnable(c, t, ETIMEDOUT)
+		e.makeRunnable(c, t, ErrTimedOut)
 	}
 }
