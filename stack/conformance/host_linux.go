@@ -10,8 +10,8 @@ import (
 	"unsafe"
 )
 
-// DefaultBlockTimeout bounds every blocking call of the host: a call still blocked after it
-// returns EHANG.
+// DefaultBlockTimeout bounds every blocking call of the host: a call still blocked after this
+// long returns EHANG.
 const DefaultBlockTimeout = 2 * time.Second
 
 // firstFD is the first descriptor number the host hands out, as in a process whose standard
@@ -225,8 +225,8 @@ func (h *Host) sockaddr(p Port) (*syscall.SockaddrInet4, Errno) {
 // symbol maps a real address back to its symbolic port.
 func (h *Host) symbol(sa syscall.Sockaddr) Port {
 	in4, ok := sa.(*syscall.SockaddrInet4)
-	if !ok || sa == nil {
-		return PortAny
+	if !ok {
+		return PortAny // no address (a stream socket) or not IPv4
 	}
 	for p := Port(1); p <= MaxPort; p++ {
 		if h.reserved && h.ports[p] == in4.Port {

@@ -19,9 +19,11 @@
 // Run executes one scenario on one implementation and returns readable mismatches.
 //
 // Every BSD expectation assumes that the packets the previous steps put on the loopback have
-// been processed before the next step runs (the wire and the protocol threads quiesce between
-// steps), as the host's loopback does in practice. Steps whose outcome genuinely depends on
-// timing list every acceptable outcome and say why.
+// been processed before the next step runs, as the host's loopback does in practice: between
+// two steps the model delivers every segment in flight and runs its protocol threads until they
+// are idle, without advancing the virtual clock (no retransmission, keepalive or 2MSL timer
+// fires). Steps whose outcome genuinely depends on timing list every acceptable outcome and say
+// why.
 package conformance
 
 import (

@@ -26,16 +26,21 @@ var choosers = []struct {
 	}},
 }
 
-// runToy runs the toy workload to its end and returns the final result.
-func runToy(c Chooser) *Result {
-	e, _ := toyWorkload(Config{Chooser: c, LogSize: -1}, true)
-	e.log.init(4096)
+// run is a finished execution: its result and its event log.
+type run struct {
+	*Result
+	Events []Event
+}
+
+// runToy runs the toy workload to its end.
+func runToy(c Chooser) run {
+	e, _ := toyWorkload(Config{Chooser: c, LogSize: 4096}, true)
 	_, r := e.Finish()
-	return r
+	return run{r, e.Events()}
 }
 
 // sameExecution compares two results event for event.
-func sameExecution(a, b *Result) error {
+func sameExecution(a, b run) error {
 	if a.TraceHash != b.TraceHash || a.Steps != b.Steps || a.Status != b.Status {
 		return fmt.Errorf("hash %x/%x steps %d/%d status %v/%v", a.TraceHash, b.TraceHash, a.Steps, b.Steps, a.Status, b.Status)
 	}

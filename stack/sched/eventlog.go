@@ -1,6 +1,10 @@
 package sched
 
-import "fmt"
+import (
+	"encoding/binary"
+	"fmt"
+	"math/bits"
+)
 
 // EventKind classifies a scheduling point.
 type EventKind uint8
@@ -56,50 +60,61 @@ func (ev Event) String() string {
 // eventLog keeps the most recent events in a ring and a hash of all of them, so that two
 // executions can be compared event for event however long they are.
 type eventLog struct {
-	ring []Event
+	ring []Event // grows to max, then wraps: short executions allocate little
+	max  int
 	n    int // events added
 	hash uint64
 }
 
 const (
 	fnvOffset = 14695981039346656037
-	fnvPrime  = 1099511628211
+	mixPrime  = 0x9e3779b97f4a7c15
 )
+
+// mix folds x into h: a multiply and a rotation, enough to tell event streams apart (the
+// hash checks determinism; it is not a defence against collisions made on purpose).
+func mix(h, x uint64) uint64 {
+	h = (h ^ x) * mixPrime
+	return bits.RotateLeft64(h, 29)
+}
+
+// hashString folds s into h eight bytes at a time, then its length.
+func hashString(h uint64, s string) uint64 {
+	for len(s) >= 8 {
+		h = mix(h, binary.LittleEndian.Uint64([]byte(s[:8])))
+		s = s[8:]
+	}
+	var tail uint64
+	for i := 0; i < len(s); i++ {
+		tail |= uint64(s[i]) << (8 * i)
+	}
+	return mix(h, tail<<8|uint64(len(s)))
+}
 
 func (l *eventLog) init(size int) {
 	l.hash = fnvOffset
-	if size > 0 {
-		l.ring = make([]Event, 0, size)
-	}
+	l.max = max(size, 0)
 }
 
 func (l *eventLog) add(ev Event) {
 	h := l.hash
-	h = (h ^ uint64(ev.Step)) * fnvPrime
-	h = (h ^ uint64(uint32(ev.Thread))) * fnvPrime
-	h = (h ^ uint64(ev.Kind)) * fnvPrime
-	for i := 0; i < len(ev.Site); i++ {
-		h = (h ^ uint64(ev.Site[i])) * fnvPrime
-	}
-	h = (h ^ 0xff) * fnvPrime
-	for i := 0; i < len(ev.Obj); i++ {
-		h = (h ^ uint64(ev.Obj[i])) * fnvPrime
-	}
+	h = mix(h, uint64(ev.Step))
+	h = mix(h, uint64(uint32(ev.Thread))<<8|uint64(ev.Kind))
+	h = hashString(h, ev.Site)
+	h = hashString(h, ev.Obj)
 	l.hash = h
-	if c := cap(l.ring); c > 0 {
-		if len(l.ring) < c {
-			l.ring = append(l.ring, ev)
-		} else {
-			l.ring[l.n%c] = ev
-		}
+	if len(l.ring) < l.max {
+		l.ring = append(l.ring, ev)
+	} else if l.max > 0 {
+		l.ring[l.n%l.max] = ev
 	}
 	l.n++
 }
 
 // events returns the kept events, oldest first.
 func (l *eventLog) events() []Event {
-	c := cap(l.ring)
-	if c == 0 || len(l.ring) < c {
+	c := l.max
+	if len(l.ring) < c {
 		return append([]Event(nil), l.ring...)
 	}
 	out := make([]Event, 0, c)

@@ -29,7 +29,7 @@ func (m Mode) String() string {
 const DefaultStepBudget = 200_000
 
 // DefaultLogSize is the number of events kept when Config.LogSize is zero.
-const DefaultLogSize = 512
+const DefaultLogSize = 256
 
 // Config parameterizes an execution.
 type Config struct {
@@ -39,8 +39,9 @@ type Config struct {
 	// StepBudget bounds the scheduling points of the execution (in Free mode, of each thread);
 	// 0 means DefaultStepBudget.
 	StepBudget int
-	// LogSize is the number of most recent events kept in Result.Events (Controlled mode);
-	// 0 means DefaultLogSize, negative keeps none. TraceHash covers every event regardless.
+	// LogSize is the number of most recent events kept for Exec.Events (Controlled mode); 0
+	// means DefaultLogSize, negative keeps none (fuzzing: replay the choices with a log to
+	// see the trace). Result.TraceHash covers every event regardless.
 	LogSize int
 	// NoRace turns the happens-before detector off (Controlled mode), for measuring its cost.
 	NoRace bool
@@ -114,8 +115,8 @@ type Result struct {
 	Races   []Race
 	Bugs    []Bug
 	Panic   *PanicReport
-	// Events are the last Config.LogSize events (Controlled mode); TraceHash digests them all.
-	Events    []Event
+	// TraceHash digests every event of the execution (Controlled mode): two executions with
+	// the same hash ran the same events in the same order.
 	TraceHash uint64
 }
 
@@ -198,6 +199,9 @@ func (e *Exec) Now() Duration {
 // Steps returns the number of scheduling points so far (Controlled mode).
 func (e *Exec) Steps() int { return e.steps }
 
+// Events returns the last Config.LogSize events, oldest first (Controlled mode).
+func (e *Exec) Events() []Event { return e.log.events() }
+
 // Threads returns the execution's threads in ID order.
 func (e *Exec) Threads() []*Thread { return e.threads }
 
@@ -276,7 +280,6 @@ func (e *Exec) result() *Result {
 	r.Now = e.now
 	r.Choices = append([]ID(nil), e.res.Choices...)
 	r.Races = append([]Race(nil), e.race.reports...)
-	r.Events = e.log.events()
 	r.TraceHash = e.log.hash
 	r.Blocked = append([]Blocked(nil), e.res.Blocked...)
 	if e.status == Quiescent {

@@ -126,7 +126,26 @@ func conflicts(a *access, t *Thread, write, atomic bool) bool {
 // onAccess checks an access by t to w and records it.
 func (d *raceDetector) onAccess(t *Thread, w *Word, site string, write, atomic bool) {
 	sh := &w.sh
-	cur := access{t: t, clk: t.vc.get(t.id), site: site, locks: t.held, step: t.e.steps,
+	clk := t.vc.get(t.id)
+	// Fast paths (FastTrack's same-epoch cases): t already accessed the word in this epoch
+	// and nothing by another thread came since, so no check can find anything new. Only the
+	// site and step move on, so that a report names the latest access.
+	if !atomic {
+		if write {
+			if sh.w.t == t && sh.w.clk == clk && !sh.w.atomic && len(sh.reads) == 0 {
+				sh.w.site, sh.w.step, sh.w.locks = site, t.e.steps, t.held
+				return
+			}
+		} else {
+			for i := range sh.reads {
+				if r := &sh.reads[i]; r.t == t && r.clk == clk && !r.atomic {
+					r.site, r.step, r.locks = site, t.e.steps, t.held
+					return
+				}
+			}
+		}
+	}
+	cur := access{t: t, clk: clk, site: site, locks: t.held, step: t.e.steps,
 		write: write, atomic: atomic}
 	if conflicts(&sh.w, t, write, atomic) {
 		d.report(w, &sh.w, &cur)

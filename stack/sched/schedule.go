@@ -102,7 +102,7 @@ func (e *Exec) block(t *Thread, info blockInfo) error {
 		if t.unwinding {
 			panic(unwind{})
 		}
-	} else {
+	} else if next != t { // next == t: the idle callout thread was handed a timer at once
 		e.switchTo(t, next)
 	}
 	t.blk = blockInfo{}
