@@ -139,7 +139,7 @@ func (e *Exec) fireClock() *Thread {
 		c = e.spawn(nil, "callout", e.calloutLoop)
 		e.callout = c
 	} else {
-		c.state = stRunnable
+		e.setState(c, stRunnable)
 	}
 	c.work = tm
 	return c

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"reflect"
 	"testing"
+
+	"go.uber.org/goleak"
 )
 
 // choosers builds the chooser kinds under test for one seed.
@@ -69,6 +71,9 @@ func TestDeterminism(t *testing.T) {
 					t.Fatalf("seed %d: empty event log", seed)
 				}
 				hashes[a.TraceHash] = true
+				if seed%250 == 0 {
+					goleak.VerifyNone(t)
+				}
 			}
 			// The schedules really vary: a chooser that ignored its seed would pass the
 			// comparison above trivially.

@@ -139,6 +139,8 @@ type Exec struct {
 	steps   int
 	status  Status
 
+	nrunnable int // runnable threads (Controlled)
+
 	ctl chan ctlMsg // threads -> Run goroutine
 
 	// clock and callouts

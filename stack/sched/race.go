@@ -130,6 +130,14 @@ func (d *raceDetector) onAccess(t *Thread, w *Word, site string, write, atomic b
 	// Fast paths (FastTrack's same-epoch cases): t already accessed the word in this epoch
 	// and nothing by another thread came since, so no check can find anything new. Only the
 	// site and step move on, so that a report names the latest access.
+	if atomic && write && sh.w.t == t && sh.w.atomic && len(sh.reads) == 0 {
+		// t's own atomic write again: nothing to check, only the release to publish.
+		t.vc = t.vc.join(sh.sync)
+		sh.sync = sh.sync.join(t.vc)
+		t.vc = t.vc.tick(t.id)
+		sh.w.clk, sh.w.site, sh.w.step, sh.w.locks = clk, site, t.e.steps, t.held
+		return
+	}
 	if !atomic {
 		if write {
 			if sh.w.t == t && sh.w.clk == clk && !sh.w.atomic && len(sh.reads) == 0 {

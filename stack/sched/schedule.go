@@ -36,10 +36,24 @@ func (e *Exec) point(t *Thread, kind EventKind, site, obj string) {
 	}
 }
 
+// setState changes a thread's state in Controlled mode, keeping the count of runnable threads.
+func (e *Exec) setState(t *Thread, st tstate) {
+	if t.state == stRunnable {
+		e.nrunnable--
+	}
+	if st == stRunnable {
+		e.nrunnable++
+	}
+	t.state = st
+}
+
 // decide picks the thread to run next among the runnable ones and, when a callout can fire,
 // the clock. cur is the thread at the scheduling point (nil from Run). It returns nil when
 // nothing can run.
 func (e *Exec) decide(cur *Thread) *Thread {
+	if e.nrunnable == 1 && cur != nil && cur.state == stRunnable && (len(e.timers) == 0 || !e.calloutIdle()) {
+		return cur // the only candidate: no decision
+	}
 	cands := e.cand[:0]
 	if len(e.timers) > 0 && e.calloutIdle() {
 		cands = append(cands, ClockID)
@@ -91,7 +105,7 @@ func (e *Exec) block(t *Thread, info blockInfo) error {
 	if t.unwinding {
 		return ErrAborted
 	}
-	t.state = stBlocked
+	e.setState(t, stBlocked)
 	t.blk = info
 	t.wakeErr = nil
 	e.record(t, EvBlock, info.kind, info.obj)
@@ -112,7 +126,7 @@ func (e *Exec) block(t *Thread, info blockInfo) error {
 // makeRunnable wakes the blocked thread t; from (the waker, nil from outside) passes its
 // happens-before clock along with the wakeup.
 func (e *Exec) makeRunnable(from, t *Thread, err error) {
-	t.state = stRunnable
+	e.setState(t, stRunnable)
 	t.wakeErr = err
 	if e.race.enabled && from != nil {
 		t.vc = t.vc.join(from.vc)
@@ -140,7 +154,7 @@ func (e *Exec) exitControlled(t *Thread) {
 		e.stopStat = Panicked
 		e.stopping.Store(true)
 	}
-	t.state = stExited
+	e.setState(t, stExited)
 	for _, j := range t.joiners {
 		if j.state == stBlocked && j.blk.kind == "join" {
 			e.makeRunnable(t, j, nil)

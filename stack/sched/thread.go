@@ -100,6 +100,7 @@ func (e *Exec) spawn(parent *Thread, name string, fn func(*Thread)) *Thread {
 	if e.mode == Free {
 		e.startFree(t)
 	} else {
+		e.nrunnable++
 		go t.mainControlled()
 	}
 	return t
