@@ -87,12 +87,23 @@ func (c *bytesChooser) Choose(d *Decision) ID {
 // randomChooser is the Random chooser.
 type randomChooser struct{ r *rand.Rand }
 
-// Random returns a chooser that picks uniformly among the candidates with its own generator
-// seeded by seed; the global random source is never used.
+// Random returns a chooser that picks uniformly among the candidate threads with its own
+// generator seeded by seed (the global random source is never used), and the clock, when it is
+// a candidate, once in ClockOdds decisions: a clock chosen as often as a thread would run every
+// timeout long before the threads make progress.
 func Random(seed uint64) Chooser {
 	return &randomChooser{r: rand.New(rand.NewPCG(seed, 0x5eed50c4f022))}
 }
 
+// ClockOdds is the Random chooser's one-in-N chance of firing a pending callout early.
+const ClockOdds = 256
+
 func (c *randomChooser) Choose(d *Decision) ID {
+	if d.Cands[0] == ClockID {
+		if c.r.IntN(ClockOdds) == 0 {
+			return ClockID
+		}
+		return d.Cands[1+c.r.IntN(len(d.Cands)-1)]
+	}
 	return d.Cands[c.r.IntN(len(d.Cands))]
 }

@@ -33,9 +33,14 @@ func (w *Word) Init(v uint64) { w.v = v }
 // Peek reads the value with no scheduling point and no race record: for wait predicates,
 // snapshots and oracles, which observe rather than take part.
 //
-// In Free mode a Peek is a plain read: call it only when the writers are synchronized with the
-// caller (at quiescence, or under the word's lock), or go test -race reports it.
-func (w *Word) Peek() uint64 { return w.v }
+// In Free mode a Peek is an atomic load, so that the stack's own wake conditions do not race
+// with the atomic updates; against a plain write, go test -race reports it as it should.
+func (w *Word) Peek() uint64 {
+	if w.e.mode == Free {
+		return atomic.LoadUint64(&w.v)
+	}
+	return w.v
+}
 
 // access is the scheduling point and race check before an access by t.
 func (w *Word) access(t *Thread, kind EventKind, site string, write, atomic bool) {

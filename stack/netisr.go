@@ -1,0 +1,129 @@
+package stack
+
+import "github.com/sockfuzz/sockfuzz/stack/sched"
+
+// netisr is a protocol thread: it owns the pcbs of its connections and runs the netmsgs sent
+// to its port, one at a time (DragonFly's netisr_cpu threads).
+type netisr struct {
+	st   *Stack
+	idx  int
+	t    *sched.Thread
+	port *sched.Port
+}
+
+// netmsg is a request run on a protocol thread (struct netmsg with its handler).
+type netmsg struct {
+	name string
+	fn   func(t *sched.Thread) Errno // nil asks the thread to exit
+}
+
+// loop is the protocol thread's body: receive, run, reply.
+func (n *netisr) loop(t *sched.Thread) {
+	for {
+		m, err := n.port.Recv(t)
+		if err != nil {
+			return
+		}
+		nm := m.Body.(*netmsg)
+		if nm.fn == nil {
+			_ = n.port.Reply(t, m, OK, nil)
+			return
+		}
+		res := nm.fn(t)
+		_ = n.port.Reply(t, m, res, nil)
+	}
+}
+
+// domsg sends a request to protocol thread n and waits for its reply (lwkt_domsg).
+func (st *Stack) domsg(t *sched.Thread, n *netisr, name string, fn func(*sched.Thread) Errno) Errno {
+	if t == n.t {
+		return fn(t) // already on the owning thread: a direct call, as DragonFly does
+	}
+	m := &sched.Msg{Body: &netmsg{name: name, fn: fn}}
+	if err := n.port.Call(t, m); err != nil {
+		return EINTR
+	}
+	if e, ok := m.Result.(Errno); ok {
+		return e
+	}
+	return OK
+}
+
+// sendmsg sends a request to protocol thread n without waiting (lwkt_sendmsg).
+func (st *Stack) sendmsg(t *sched.Thread, n *netisr, name string, fn func(*sched.Thread) Errno) {
+	_ = n.port.Send(t, &sched.Msg{Body: &netmsg{name: name, fn: fn}})
+}
+
+// soport returns the protocol thread that owns so (so_port).
+func (st *Stack) soport(t *sched.Thread, so *Socket) *netisr {
+	i := int(so.port.AtomicLoad(t, "so_port"))
+	if i < 0 || i >= len(st.netisrs) {
+		i = 0
+	}
+	return st.netisrs[i]
+}
+
+// notifyMsg is a predicate wait (netmsg_so_notify): sent to the socket's protocol thread, it
+// is answered at once if its predicate holds, else queued on a sockbuf (SSB_MEVENT) and re-run
+// by every sowakeup of that sockbuf until it holds.
+type notifyMsg struct {
+	name   string
+	so     *Socket
+	sb     *Sockbuf
+	pred   func(t *sched.Thread, nm *notifyMsg) bool // true when it has set result
+	ready  func() bool                               // the wake condition, by Peek, for quiescence
+	done   *sched.Word                               // set (atomically) once answered
+	abort  bool                                      // guarded by sb.token
+	result Errno
+	val    *Socket // kern_accept's new connection
+	wq     *sched.WaitQueue
+}
+
+// notify runs on the protocol thread: answer now or queue on the sockbuf.
+func (st *Stack) notify(t *sched.Thread, nm *notifyMsg) Errno {
+	sb := nm.sb
+	_ = sb.token.Lock(t)
+	if !nm.abort && nm.done.AtomicLoad(t, "notify:done") == 0 {
+		if nm.pred(t, nm) {
+			st.completeNotify(t, nm)
+		} else {
+			sb.notify = append(sb.notify, nm)
+			sb.flags.AtomicOr(t, "ssb_flags:MEVENT", SSB_MEVENT)
+		}
+	}
+	_ = sb.token.Unlock(t)
+	return OK
+}
+
+func (st *Stack) completeNotify(t *sched.Thread, nm *notifyMsg) {
+	nm.done.AtomicStore(t, "notify:done", 1)
+	nm.wq.WakeAll(t)
+}
+
+// waitNotify sends nm to the protocol thread and waits for its answer; a signal aborts the
+// wait with EINTR unless the answer came first (lwkt_abortmsg).
+func (st *Stack) waitNotify(t *sched.Thread, n *netisr, nm *notifyMsg) Errno {
+	nm.wq = st.e.NewWaitQueue(nm.name)
+	nm.done = st.e.NewWord(nm.name+":done", nil)
+	st.sendmsg(t, n, nm.name, func(t *sched.Thread) Errno { return st.notify(t, nm) })
+	for {
+		nm.wq.Interlock(t)
+		if nm.done.AtomicLoad(t, "notify:wait") != 0 {
+			return nm.result
+		}
+		err := nm.wq.Sleep(t, func() bool { return nm.done.Peek() != 0 || nm.ready != nil && nm.ready() }, sched.Interruptible|sched.Interlocked)
+		if err == nil {
+			continue
+		}
+		sb := nm.sb
+		_ = sb.token.Lock(t)
+		if nm.done.AtomicLoad(t, "notify:abort") != 0 {
+			_ = sb.token.Unlock(t)
+			return nm.result
+		}
+		nm.abort = true
+		sb.removeNotify(nm)
+		_ = sb.token.Unlock(t)
+		return EINTR
+	}
+}

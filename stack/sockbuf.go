@@ -1,0 +1,197 @@
+package stack
+
+import "github.com/sockfuzz/sockfuzz/stack/sched"
+
+// record is one datagram queued in a UDP receive buffer, with its sender.
+type record struct {
+	data []byte
+	from Addr
+}
+
+// Sockbuf is struct signalsockbuf: a socket's send or receive buffer.
+type Sockbuf struct {
+	so    *Socket
+	name  string
+	cc    *sched.Word  // ssb_cc: bytes queued
+	flags *sched.Word  // ssb_flags (SSB_WAIT, SSB_WAKEUP, SSB_MEVENT, ...)
+	token *sched.Mutex // ssb_token: guards the data and the notify list
+	lock  *sched.Mutex // ssb_lock: serializes sosend or soreceive callers
+	hiwat int
+	lowat int
+
+	data    []byte   // stream data (TCP), guarded by token
+	records []record // datagrams (UDP), guarded by token
+
+	wq     *sched.WaitQueue // the sleep channel (&ssb_cc)
+	notify []*notifyMsg     // queued predicate messages (SSB_MEVENT)
+}
+
+func (sb *Sockbuf) init(so *Socket, name string, hiwat, lowat int) {
+	e := so.st.e
+	sb.so, sb.name, sb.hiwat, sb.lowat = so, name, hiwat, lowat
+	sb.token = e.NewMutex(so.name + "." + name + ".token")
+	sb.lock = e.NewMutex(so.name + "." + name + ".lock")
+	sb.cc = e.NewWord(name+".ssb_cc", sb.token)
+	sb.flags = e.NewWord(name+".ssb_flags", nil)
+	sb.wq = e.NewWaitQueue(so.name + "." + name)
+}
+
+// space returns the free space (ssb_space), from cc read under the token or racy without.
+func (sb *Sockbuf) space(t *sched.Thread, site string) int {
+	return sb.hiwat - int(int64(sb.cc.AtomicLoad(t, site)))
+}
+
+// appendStream appends stream data (ssb_appendstream); the token is held.
+func (sb *Sockbuf) appendStream(t *sched.Thread, b []byte) {
+	sb.data = append(sb.data, b...)
+	sb.cc.AtomicAdd(t, sb.name+":append", int64(len(b)))
+}
+
+// appendRecord appends a datagram (ssb_appendaddr); the token is held.
+func (sb *Sockbuf) appendRecord(t *sched.Thread, b []byte, from Addr) {
+	sb.records = append(sb.records, record{data: append([]byte(nil), b...), from: from})
+	sb.cc.AtomicAdd(t, sb.name+":appendaddr", int64(len(b)))
+}
+
+// drop removes n bytes from the front of the stream (sbdrop); the token is held.
+func (sb *Sockbuf) drop(t *sched.Thread, n int) {
+	if n > len(sb.data) {
+		n = len(sb.data)
+	}
+	if n == 0 {
+		return
+	}
+	sb.data = sb.data[n:]
+	sb.cc.AtomicAdd(t, sb.name+":drop", -int64(n))
+}
+
+// dropRecord removes the first datagram; the token is held.
+func (sb *Sockbuf) dropRecord(t *sched.Thread) {
+	if len(sb.records) == 0 {
+		return
+	}
+	n := len(sb.records[0].data)
+	sb.records = sb.records[1:]
+	sb.cc.AtomicAdd(t, sb.name+":droprecord", -int64(n))
+}
+
+// release empties the buffer (ssb_release, from sofree).
+func (sb *Sockbuf) release(t *sched.Thread) {
+	_ = sb.token.Lock(t)
+	sb.data, sb.records = nil, nil
+	sb.cc.AtomicStore(t, sb.name+":release", 0)
+	_ = sb.token.Unlock(t)
+}
+
+func (sb *Sockbuf) removeNotify(nm *notifyMsg) {
+	for i, x := range sb.notify {
+		if x == nm {
+			sb.notify = append(sb.notify[:i:i], sb.notify[i+1:]...)
+			return
+		}
+	}
+}
+
+// ssbWait sleeps until a sowakeup of sb (DragonFly ssb_wait, 2010): the SSB_WAKEUP bit is the
+// interlock, so that a wakeup between the caller's test and the sleep is not lost. pred is the
+// condition the caller waits for, reported at quiescence.
+func (st *Stack) ssbWait(t *sched.Thread, sb *Sockbuf, pred func() bool) Errno {
+	for {
+		flags := sb.flags.AtomicLoad(t, "ssb_wait")
+		if flags&SSB_WAKEUP != 0 {
+			if sb.flags.CAS(t, "ssb_wait:wakeup", flags, flags&^SSB_WAKEUP) {
+				return OK
+			}
+			continue
+		}
+		sb.wq.Interlock(t)
+		if !sb.flags.CAS(t, "ssb_wait:set-wait", flags, flags|SSB_WAIT) {
+			continue
+		}
+		st.observe(t, ObsEvent{Kind: ObsSleep, Sock: sb.so.id, Head: -1, Proc: -1, Site: sb.name})
+		switch sb.wq.Sleep(t, pred, sched.Interruptible|sched.Interlocked) {
+		case nil:
+			return OK
+		case sched.ErrInterrupted:
+			return EINTR
+		default:
+			return EINTR
+		}
+	}
+}
+
+// sowakeup wakes what waits on sb (DragonFly sowakeup, 2010): sleepers through the WAKEUP/WAIT
+// interlock, the owner with SIGIO when SS_ASYNC is set, and the queued predicate messages.
+func (st *Stack) sowakeup(t *sched.Thread, so *Socket, sb *Sockbuf, ready bool) {
+	so.touch(t, "sowakeup")
+	woke := 0
+	for ready {
+		flags := sb.flags.AtomicLoad(t, "sowakeup")
+		nf := (flags | SSB_WAKEUP) &^ SSB_WAIT
+		if sb.flags.CAS(t, "sowakeup", flags, nf) {
+			if flags&SSB_WAIT != 0 {
+				woke = sb.wq.WakeAll(t)
+			}
+			break
+		}
+	}
+	st.observe(t, ObsEvent{Kind: ObsWakeup, Sock: so.id, Head: -1, Arg: woke, Proc: -1, Site: sb.name})
+	if so.sel.Sleepers() > 0 {
+		so.sel.WakeAll(t) // selwakeup
+	}
+	state := so.getstate(t, "sowakeup:async")
+	if ready {
+		st.observe(t, ObsEvent{Kind: ObsReady, Sock: so.id, Head: -1, New: state, Proc: -1, Site: sb.name})
+	}
+	if state&SS_ASYNC != 0 {
+		if owner := so.sigio.AtomicLoad(t, "sowakeup:so_sigio"); owner != 0 {
+			st.pgsigio(t, so, int(owner)-1)
+		}
+	}
+	// The predicate messages are checked under the token: a check of SSB_MEVENT outside it
+	// could miss a message being queued right now (ccae972d65, da633f87cf).
+	_ = sb.token.Lock(t)
+	if sb.flags.AtomicLoad(t, "sowakeup:mevent")&SSB_MEVENT != 0 {
+		kept := sb.notify[:0]
+		for _, nm := range sb.notify {
+			if !nm.abort && nm.pred(t, nm) {
+				st.completeNotify(t, nm)
+			} else if !nm.abort {
+				kept = append(kept, nm)
+			}
+		}
+		for i := len(kept); i < len(sb.notify); i++ {
+			sb.notify[i] = nil
+		}
+		sb.notify = kept
+		if len(kept) == 0 {
+			sb.flags.AtomicAndNot(t, "sowakeup:mevent", SSB_MEVENT)
+		}
+	}
+	_ = sb.token.Unlock(t)
+}
+
+// sorwakeup is sowakeup of so_rcv; ready when data reaches the low water mark, or no more can
+// come, or an error or a completed connection is pending.
+func (st *Stack) sorwakeup(t *sched.Thread, so *Socket) {
+	st.sowakeup(t, so, &so.rcv, st.rcvReady(so))
+}
+
+// sowwakeup is sowakeup of so_snd.
+func (st *Stack) sowwakeup(t *sched.Thread, so *Socket) {
+	st.sowakeup(t, so, &so.snd, st.sndReady(so))
+}
+
+// rcvReady is the receive wake condition (soreadable), read without scheduling points.
+func (st *Stack) rcvReady(so *Socket) bool {
+	s := so.state.Peek()
+	return int64(so.rcv.cc.Peek()) >= int64(so.rcv.lowat) || s&SS_CANTRCVMORE != 0 ||
+		so.error.Peek() != 0 || so.qlen.Peek() > 0 || so.oobmark.Peek() > 0 && s&SS_RCVATMARK != 0
+}
+
+// sndReady is the send wake condition (sowriteable), read without scheduling points.
+func (st *Stack) sndReady(so *Socket) bool {
+	s := so.state.Peek()
+	space := so.snd.hiwat - int(int64(so.snd.cc.Peek()))
+	return space >= so.snd.lowat && (s&SS_ISCONNECTED != 0 || so.proto == UDP) || s&SS_CANTSENDMORE != 0 || so.error.Peek() != 0
+}

@@ -1,0 +1,312 @@
+package stack
+
+import (
+	"fmt"
+
+	"github.com/sockfuzz/sockfuzz/stack/sched"
+)
+
+// Socket is struct socket. The fields that several threads touch are instrumented words, so
+// that every access is a scheduling point and the happens-before detector sees them.
+type Socket struct {
+	st    *Stack
+	id    int
+	proto Proto
+	name  string // "so3", for word and lock names
+
+	state   *sched.Word // so_state
+	refs    *sched.Word // so_refs
+	options *sched.Word // so_options (SO_ACCEPTCONN, SO_LINGER)
+	linger  int         // so_linger, seconds
+	error   *sched.Word // so_error
+	oobmark *sched.Word // so_oobmark
+	sigio   *sched.Word // so_sigio: the owner's process id + 1, 0 for none
+	port    *sched.Word // so_port: the owning protocol thread
+	pcb     *sched.Word // so_pcb: 1 while a protocol control block is attached
+
+	// Listen queues, on the listener; guarded by its qlock.
+	qlock   *sched.Mutex
+	head    *sched.Word // so_head: the listener's id + 1, 0 for none
+	incomp  []*Socket   // so_incomp
+	comp    []*Socket   // so_comp
+	qlist   *sched.Word // the queue heads: touched by every insertion and removal
+	qlen    *sched.Word // so_qlen
+	incqlen *sched.Word // so_incqlen
+	qlimit  int         // so_qlimit, set by solisten before SO_ACCEPTCONN
+
+	rcv, snd Sockbuf
+	timeo    *sched.WaitQueue // so_timeo: accept and connect sleep here
+	sel      *sched.WaitQueue // poll(2) sleeps here (selwakeup)
+
+	tp *tcpcb // the TCP control block, owned by the protocol thread
+	up *udpcb // the UDP control block
+
+	freed bool
+}
+
+// ID returns the socket's id: its creation order in the execution.
+func (so *Socket) ID() int { return so.id }
+
+func (so *Socket) String() string { return so.name }
+
+// soalloc allocates a socket with SS_NOFDREF and one reference (DragonFly soalloc).
+func (st *Stack) soalloc(t *sched.Thread, proto Proto) *Socket {
+	e := st.e
+	_ = st.socklist.Lock(t)
+	id := len(st.socks)
+	st.socks = append(st.socks, nil)
+	_ = st.socklist.Unlock(t)
+	n := fmt.Sprintf("so%d", id)
+	so := &Socket{st: st, id: id, proto: proto, name: n}
+	so.qlock = e.NewMutex(n + ".qlock")
+	so.state = e.NewWord("so_state", nil)
+	so.refs = e.NewWord("so_refs", nil)
+	so.options = e.NewWord("so_options", nil)
+	so.error = e.NewWord("so_error", nil)
+	so.oobmark = e.NewWord("so_oobmark", nil)
+	so.sigio = e.NewWord("so_sigio", nil)
+	so.port = e.NewWord("so_port", nil)
+	so.pcb = e.NewWord("so_pcb", nil)
+	so.head = e.NewWord("so_head", so.qlock)
+	so.qlist = e.NewWord("so_comp/so_incomp", so.qlock)
+	so.qlen = e.NewWord("so_qlen", so.qlock)
+	so.incqlen = e.NewWord("so_incqlen", so.qlock)
+	so.timeo = e.NewWaitQueue(n + ".so_timeo")
+	so.sel = e.NewWaitQueue(n + ".sel")
+	snd, rcv := tcpSendSpace, tcpRecvSpace
+	if proto == UDP {
+		snd, rcv = udpSendSpace, udpRecvSpace
+	}
+	so.rcv.init(so, "so_rcv", rcv, 1)
+	so.snd.init(so, "so_snd", snd, 2048)
+	so.state.Init(SS_NOFDREF)
+	so.refs.Init(1)
+	_ = st.socklist.Lock(t)
+	st.socks[id] = so
+	_ = st.socklist.Unlock(t)
+	st.nlive.AtomicAdd(t, "soalloc", 1)
+	st.observe(t, ObsEvent{Kind: ObsSockCreated, Sock: id, Head: -1, Arg: int(proto), New: SS_NOFDREF, Proc: -1, Site: "soalloc"})
+	return so
+}
+
+// touch reports an access to a freed socket (use after free); it costs nothing otherwise.
+func (so *Socket) touch(t *sched.Thread, site string) {
+	if so.freed {
+		so.st.observe(t, ObsEvent{Kind: ObsTouch, Sock: so.id, Head: -1, Proc: -1, Site: site, Freed: true})
+	}
+}
+
+// sosetstate sets so_state bits atomically (DragonFly sosetstate).
+func (so *Socket) sosetstate(t *sched.Thread, site string, bits uint64) {
+	so.touch(t, site)
+	old := so.state.AtomicOr(t, site, bits)
+	so.st.observe(t, ObsEvent{Kind: ObsState, Sock: so.id, Head: -1, Old: old, New: old | bits, Proc: -1, Site: site})
+}
+
+// soclrstate clears so_state bits atomically (DragonFly soclrstate).
+func (so *Socket) soclrstate(t *sched.Thread, site string, bits uint64) {
+	so.touch(t, site)
+	old := so.state.AtomicAndNot(t, site, bits)
+	so.st.observe(t, ObsEvent{Kind: ObsState, Sock: so.id, Head: -1, Old: old, New: old &^ bits, Proc: -1, Site: site})
+}
+
+// getstate reads so_state.
+func (so *Socket) getstate(t *sched.Thread, site string) uint64 {
+	so.touch(t, site)
+	return so.state.AtomicLoad(t, site)
+}
+
+// soreference takes a reference (DragonFly soreference).
+func (so *Socket) soreference(t *sched.Thread, site string) {
+	so.touch(t, site)
+	n := so.refs.AtomicAdd(t, site, 1)
+	so.st.observe(t, ObsEvent{Kind: ObsRefs, Sock: so.id, Head: -1, Arg: int(n), Proc: -1, Site: site})
+}
+
+// sock returns the socket that an so_head value (id + 1) names, or nil.
+func (st *Stack) sock(t *sched.Thread, id uint64) *Socket {
+	if id == 0 {
+		return nil
+	}
+	_ = st.socklist.Lock(t)
+	defer func() { _ = st.socklist.Unlock(t) }()
+	if int(id) > len(st.socks) {
+		return nil
+	}
+	return st.socks[id-1]
+}
+
+// sofree drops a reference; on the last one, with no pcb and SS_NOFDREF, it frees the socket
+// (DragonFly sofree, 2010). A socket on so_comp is not freed: accept(2) will take it.
+func (st *Stack) sofree(t *sched.Thread, so *Socket) {
+	so.touch(t, "sofree")
+	refs := so.refs.AtomicAdd(t, "sofree", -1)
+	st.observe(t, ObsEvent{Kind: ObsRefs, Sock: so.id, Head: -1, Arg: int(int64(refs)), Proc: -1, Site: "sofree"})
+	assert(int64(refs) >= 0, "sofree: so_refs <= 0")
+	if refs > 0 {
+		return
+	}
+	assert(so.pcb.AtomicLoad(t, "sofree:so_pcb") == 0, "sofree: so_pcb != NULL")
+	assert(so.state.AtomicLoad(t, "sofree:so_state")&SS_NOFDREF != 0, "sofree: !SS_NOFDREF")
+	if head := st.sock(t, so.head.AtomicLoad(t, "sofree:so_head")); head != nil {
+		_ = head.qlock.Lock(t)
+		state := so.getstate(t, "sofree")
+		switch {
+		case state&SS_INCOMP != 0:
+			head.qremove(t, so, QIncomp)
+		case state&SS_COMP != 0:
+			// "must not decommission a socket on the accept(2) queue"
+			_ = head.qlock.Unlock(t)
+			return
+		default:
+			_ = head.qlock.Unlock(t)
+			panic("sofree: not queued")
+		}
+		so.soclrstate(t, "sofree", SS_INCOMP)
+		so.head.AtomicStore(t, "sofree", 0)
+		_ = head.qlock.Unlock(t)
+	}
+	so.rcv.release(t)
+	so.snd.release(t)
+	so.freed = true
+	st.nlive.AtomicAdd(t, "sofree", -1)
+	st.observe(t, ObsEvent{Kind: ObsSockFreed, Sock: so.id, Head: -1, Proc: -1, Site: "sofree"})
+	st.freedQ.WakeAll(t)
+}
+
+// qinsert puts so at the tail of one of the listener head's queues (head's qlock held).
+func (head *Socket) qinsert(t *sched.Thread, so *Socket, q int) {
+	head.qlist.Add(t, "qinsert", 1)
+	if q == QComp {
+		head.comp = append(head.comp, so)
+		head.qlen.Add(t, "qinsert:so_qlen", 1)
+	} else {
+		head.incomp = append(head.incomp, so)
+		head.incqlen.Add(t, "qinsert:so_incqlen", 1)
+	}
+	head.st.observe(t, ObsEvent{Kind: ObsQueueInsert, Sock: so.id, Head: head.id, Arg: q, Proc: -1, Site: "qinsert"})
+}
+
+// qremove takes so off one of the listener head's queues (head's qlock held).
+func (head *Socket) qremove(t *sched.Thread, so *Socket, q int) {
+	head.qlist.Add(t, "qremove", 1)
+	list := &head.incomp
+	n := head.incqlen
+	if q == QComp {
+		list, n = &head.comp, head.qlen
+	}
+	for i, x := range *list {
+		if x == so {
+			*list = append((*list)[:i:i], (*list)[i+1:]...)
+			break
+		}
+	}
+	n.Add(t, "qremove:len", -1)
+	head.st.observe(t, ObsEvent{Kind: ObsQueueRemove, Sock: so.id, Head: head.id, Arg: q, Proc: -1, Site: "qremove"})
+}
+
+// soisconnecting is DragonFly soisconnecting.
+func (so *Socket) soisconnecting(t *sched.Thread) {
+	so.soclrstate(t, "soisconnecting", SS_ISCONNECTED|SS_ISDISCONNECTING)
+	so.sosetstate(t, "soisconnecting", SS_ISCONNECTING)
+}
+
+// soisconnected is DragonFly soisconnected (2014 form, correct): with so_head revalidated under
+// the listener's queue lock, an embryonic connection moves from so_incomp to so_comp and the
+// listener is woken; otherwise the socket's own sleepers are.
+func (st *Stack) soisconnected(t *sched.Thread, so *Socket) {
+	so.soclrstate(t, "soisconnected", SS_ISCONNECTING|SS_ISDISCONNECTING|SS_ISCONFIRMING)
+	so.sosetstate(t, "soisconnected", SS_ISCONNECTED)
+	if head := st.sock(t, so.head.AtomicLoad(t, "soisconnected:so_head")); head != nil {
+		_ = head.qlock.Lock(t)
+		if st.sock(t, so.head.AtomicLoad(t, "soisconnected:revalidate")) == head && so.getstate(t, "soisconnected")&SS_INCOMP != 0 {
+			head.qremove(t, so, QIncomp)
+			head.qinsert(t, so, QComp)
+			so.sosetstate(t, "soisconnected", SS_COMP)
+			so.soclrstate(t, "soisconnected", SS_INCOMP)
+			_ = head.qlock.Unlock(t)
+			st.observe(t, ObsEvent{Kind: ObsCompleted, Sock: so.id, Head: head.id, Proc: -1, Site: "soisconnected"})
+			st.sorwakeup(t, head)
+			head.timeo.WakeOne(t)
+			return
+		}
+		_ = head.qlock.Unlock(t)
+	}
+	so.timeo.WakeAll(t)
+	st.sorwakeup(t, so)
+	st.sowwakeup(t, so)
+}
+
+// soisdisconnecting is DragonFly soisdisconnecting.
+func (st *Stack) soisdisconnecting(t *sched.Thread, so *Socket) {
+	so.soclrstate(t, "soisdisconnecting", SS_ISCONNECTING)
+	so.sosetstate(t, "soisdisconnecting", SS_ISDISCONNECTING|SS_CANTRCVMORE|SS_CANTSENDMORE)
+	so.timeo.WakeAll(t)
+	st.sowwakeup(t, so)
+	st.sorwakeup(t, so)
+}
+
+// soisdisconnected is DragonFly soisdisconnected.
+func (st *Stack) soisdisconnected(t *sched.Thread, so *Socket) {
+	so.soclrstate(t, "soisdisconnected", SS_ISCONNECTING|SS_ISCONNECTED|SS_ISDISCONNECTING)
+	so.sosetstate(t, "soisdisconnected", SS_CANTRCVMORE|SS_CANTSENDMORE|SS_ISDISCONNECTED)
+	so.timeo.WakeAll(t)
+	_ = so.snd.token.Lock(t)
+	so.snd.drop(t, len(so.snd.data))
+	_ = so.snd.token.Unlock(t)
+	st.sowwakeup(t, so)
+	st.sorwakeup(t, so)
+}
+
+// socantsendmore is DragonFly socantsendmore.
+func (st *Stack) socantsendmore(t *sched.Thread, so *Socket) {
+	so.sosetstate(t, "socantsendmore", SS_CANTSENDMORE)
+	st.sowwakeup(t, so)
+}
+
+// socantrcvmore is DragonFly socantrcvmore.
+func (st *Stack) socantrcvmore(t *sched.Thread, so *Socket) {
+	so.sosetstate(t, "socantrcvmore", SS_CANTRCVMORE)
+	st.sorwakeup(t, so)
+}
+
+// soabort aborts a connection asynchronously (DragonFly soaborta): a reference for the message
+// in flight, pru_abort on the owning protocol thread, then the reference dropped.
+func (st *Stack) soaborta(t *sched.Thread, so *Socket, head *Socket) {
+	so.soreference(t, "soaborta")
+	hid := -1
+	if head != nil {
+		hid = head.id
+	}
+	st.observe(t, ObsEvent{Kind: ObsAborted, Sock: so.id, Head: hid, Proc: -1, Site: "soaborta"})
+	st.sendmsg(t, st.soport(t, so), "pru_abort", func(t *sched.Thread) Errno {
+		st.pruAbort(t, so)
+		st.sofree(t, so)
+		return OK
+	})
+}
+
+// pruAbort is the protocol's abort (tcp_usr_abort: tcp_drop with ECONNABORTED).
+func (st *Stack) pruAbort(t *sched.Thread, so *Socket) {
+	switch so.proto {
+	case TCP:
+		if tp := so.tp; tp != nil && so.pcb.AtomicLoad(t, "pru_abort") != 0 {
+			st.tcpDrop(t, tp, ECONNABORTED)
+		}
+	case UDP:
+		if so.pcb.AtomicLoad(t, "pru_abort") != 0 {
+			st.udpDetach(t, so)
+		}
+	}
+}
+
+// soaccept turns a connection taken off so_comp into one with a descriptor (DragonFly
+// soaccept): it must still have SS_NOFDREF. The reference the descriptor will hold was taken by
+// kern_accept's predicate under the listener's lock (the 2014 form; in 2010 soaccept took it
+// here, too late: c19fdb0e33).
+func (st *Stack) soaccept(t *sched.Thread, so *Socket) {
+	if so.getstate(t, "soaccept")&SS_NOFDREF == 0 {
+		panic("soaccept: !NOFDREF")
+	}
+	so.soclrstate(t, "soaccept", SS_NOFDREF)
+}

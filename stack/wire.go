@@ -1,0 +1,221 @@
+package stack
+
+import (
+	"fmt"
+
+	"github.com/sockfuzz/sockfuzz/stack/sched"
+)
+
+// Addr is an IPv4 address and port.
+type Addr struct {
+	IP   uint32
+	Port uint16
+}
+
+func (a Addr) String() string {
+	if a.IP == LocalIP {
+		return fmt.Sprintf(":%d", a.Port)
+	}
+	return fmt.Sprintf("%d.%d.%d.%d:%d", a.IP>>24, a.IP>>16&0xff, a.IP>>8&0xff, a.IP&0xff, a.Port)
+}
+
+// fourTuple names a connection from the stack's side.
+type fourTuple struct{ local, remote Addr }
+
+// TCP header flags.
+const (
+	TH_FIN = 0x01
+	TH_SYN = 0x02
+	TH_RST = 0x04
+	TH_PSH = 0x08
+	TH_ACK = 0x10
+	TH_URG = 0x20
+)
+
+// Segment is a packet on the wire: a TCP segment or a UDP datagram.
+type Segment struct {
+	Proto    Proto
+	Src, Dst Addr
+	Seq, Ack uint32
+	Flags    uint8
+	Win      uint16
+	Urp      uint16
+	Data     []byte
+}
+
+func (s *Segment) String() string {
+	if s.Proto == UDP {
+		return fmt.Sprintf("udp %v > %v (%d)", s.Src, s.Dst, len(s.Data))
+	}
+	f := ""
+	for _, x := range []struct {
+		bit uint8
+		c   string
+	}{{TH_SYN, "S"}, {TH_FIN, "F"}, {TH_RST, "R"}, {TH_PSH, "P"}, {TH_URG, "U"}} {
+		if s.Flags&x.bit != 0 {
+			f += x.c
+		}
+	}
+	if f == "" {
+		f = "."
+	}
+	out := fmt.Sprintf("%v > %v %s %d:%d(%d)", s.Src, s.Dst, f, s.Seq, s.Seq+uint32(len(s.Data)), len(s.Data))
+	if s.Flags&TH_ACK != 0 {
+		out += fmt.Sprintf(" ack %d", s.Ack)
+	}
+	return out + fmt.Sprintf(" win %d", s.Win)
+}
+
+// seqLen is the sequence space the segment occupies.
+func (s *Segment) seqLen() uint32 {
+	n := uint32(len(s.Data))
+	if s.Flags&TH_SYN != 0 {
+		n++
+	}
+	if s.Flags&TH_FIN != 0 {
+		n++
+	}
+	return n
+}
+
+// wire carries segments between the program's sockets (loopback) and to and from the scripted
+// remote peer. In-flight segments wait in a queue that the wire thread delivers in order and
+// that the peer's script may drop, duplicate or reorder.
+type wire struct {
+	st       *Stack
+	t        *sched.Thread
+	mu       *sched.Mutex
+	inflight []*Segment
+	pending  *sched.Word // len(inflight), for the wire thread's predicate
+	q        *sched.WaitQueue
+	toPeer   []*Segment // segments the stack sent to remote addresses, in order
+	quit     bool
+}
+
+func newWire(st *Stack) *wire {
+	e := st.e
+	w := &wire{st: st, mu: e.NewMutex("wire"), q: e.NewWaitQueue("wire")}
+	w.pending = e.NewWord("wire.pending", w.mu)
+	w.t = e.Go("wire", w.loop)
+	return w
+}
+
+// transmit puts a segment on the wire (ip_output).
+func (w *wire) transmit(t *sched.Thread, seg *Segment) {
+	_ = w.mu.Lock(t)
+	w.inflight = append(w.inflight, seg)
+	w.pending.Add(t, "transmit", 1)
+	_ = w.mu.Unlock(t)
+	w.q.WakeOne(t)
+}
+
+// loop is the wire thread: it delivers in-flight segments one at a time.
+func (w *wire) loop(t *sched.Thread) {
+	for {
+		_ = w.mu.Lock(t)
+		for len(w.inflight) == 0 && !w.quit {
+			w.q.Interlock(t)
+			_ = w.mu.Unlock(t)
+			if err := w.q.Sleep(t, func() bool { return w.pending.Peek() > 0 }, sched.Interlocked); err != nil {
+				return
+			}
+			_ = w.mu.Lock(t)
+		}
+		if w.quit && len(w.inflight) == 0 {
+			_ = w.mu.Unlock(t)
+			return
+		}
+		seg := w.inflight[0]
+		w.inflight = w.inflight[1:]
+		w.pending.Add(t, "deliver", -1)
+		_ = w.mu.Unlock(t)
+		w.deliver(t, seg)
+	}
+}
+
+// deliver hands a segment to the protocol thread that owns its connection (ip_input and the
+// netisr dispatch by tcp_soport's hash), or records it as sent to the remote peer.
+func (w *wire) deliver(t *sched.Thread, seg *Segment) {
+	st := w.st
+	if seg.Dst.IP != LocalIP {
+		w.toPeer = append(w.toPeer, seg)
+		return
+	}
+	n := st.netisrs[st.hashPort(seg.Dst, seg.Src)]
+	st.sendmsg(t, n, "ip_input", func(t *sched.Thread) Errno {
+		if seg.Proto == UDP {
+			st.udpInput(t, seg)
+		} else {
+			st.tcpInput(t, n, seg)
+		}
+		return OK
+	})
+}
+
+// hashPort is tcp_soport's choice of protocol thread for a connection.
+func (st *Stack) hashPort(local, remote Addr) int {
+	h := local.IP ^ remote.IP ^ uint32(local.Port) ^ uint32(remote.Port)<<3
+	h ^= h >> 7
+	return int(h % uint32(len(st.netisrs)))
+}
+
+// Inject puts a segment from the remote peer on the wire. Its acknowledgment number (and its
+// sequence number for a RST answering the stack) are relative to the initial sequence number
+// of the connection they name, as packetdrill writes them; the peer's own numbers are absolute.
+func (st *Stack) Inject(t *sched.Thread, seg Segment) {
+	s := seg
+	if s.Proto == 0 {
+		s.Proto = TCP
+	}
+	if s.Proto == TCP && s.Flags&TH_ACK != 0 {
+		_ = st.tables.Lock(t)
+		if so := st.conns[fourTuple{s.Dst, s.Src}]; so != nil && so.tp != nil {
+			s.Ack += so.tp.iss
+		}
+		_ = st.tables.Unlock(t)
+	}
+	s.Data = append([]byte(nil), seg.Data...)
+	st.wire.transmit(t, &s)
+}
+
+// WireDrop drops the oldest in-flight segment and reports whether there was one.
+func (st *Stack) WireDrop(t *sched.Thread) bool {
+	w := st.wire
+	_ = w.mu.Lock(t)
+	defer func() { _ = w.mu.Unlock(t) }()
+	if len(w.inflight) == 0 {
+		return false
+	}
+	w.inflight = w.inflight[1:]
+	w.pending.Add(t, "drop", -1)
+	return true
+}
+
+// WireDup duplicates the oldest in-flight segment.
+func (st *Stack) WireDup(t *sched.Thread) bool {
+	w := st.wire
+	_ = w.mu.Lock(t)
+	defer func() { _ = w.mu.Unlock(t) }()
+	if len(w.inflight) == 0 {
+		return false
+	}
+	c := *w.inflight[0]
+	w.inflight = append([]*Segment{&c}, w.inflight...)
+	w.pending.Add(t, "dup", 1)
+	return true
+}
+
+// WireReorder swaps the two oldest in-flight segments.
+func (st *Stack) WireReorder(t *sched.Thread) bool {
+	w := st.wire
+	_ = w.mu.Lock(t)
+	defer func() { _ = w.mu.Unlock(t) }()
+	if len(w.inflight) < 2 {
+		return false
+	}
+	w.inflight[0], w.inflight[1] = w.inflight[1], w.inflight[0]
+	return true
+}
+
+// SentToPeer returns the segments the stack sent to remote addresses so far.
+func (st *Stack) SentToPeer() []*Segment { return st.wire.toPeer }
