@@ -182,6 +182,7 @@ func New(cfg Config) *Exec {
 	e.log.init(n)
 	e.race.enabled = cfg.Mode == Controlled && !cfg.NoRace
 	e.ctl = make(chan ctlMsg, 1)
+	e.res.Choices = make([]ID, 0, 1024) // one allocation covers most executions
 	e.free.init()
 	return e
 }

@@ -1,6 +1,7 @@
 package sched
 
 import (
+	"fmt"
 	"sync"
 	"sync/atomic"
 )
@@ -70,7 +71,7 @@ func (m *Mutex) Lock(t *Thread) error {
 			t.vc = t.vc.join(m.vc)
 		}
 	}
-	t.held = append(t.held[:len(t.held):len(t.held)], m)
+	t.held.add(m)
 	return nil
 }
 
@@ -99,7 +100,7 @@ func (m *Mutex) TryLock(t *Thread) bool {
 			t.vc = t.vc.join(m.vc)
 		}
 	}
-	t.held = append(t.held[:len(t.held):len(t.held)], m)
+	t.held.add(m)
 	return true
 }
 
@@ -109,13 +110,7 @@ func (m *Mutex) Unlock(t *Thread) error {
 	if m.Owner() != t {
 		return e.bug(t, "Mutex.Unlock", m.name, ErrNotOwner)
 	}
-	held := make([]*Mutex, 0, len(t.held))
-	for _, h := range t.held {
-		if h != m {
-			held = append(held, h)
-		}
-	}
-	t.held = held
+	t.held.remove(m)
 	if e.mode == Free {
 		m.unlockFree()
 		return nil
@@ -170,4 +165,50 @@ func (m *Mutex) unlockFree() {
 		m.e.funblock(w, nil)
 	}
 	m.wmu.Unlock()
+}
+
+// maxLockset is the number of mutexes a lockset names; deeper nesting is counted, not named.
+const maxLockset = 6
+
+// lockset is the set of mutexes a thread holds, in acquisition order: a value, so that race
+// records copy it without allocating.
+type lockset struct {
+	m     [maxLockset]*Mutex
+	n     uint8
+	extra uint8 // held beyond maxLockset
+}
+
+func (s *lockset) add(m *Mutex) {
+	if int(s.n) < maxLockset {
+		s.m[s.n] = m
+		s.n++
+		return
+	}
+	s.extra++
+}
+
+func (s *lockset) remove(m *Mutex) {
+	for i := 0; i < int(s.n); i++ {
+		if s.m[i] == m {
+			copy(s.m[i:], s.m[i+1:s.n])
+			s.n--
+			s.m[s.n] = nil
+			return
+		}
+	}
+	if s.extra > 0 {
+		s.extra--
+	}
+}
+
+// names lists the mutexes' names.
+func (s *lockset) names() []string {
+	var out []string
+	for i := 0; i < int(s.n); i++ {
+		out = append(out, s.m[i].name)
+	}
+	if s.extra > 0 {
+		out = append(out, fmt.Sprintf("(%d more)", s.extra))
+	}
+	return out
 }

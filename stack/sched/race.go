@@ -94,7 +94,7 @@ type access struct {
 	t      *Thread
 	clk    uint32
 	site   string
-	locks  []*Mutex
+	locks  lockset
 	step   int
 	write  bool
 	atomic bool
@@ -201,8 +201,6 @@ func (d *raceDetector) report(w *Word, prev, cur *access) {
 func (a *access) export() Access {
 	x := Access{Thread: a.t.id, Name: a.t.name, Site: a.site, Write: a.write, Atomic: a.atomic,
 		Step: a.step}
-	for _, m := range a.locks {
-		x.Locks = append(x.Locks, m.name)
-	}
+	x.Locks = a.locks.names()
 	return x
 }

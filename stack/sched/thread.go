@@ -44,7 +44,7 @@ type Thread struct {
 	unwinding  bool
 
 	joiners []*Thread
-	held    []*Mutex // mutexes held, copied on write (race reports keep the slice)
+	held    lockset // mutexes held
 
 	vc vclock // happens-before clock (Controlled mode with the detector on)
 
