@@ -239,3 +239,24 @@ func TestInterruptAndTimeout(t *testing.T) {
 		}
 	}
 }
+
+// TestHoldClock checks that a held clock fires nothing, even when nothing else can run, and
+// that releasing it lets the execution finish.
+func TestHoldClock(t *testing.T) {
+	for _, mode := range []Mode{Controlled, Free} {
+		e := New(Config{Mode: mode})
+		fired := e.NewWord("fired", nil)
+		tm := e.NewTimer("t", func(c *Thread) { fired.AtomicStore(c, "fire", 1) })
+		e.Go("arm", func(t *Thread) { _ = tm.Reset(t, 10) })
+		e.HoldClock(true)
+		r := e.Run()
+		if r.Status != Quiescent || fired.Peek() != 0 || r.Now != 0 {
+			t.Fatalf("%v held: status %v fired %d now %d", mode, r.Status, fired.Peek(), r.Now)
+		}
+		e.HoldClock(false)
+		r = e.Run()
+		if r.Status != Done || fired.Peek() != 1 || r.Now != 10 {
+			t.Fatalf("%v released: status %v fired %d now %d", mode, r.Status, fired.Peek(), r.Now)
+		}
+	}
+}

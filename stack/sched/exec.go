@@ -148,6 +148,7 @@ type Exec struct {
 	timers  []*Timer // armed timers in firing order
 	ntimers int      // timers created, for creation order
 	callout *Thread  // the thread that runs callouts, made on first use
+	held    bool     // HoldClock: no callout fires, time stands still
 
 	// stopping is set once the execution is being torn down.
 	stopping atomic.Bool
@@ -246,6 +247,19 @@ func (e *Exec) Abort() *Result {
 	}
 	e.status = Aborted
 	return e.result()
+}
+
+// HoldClock stops (hold) or restarts virtual time: while the clock is held no callout fires,
+// neither by choice nor because nothing else can run, and an execution whose threads are all
+// blocked or exited stops Quiescent even with callouts pending. A sequential driver (the
+// conformance tests) holds the clock so that only its own steps make time pass. Call it
+// before Run or between runs.
+func (e *Exec) HoldClock(hold bool) {
+	if e.mode == Free {
+		e.free.mu.Lock()
+		defer e.free.mu.Unlock()
+	}
+	e.held = hold
 }
 
 // Finish runs the execution to its end: at each quiescence it interrupts the threads in

@@ -96,7 +96,7 @@ func (e *Exec) checkIdleLocked() {
 	if e.stopping.Load() || f.blocked < f.live {
 		return
 	}
-	if len(e.timers) > 0 && (e.callout == nil || e.callout.work == nil) {
+	if len(e.timers) > 0 && !e.held && (e.callout == nil || e.callout.work == nil) {
 		tm := e.popTimer()
 		c := e.callout
 		if c == nil {
@@ -111,7 +111,7 @@ func (e *Exec) checkIdleLocked() {
 		c.wake <- struct{}{}
 		return
 	}
-	if f.live == 0 {
+	if f.live == 0 && len(e.timers) == 0 {
 		e.status = Done
 	} else {
 		e.status = Quiescent

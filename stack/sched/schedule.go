@@ -51,11 +51,11 @@ func (e *Exec) setState(t *Thread, st tstate) {
 // the clock. cur is the thread at the scheduling point (nil from Run). It returns nil when
 // nothing can run.
 func (e *Exec) decide(cur *Thread) *Thread {
-	if e.nrunnable == 1 && cur != nil && cur.state == stRunnable && (len(e.timers) == 0 || !e.calloutIdle()) {
+	if e.nrunnable == 1 && cur != nil && cur.state == stRunnable && (len(e.timers) == 0 || e.held || !e.calloutIdle()) {
 		return cur // the only candidate: no decision
 	}
 	cands := e.cand[:0]
-	if len(e.timers) > 0 && e.calloutIdle() {
+	if len(e.timers) > 0 && !e.held && e.calloutIdle() {
 		cands = append(cands, ClockID)
 	}
 	for _, th := range e.threads {
@@ -138,6 +138,9 @@ func (e *Exec) makeRunnable(from, t *Thread, err error) {
 // callout thread has exited, and Quiescent otherwise. Control goes back to Run.
 func (e *Exec) stopIdle() {
 	e.status = Done
+	if len(e.timers) > 0 { // only with the clock held
+		e.status = Quiescent
+	}
 	for _, th := range e.threads {
 		if th.state != stExited && !(th == e.callout && th.blk.kind == kindIdle) {
 			e.status = Quiescent
@@ -179,6 +182,9 @@ func (e *Exec) runControlled() {
 	next := e.decide(nil)
 	if next == nil {
 		e.status = Done
+		if len(e.timers) > 0 {
+			e.status = Quiescent
+		}
 		for _, th := range e.threads {
 			if th.state == stBlocked && th.blk.kind != kindIdle {
 				e.status = Quiescent
