@@ -16,6 +16,12 @@ func (st *Stack) tcpInput(t *sched.Thread, n *netisr, seg *Segment) {
 	}
 	so.touch(t, "tcp_input")
 	tp := so.tp
+	if seg.RelAck {
+		c := *seg
+		c.Ack += tp.iss
+		c.RelAck = false
+		seg = &c
+	}
 	if tp.state == TCPS_LISTEN {
 		st.tcpInputListen(t, n, so, seg)
 		return

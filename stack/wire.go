@@ -41,6 +41,9 @@ type Segment struct {
 	Win      uint16
 	Urp      uint16
 	Data     []byte
+	// RelAck says Ack is relative to the receiving connection's initial sequence number
+	// (injected segments, packetdrill style); tcp_input resolves it on arrival.
+	RelAck bool
 }
 
 func (s *Segment) String() string {
@@ -159,21 +162,15 @@ func (st *Stack) hashPort(local, remote Addr) int {
 	return int(h % uint32(len(st.netisrs)))
 }
 
-// Inject puts a segment from the remote peer on the wire. Its acknowledgment number (and its
-// sequence number for a RST answering the stack) are relative to the initial sequence number
-// of the connection they name, as packetdrill writes them; the peer's own numbers are absolute.
+// Inject puts a segment from the remote peer on the wire. Its acknowledgment number is
+// relative to the initial sequence number of the connection it reaches, as packetdrill writes
+// them, resolved when it arrives; the peer's own sequence numbers are absolute.
 func (st *Stack) Inject(t *sched.Thread, seg Segment) {
 	s := seg
 	if s.Proto == 0 {
 		s.Proto = TCP
 	}
-	if s.Proto == TCP && s.Flags&TH_ACK != 0 {
-		_ = st.tables.Lock(t)
-		if so := st.conns[fourTuple{s.Dst, s.Src}]; so != nil && so.tp != nil {
-			s.Ack += so.tp.iss
-		}
-		_ = st.tables.Unlock(t)
-	}
+	s.RelAck = s.Proto == TCP && s.Flags&TH_ACK != 0
 	s.Data = append([]byte(nil), seg.Data...)
 	st.wire.transmit(t, &s)
 }
