@@ -194,6 +194,11 @@ func (p *Proc) Accept(t *sched.Thread, fd int) (int, Errno) {
 	so.sigio.AtomicStore(t, "kern_accept:so_sigio", head.sigio.AtomicLoad(t, "kern_accept:head_sigio"))
 	nf := &file{so: so, nonblock: f.nonblock, async: f.async}
 	st.soaccept(t, so)
+	if so.getstate(t, "tcp_usr_accept")&SS_ISDISCONNECTED != 0 {
+		// tcp_usr_accept: the connection was reset while it waited on so_comp.
+		st.soclose(t, so)
+		return -1, ECONNABORTED
+	}
 	nfd, e := st.install(t, nf)
 	if e != OK {
 		st.soclose(t, so)
@@ -223,9 +228,6 @@ func (st *Stack) sosend(t *sched.Thread, so *Socket, data []byte, to *Addr, flag
 	sb := &so.snd
 	if so.proto == UDP && len(data) > sb.hiwat {
 		return -1, EMSGSIZE
-	}
-	if so.proto == UDP && flags&MSG_OOB != 0 {
-		return -1, EOPNOTSUPP
 	}
 	_ = sb.lock.Lock(t)
 	defer func() { _ = sb.lock.Unlock(t) }()
@@ -694,9 +696,12 @@ func (p *Proc) Poll(t *sched.Thread, fd, events int, wait bool) (int, Errno) {
 	}
 }
 
-// sopoll computes the ready events (sopoll / the kqueue filters).
+// sopoll computes the ready events as DragonFly's kqueue-based poll reports them: IN when
+// readable (filt_soread), OUT when writable and connected (filt_sowrite), HUP when the write
+// side is at EOF or both sides are, ERR when an error comes with an EOF.
 func (st *Stack) sopoll(so *Socket, events int) int {
 	s := so.state.Peek()
+	eof := s&(SS_CANTRCVMORE|SS_CANTSENDMORE) != 0
 	r := 0
 	if events&POLLIN != 0 && st.rcvReady(so) {
 		r |= POLLIN
@@ -704,10 +709,14 @@ func (st *Stack) sopoll(so *Socket, events int) int {
 	if events&POLLPRI != 0 && (so.oobmark.Peek() > 0 || s&SS_RCVATMARK != 0) {
 		r |= POLLPRI
 	}
-	if events&POLLOUT != 0 && st.sndReady(so) && s&SS_CANTSENDMORE == 0 {
-		r |= POLLOUT
+	if events&POLLOUT != 0 {
+		if s&SS_CANTSENDMORE != 0 {
+			r |= POLLHUP
+		} else if st.sndReady(so) {
+			r |= POLLOUT
+		}
 	}
-	if so.error.Peek() != 0 {
+	if so.error.Peek() != 0 && eof {
 		r |= POLLERR
 	}
 	if s&SS_CANTRCVMORE != 0 && s&SS_CANTSENDMORE != 0 {

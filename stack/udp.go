@@ -71,8 +71,22 @@ func (st *Stack) udpSend(t *sched.Thread, so *Socket, data []byte, to Addr) Errn
 func (st *Stack) udpInput(t *sched.Thread, seg *Segment) {
 	_ = st.tables.Lock(t)
 	so := st.udpPorts[seg.Dst.Port]
+	var sender *Socket
+	if so == nil {
+		sender = st.udpPorts[seg.Src.Port]
+	}
 	_ = st.tables.Unlock(t)
-	if so == nil || so.up == nil {
+	if so == nil {
+		// ICMP port unreachable, as udp_ctlinput and in_pcbnotify deliver it: only a
+		// connected socket hears of it, through so_error.
+		if sender != nil && sender.up != nil && sender.up.remote == seg.Dst {
+			sender.error.AtomicStore(t, "udp_ctlinput", uint64(ECONNREFUSED))
+			st.sorwakeup(t, sender)
+			st.sowwakeup(t, sender)
+		}
+		return
+	}
+	if so.up == nil {
 		return
 	}
 	if r := so.up.remote; r.Port != 0 && r != seg.Src {
