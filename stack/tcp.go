@@ -128,10 +128,17 @@ func (st *Stack) tcpListen(t *sched.Thread, so *Socket) Errno {
 			return err
 		}
 	}
+	// t_state is set before the pcb is published in the listen table (as tcp_usr_listen sets
+	// TCPS_LISTEN before in_pcbinswildcardhash): tcp_input on another protocol thread finds the
+	// listener through the table and reads t_state, so a write after the unlock raced with it
+	// (seen by go test -race in Free mode with several CPUs). A repeated listen(2) leaves the
+	// published value alone.
+	if tp.state != TCPS_LISTEN {
+		tp.state = TCPS_LISTEN
+	}
 	_ = st.tables.Lock(t)
 	st.listeners[tp.local.Port] = so
 	_ = st.tables.Unlock(t)
-	tp.state = TCPS_LISTEN
 	return OK
 }
 
