@@ -131,6 +131,14 @@ func (st *Stack) tcpInputSynSent(t *sched.Thread, tp *tcpcb, seg *Segment) {
 // "otherwise" case, in tcp_input's order).
 func (st *Stack) tcpInputSynced(t *sched.Thread, tp *tcpcb, seg *Segment) {
 	so := tp.so
+	if seg.Flags&TH_SYN != 0 && seqLT(seg.Seq, tp.rcvNxt) {
+		// A SYN we already have (simultaneous open's SYN-ACK, a retransmission): trim it
+		// off and keep the rest of the segment, as tcp_input's todrop does.
+		c := *seg
+		c.Flags &^= TH_SYN
+		c.Seq++
+		seg = &c
+	}
 	slen := seg.seqLen()
 	wnd := uint32(st.tcpRcvWnd(t, tp))
 	// Acceptability (RFC 793 p. 69).
