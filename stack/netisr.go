@@ -83,6 +83,7 @@ type notifyMsg struct {
 func (st *Stack) notify(t *sched.Thread, nm *notifyMsg) Errno {
 	sb := nm.sb
 	_ = sb.token.Lock(t)
+	sb.everNotify.Store(true)
 	if !nm.abort && nm.done.AtomicLoad(t, "notify:done") == 0 {
 		if nm.pred(t, nm) {
 			st.completeNotify(t, nm)

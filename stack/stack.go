@@ -74,8 +74,8 @@ func New(e *sched.Exec, cfg Config) *Stack {
 	}
 	st := &Stack{
 		e: e, cfg: cfg, faults: cfg.Faults, obs: cfg.Observer,
-		tables:    e.NewMutex("tcbinfo"),
-		socklist:  e.NewMutex("socklist"),
+		tables:    e.NewQuietMutex("tcbinfo"),
+		socklist:  e.NewQuietMutex("socklist"),
 		conns:     make(map[fourTuple]*Socket),
 		listeners: make(map[uint16]*Socket),
 		udpPorts:  make(map[uint16]*Socket),
@@ -85,7 +85,7 @@ func New(e *sched.Exec, cfg Config) *Stack {
 		nlive:     e.NewWord("nsockets", nil),
 		freedQ:    e.NewWaitQueue("sofree"),
 	}
-	st.files.mu = e.NewMutex("fdtable")
+	st.files.mu = e.NewQuietMutex("fdtable")
 	for i := 0; i < cfg.CPUs; i++ {
 		n := &netisr{st: st, idx: i}
 		n.t = e.Go(fmt.Sprintf("netisr%d", i), n.loop)

@@ -2,6 +2,7 @@ package stack
 
 import (
 	"fmt"
+	"sync/atomic"
 
 	"github.com/sockfuzz/sockfuzz/stack/sched"
 )
@@ -89,7 +90,7 @@ type wire struct {
 	t        *sched.Thread
 	mu       *sched.Mutex
 	inflight []*Segment
-	pending  *sched.Word // len(inflight), for the wire thread's predicate
+	pending  atomic.Int64 // len(inflight), for the wire thread's predicate
 	q        *sched.WaitQueue
 	toPeer   []*Segment // segments the stack sent to remote addresses, in order
 	quit     bool
@@ -97,8 +98,8 @@ type wire struct {
 
 func newWire(st *Stack) *wire {
 	e := st.e
-	w := &wire{st: st, mu: e.NewMutex("wire"), q: e.NewWaitQueue("wire")}
-	w.pending = e.NewWord("wire.pending", w.mu)
+	// The wire is the model's plumbing, not a part of BSD whose races matter: a quiet mutex.
+	w := &wire{st: st, mu: e.NewQuietMutex("wire"), q: e.NewWaitQueue("wire")}
 	w.t = e.Go("wire", w.loop)
 	return w
 }
@@ -107,7 +108,7 @@ func newWire(st *Stack) *wire {
 func (w *wire) transmit(t *sched.Thread, seg *Segment) {
 	_ = w.mu.Lock(t)
 	w.inflight = append(w.inflight, seg)
-	w.pending.Add(t, "transmit", 1)
+	w.pending.Add(1)
 	_ = w.mu.Unlock(t)
 	w.q.WakeOne(t)
 }
@@ -115,22 +116,24 @@ func (w *wire) transmit(t *sched.Thread, seg *Segment) {
 // loop is the wire thread: it delivers in-flight segments one at a time.
 func (w *wire) loop(t *sched.Thread) {
 	for {
+		// Interlock before looking, outside the quiet mutex: a transmit after this point
+		// makes the sleep below return at once.
+		w.q.Interlock(t)
 		_ = w.mu.Lock(t)
-		for len(w.inflight) == 0 && !w.quit {
-			w.q.Interlock(t)
+		if len(w.inflight) == 0 {
+			quit := w.quit
 			_ = w.mu.Unlock(t)
-			if err := w.q.Sleep(t, func() bool { return w.pending.Peek() > 0 }, sched.Interlocked); err != nil {
+			if quit {
 				return
 			}
-			_ = w.mu.Lock(t)
-		}
-		if w.quit && len(w.inflight) == 0 {
-			_ = w.mu.Unlock(t)
-			return
+			if err := w.q.Sleep(t, func() bool { return w.pending.Load() > 0 }, sched.Interlocked); err != nil {
+				return
+			}
+			continue
 		}
 		seg := w.inflight[0]
 		w.inflight = w.inflight[1:]
-		w.pending.Add(t, "deliver", -1)
+		w.pending.Add(-1)
 		_ = w.mu.Unlock(t)
 		w.deliver(t, seg)
 	}
@@ -184,7 +187,7 @@ func (st *Stack) WireDrop(t *sched.Thread) bool {
 		return false
 	}
 	w.inflight = w.inflight[1:]
-	w.pending.Add(t, "drop", -1)
+	w.pending.Add(-1)
 	return true
 }
 
@@ -198,7 +201,7 @@ func (st *Stack) WireDup(t *sched.Thread) bool {
 	}
 	c := *w.inflight[0]
 	w.inflight = append([]*Segment{&c}, w.inflight...)
-	w.pending.Add(t, "dup", 1)
+	w.pending.Add(1)
 	return true
 }
 

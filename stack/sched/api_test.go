@@ -260,3 +260,36 @@ func TestHoldClock(t *testing.T) {
 		}
 	}
 }
+
+// TestQuietMutex checks that a quiet mutex costs no scheduling point in Controlled mode, still
+// excludes in Free mode, and reports a scheduling point inside its section.
+func TestQuietMutex(t *testing.T) {
+	e := New(Config{})
+	m := e.NewQuietMutex("tables")
+	e.Go("a", func(t *Thread) {
+		_ = m.Lock(t)
+		_ = m.Unlock(t)
+		_ = m.Lock(t)
+		t.Yield("inside") // misuse: reported
+		_ = m.Unlock(t)
+	})
+	r := e.Run() // two steps: the yield and the exit
+	if r.Status != Done || r.Steps != 2 || len(r.Bugs) != 1 || !errors.Is(r.Bugs[0].Err, ErrQuietSection) {
+		t.Fatalf("status %v steps %d bugs %v", r.Status, r.Steps, r.Bugs)
+	}
+	f := New(Config{Mode: Free})
+	fm := f.NewQuietMutex("tables")
+	n := 0
+	for i := 0; i < 4; i++ {
+		f.Go("inc", func(t *Thread) {
+			for j := 0; j < 100; j++ {
+				_ = fm.Lock(t)
+				n++
+				_ = fm.Unlock(t)
+			}
+		})
+	}
+	if r := f.Run(); r.Status != Done || n != 400 {
+		t.Fatalf("free: status %v n %d", r.Status, n)
+	}
+}

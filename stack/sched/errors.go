@@ -23,6 +23,8 @@ var (
 	ErrNegativeDuration = errors.New("negative duration")
 	// ErrFinished is returned by operations on an execution that has ended.
 	ErrFinished = errors.New("execution finished")
+	// ErrQuietSection reports a scheduling point inside a quiet mutex's critical section.
+	ErrQuietSection = errors.New("scheduling point while holding a quiet mutex")
 	// ErrDoubleReply is returned when a message is replied to twice.
 	ErrDoubleReply = errors.New("message already replied")
 )

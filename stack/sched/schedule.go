@@ -30,6 +30,9 @@ func (e *Exec) point(t *Thread, kind EventKind, site, obj string) {
 	if t.unwinding {
 		return
 	}
+	if t.quiet > 0 {
+		_ = e.bug(t, "scheduling point", site, ErrQuietSection)
+	}
 	e.record(t, kind, site, obj)
 	if next := e.decide(t); next != t {
 		e.switchTo(t, next)
@@ -104,6 +107,9 @@ func (e *Exec) switchTo(t, next *Thread) {
 func (e *Exec) block(t *Thread, info blockInfo) error {
 	if t.unwinding {
 		return ErrAborted
+	}
+	if t.quiet > 0 {
+		_ = e.bug(t, "block", info.obj, ErrQuietSection)
 	}
 	e.setState(t, stBlocked)
 	t.blk = info

@@ -45,6 +45,7 @@ type Thread struct {
 
 	joiners []*Thread
 	held    lockset // mutexes held
+	quiet   int     // quiet mutexes held (Controlled)
 
 	vc vclock // happens-before clock (Controlled mode with the detector on)
 
