@@ -183,7 +183,7 @@ func New(cfg Config) *Exec {
 	e.log.init(n)
 	e.race.enabled = cfg.Mode == Controlled && !cfg.NoRace
 	e.ctl = make(chan ctlMsg, 1)
-	e.res.Choices = make([]ID, 0, 1024) // one allocation covers most executions
+	e.res.Choices = make([]ID, 0, 2048) // one allocation covers most executions
 	e.free.init()
 	return e
 }
@@ -295,8 +295,9 @@ func (e *Exec) result() *Result {
 	r.Status = e.status
 	r.Steps = e.steps
 	r.Now = e.now
-	r.Choices = append([]ID(nil), e.res.Choices...)
-	r.Races = append([]Race(nil), e.race.reports...)
+	// Shared, not copied: the execution only ever appends, past the length handed out.
+	r.Choices = e.res.Choices[:len(e.res.Choices):len(e.res.Choices)]
+	r.Races = e.race.reports[:len(e.race.reports):len(e.race.reports)]
 	r.TraceHash = e.log.hash
 	r.Blocked = append([]Blocked(nil), e.res.Blocked...)
 	if e.status == Quiescent {
