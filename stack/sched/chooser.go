@@ -20,6 +20,7 @@ type Decision struct {
 	// has just blocked or exited.
 	Current ID
 	// Cands lists the candidates in increasing order; ClockID, when present, comes first.
+	// It is the substrate's own list: read it, do not keep or change it.
 	Cands []ID
 }
 

@@ -139,7 +139,8 @@ type Exec struct {
 	steps   int
 	status  Status
 
-	nrunnable int // runnable threads (Controlled)
+	nrunnable int  // runnable threads (Controlled)
+	rq        []ID // ClockID, then the runnable threads in increasing order (Controlled)
 
 	ctl chan ctlMsg // threads -> Run goroutine
 
@@ -161,8 +162,7 @@ type Exec struct {
 	rmu sync.Mutex
 	res Result
 
-	dec  Decision // reused by decide
-	cand []ID
+	dec Decision // reused by decide
 
 	free freeState
 }
@@ -183,6 +183,7 @@ func New(cfg Config) *Exec {
 	e.log.init(n)
 	e.race.enabled = cfg.Mode == Controlled && !cfg.NoRace
 	e.ctl = make(chan ctlMsg, 1)
+	e.rq = append(make([]ID, 0, 16), ClockID)
 	e.res.Choices = make([]ID, 0, 2048) // one allocation covers most executions
 	e.free.init()
 	return e

@@ -41,13 +41,37 @@ func (e *Exec) point(t *Thread, kind EventKind, site, obj string) {
 
 // setState changes a thread's state in Controlled mode, keeping the count of runnable threads.
 func (e *Exec) setState(t *Thread, st tstate) {
-	if t.state == stRunnable {
+	if t.state == stRunnable && st != stRunnable {
 		e.nrunnable--
+		e.rqRemove(t.id)
 	}
-	if st == stRunnable {
+	if st == stRunnable && t.state != stRunnable {
 		e.nrunnable++
+		e.rqInsert(t.id)
 	}
 	t.state = st
+}
+
+// rqInsert adds id to the runnable list, kept sorted after its leading ClockID slot.
+func (e *Exec) rqInsert(id ID) {
+	i := len(e.rq)
+	e.rq = append(e.rq, id)
+	for i > 1 && e.rq[i-1] > id {
+		e.rq[i] = e.rq[i-1]
+		i--
+	}
+	e.rq[i] = id
+}
+
+// rqRemove takes id off the runnable list.
+func (e *Exec) rqRemove(id ID) {
+	for i := 1; i < len(e.rq); i++ {
+		if e.rq[i] == id {
+			copy(e.rq[i:], e.rq[i+1:])
+			e.rq = e.rq[:len(e.rq)-1]
+			return
+		}
+	}
 }
 
 // decide picks the thread to run next among the runnable ones and, when a callout can fire,
@@ -57,16 +81,11 @@ func (e *Exec) decide(cur *Thread) *Thread {
 	if e.nrunnable == 1 && cur != nil && cur.state == stRunnable && (len(e.timers) == 0 || e.held || !e.calloutIdle()) {
 		return cur // the only candidate: no decision
 	}
-	cands := e.cand[:0]
+	// The runnable list with its leading clock slot is the candidate list, as it stands.
+	cands := e.rq[1:]
 	if len(e.timers) > 0 && !e.held && e.calloutIdle() {
-		cands = append(cands, ClockID)
+		cands = e.rq
 	}
-	for _, th := range e.threads {
-		if th.state == stRunnable {
-			cands = append(cands, th.id)
-		}
-	}
-	e.cand = cands
 	var id ID
 	switch len(cands) {
 	case 0:

@@ -102,6 +102,7 @@ func (e *Exec) spawn(parent *Thread, name string, fn func(*Thread)) *Thread {
 		e.startFree(t)
 	} else {
 		e.nrunnable++
+		e.rqInsert(t.id)
 		go t.mainControlled()
 	}
 	return t
