@@ -219,3 +219,12 @@ func (st *Stack) WireReorder(t *sched.Thread) bool {
 
 // SentToPeer returns the segments the stack sent to remote addresses so far.
 func (st *Stack) SentToPeer() []*Segment { return st.wire.toPeer }
+
+// Tick lets d of virtual time pass for thread t (a wire script's "tick"): it sleeps on a
+// private queue with a timeout, so that callouts due meanwhile fire.
+func (st *Stack) Tick(t *sched.Thread, d sched.Duration) {
+	if d <= 0 {
+		return
+	}
+	_ = st.e.NewWaitQueue("tick").SleepTimeout(t, nil, 0, d)
+}

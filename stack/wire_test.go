@@ -154,3 +154,49 @@ func wireFault(t *testing.T, op string, seed uint64) bool {
 		return did
 	}
 }
+
+// TestRSTOnEmbryonicConnection: the remote peer sends a SYN, then a RST before completing the
+// handshake; the embryonic socket leaves so_incomp and is freed, and the listener's counts
+// return to zero.
+func TestRSTOnEmbryonicConnection(t *testing.T) {
+	e := sched.New(sched.Config{})
+	st := New(e, Config{CPUs: 2})
+	peer := Addr{0x0a000002, 4000}
+	local := Addr{LocalIP, 80}
+	listened := false
+	var lso *Socket
+	var p *Proc
+	pt := e.Go("p0", func(t *sched.Thread) {
+		fd, _ := p.Socket(t, TCP)
+		_ = p.Bind(t, fd, 80)
+		_ = p.Listen(t, fd, 2)
+		f, _ := st.getfile(t, fd)
+		lso = f.so
+		listened = true
+	})
+	p = st.NewProc("p0", pt)
+	var incompAfterSYN int64 = -1
+	e.Go("peer", func(t *sched.Thread) {
+		for !listened {
+			t.Yield("wait-listen")
+		}
+		st.Inject(t, Segment{Src: peer, Dst: local, Seq: 100, Flags: TH_SYN, Win: 1000})
+		st.Tick(t, 1) // let the SYN be processed
+		incompAfterSYN = int64(lso.incqlen.Peek())
+		st.Inject(t, Segment{Src: peer, Dst: local, Seq: 101, Flags: TH_RST})
+		st.Tick(t, 1)
+	})
+	r := e.Run()
+	if r.Panic != nil {
+		t.Fatalf("panic: %s", r.Panic.Value)
+	}
+	ls := lso.Snapshot()
+	if incompAfterSYN != 1 || ls.Incqlen != 0 || len(ls.Incomp) != 0 || ls.Qlen != 0 {
+		t.Fatalf("incqlen after SYN %d; listener now %+v", incompAfterSYN, ls)
+	}
+	embryo := st.Sockets()[1]
+	if !embryo.freed {
+		t.Fatalf("the embryonic connection was not freed: %+v", embryo.Snapshot())
+	}
+	e.Abort()
+}
