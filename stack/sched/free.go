@@ -321,23 +321,11 @@ func (q *WaitQueue) sleepFree(t *Thread, pred func() bool, flags SleepFlags, d D
 		return ErrInterrupted
 	}
 	e.free.mu.Unlock()
-	i := q.find(t)
-	if flags&Interlocked != 0 {
-		if t.woken || i < 0 {
-			t.woken = false
-			q.mu.Unlock()
-			return nil
-		}
-	} else if i < 0 {
-		q.sleepers = append(q.sleepers, sleeper{t: t})
-		i = len(q.sleepers) - 1
+	if !q.enqueue(t, flags) {
+		q.mu.Unlock()
+		return nil
 	}
-	q.sleepers[i].asleep = true
-	var tm *Timer
-	if d >= 0 {
-		tm = t.sleepTimer()
-		tm.arm(t, d)
-	}
+	tm := t.armTimeout(d)
 	ok := e.fblock(t, blockInfo{kind: "sleep", obj: q.name, pred: pred,
 		interruptible: flags&Interruptible != 0, q: q})
 	q.mu.Unlock()

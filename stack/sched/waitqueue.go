@@ -108,28 +108,43 @@ func (q *WaitQueue) sleep(t *Thread, pred func() bool, flags SleepFlags, d Durat
 		q.remove(t)
 		return ErrInterrupted
 	}
-	i := q.find(t)
-	if flags&Interlocked != 0 {
-		if t.woken || i < 0 {
-			t.woken = false
-			return nil
-		}
-	} else if i < 0 {
-		q.sleepers = append(q.sleepers, sleeper{t: t})
-		i = len(q.sleepers) - 1
+	if !q.enqueue(t, flags) {
+		return nil
 	}
-	q.sleepers[i].asleep = true
-	var tm *Timer
-	if d >= 0 {
-		tm = t.sleepTimer()
-		tm.arm(t, d)
-	}
+	tm := t.armTimeout(d)
 	err := e.block(t, blockInfo{kind: "sleep", obj: q.name, pred: pred,
 		interruptible: flags&Interruptible != 0, q: q})
 	if tm != nil && err != ErrTimedOut {
 		tm.disarm(t)
 	}
 	return err
+}
+
+// enqueue marks t asleep on q (the caller holds q.mu in Free mode); it returns false when an
+// Interlocked sleep need not happen because a wakeup came since the interlock.
+func (q *WaitQueue) enqueue(t *Thread, flags SleepFlags) bool {
+	i := q.find(t)
+	if flags&Interlocked != 0 {
+		if t.woken || i < 0 {
+			t.woken = false
+			return false
+		}
+	} else if i < 0 {
+		q.sleepers = append(q.sleepers, sleeper{t: t})
+		i = len(q.sleepers) - 1
+	}
+	q.sleepers[i].asleep = true
+	return true
+}
+
+// armTimeout arms t's sleep timeout when d >= 0 and returns the timer, or nil.
+func (t *Thread) armTimeout(d Duration) *Timer {
+	if d < 0 {
+		return nil
+	}
+	tm := t.sleepTimer()
+	tm.arm(t, d)
+	return tm
 }
 
 // WakeOne wakes the thread that has been on q longest and reports whether there was one.
