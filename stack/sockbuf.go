@@ -16,18 +16,18 @@ type record struct {
 type Sockbuf struct {
 	so    *Socket
 	name  string
-	cc    *sched.Word  // ssb_cc: bytes queued
-	flags *sched.Word  // ssb_flags (SSB_WAIT, SSB_WAKEUP, SSB_MEVENT, ...)
-	token *sched.Mutex // ssb_token: guards the data and the notify list
-	lock  *sched.Mutex // ssb_lock: serializes sosend or soreceive callers
+	cc    sched.Word  // ssb_cc: bytes queued
+	flags sched.Word  // ssb_flags (SSB_WAIT, SSB_WAKEUP, SSB_MEVENT, ...)
+	token sched.Mutex // ssb_token: guards the data and the notify list
+	lock  sched.Mutex // ssb_lock: serializes sosend or soreceive callers
 	hiwat int
 	lowat int
 
 	data    []byte   // stream data (TCP), guarded by token
 	records []record // datagrams (UDP), guarded by token
 
-	wq     *sched.WaitQueue // the sleep channel (&ssb_cc)
-	notify []*notifyMsg     // queued predicate messages (SSB_MEVENT)
+	wq     sched.WaitQueue // the sleep channel (&ssb_cc)
+	notify []*notifyMsg    // queued predicate messages (SSB_MEVENT)
 	// everNotify is set, before its predicate first runs, when a predicate message targets
 	// this sockbuf. sowakeup skips the token when it is clear: a message being queued
 	// meanwhile runs its predicate after the caller's state change (both are sequentially
@@ -38,11 +38,15 @@ type Sockbuf struct {
 func (sb *Sockbuf) init(so *Socket, name string, hiwat, lowat int) {
 	e := so.st.e
 	sb.so, sb.name, sb.hiwat, sb.lowat = so, name, hiwat, lowat
-	sb.token = e.NewMutex(so.name + "." + name + ".token")
-	sb.lock = e.NewMutex(so.name + "." + name + ".lock")
-	sb.cc = e.NewWord(name+".ssb_cc", sb.token)
-	sb.flags = e.NewWord(name+".ssb_flags", nil)
-	sb.wq = e.NewWaitQueue(so.name + "." + name)
+	e.InitMutex(&sb.token, so.name+"."+name+".token")
+	e.InitMutex(&sb.lock, so.name+"."+name+".lock")
+	ccName, flagsName := "so_rcv.ssb_cc", "so_rcv.ssb_flags"
+	if name == "so_snd" {
+		ccName, flagsName = "so_snd.ssb_cc", "so_snd.ssb_flags"
+	}
+	e.InitWord(&sb.cc, ccName, &sb.token)
+	e.InitWord(&sb.flags, flagsName, nil)
+	e.InitWaitQueue(&sb.wq, so.name+"."+name)
 }
 
 // space returns the free space (ssb_space), from cc read under the token or racy without.

@@ -1,7 +1,7 @@
 package stack
 
 import (
-	"fmt"
+	"strconv"
 
 	"github.com/sockfuzz/sockfuzz/stack/sched"
 )
@@ -14,29 +14,29 @@ type Socket struct {
 	proto Proto
 	name  string // "so3", for word and lock names
 
-	state   *sched.Word // so_state
-	refs    *sched.Word // so_refs
-	options *sched.Word // so_options (SO_ACCEPTCONN, SO_LINGER)
-	linger  int         // so_linger, seconds
-	error   *sched.Word // so_error
-	oobmark *sched.Word // so_oobmark
-	sigio   *sched.Word // so_sigio: the owner's process id + 1, 0 for none
-	port    *sched.Word // so_port: the owning protocol thread
-	pcb     *sched.Word // so_pcb: 1 while a protocol control block is attached
+	state   sched.Word // so_state
+	refs    sched.Word // so_refs
+	options sched.Word // so_options (SO_ACCEPTCONN, SO_LINGER)
+	linger  int        // so_linger, seconds
+	error   sched.Word // so_error
+	oobmark sched.Word // so_oobmark
+	sigio   sched.Word // so_sigio: the owner's process id + 1, 0 for none
+	port    sched.Word // so_port: the owning protocol thread
+	pcb     sched.Word // so_pcb: 1 while a protocol control block is attached
 
 	// Listen queues, on the listener; guarded by its qlock.
-	qlock   *sched.Mutex
-	head    *sched.Word // so_head: the listener's id + 1, 0 for none
-	incomp  []*Socket   // so_incomp
-	comp    []*Socket   // so_comp
-	qlist   *sched.Word // the queue heads: touched by every insertion and removal
-	qlen    *sched.Word // so_qlen
-	incqlen *sched.Word // so_incqlen
-	qlimit  int         // so_qlimit, set by solisten before SO_ACCEPTCONN
+	qlock   sched.Mutex
+	head    sched.Word // so_head: the listener's id + 1, 0 for none
+	incomp  []*Socket  // so_incomp
+	comp    []*Socket  // so_comp
+	qlist   sched.Word // the queue heads: touched by every insertion and removal
+	qlen    sched.Word // so_qlen
+	incqlen sched.Word // so_incqlen
+	qlimit  int        // so_qlimit, set by solisten before SO_ACCEPTCONN
 
 	rcv, snd Sockbuf
-	timeo    *sched.WaitQueue // so_timeo: accept and connect sleep here
-	sel      *sched.WaitQueue // poll(2) sleeps here (selwakeup)
+	timeo    sched.WaitQueue // so_timeo: accept and connect sleep here
+	sel      sched.WaitQueue // poll(2) sleeps here (selwakeup)
 
 	tp *tcpcb // the TCP control block, owned by the protocol thread
 	up *udpcb // the UDP control block
@@ -56,23 +56,23 @@ func (st *Stack) soalloc(t *sched.Thread, proto Proto) *Socket {
 	id := len(st.socks)
 	st.socks = append(st.socks, nil)
 	_ = st.socklist.Unlock(t)
-	n := fmt.Sprintf("so%d", id)
+	n := "so" + strconv.Itoa(id)
 	so := &Socket{st: st, id: id, proto: proto, name: n}
-	so.qlock = e.NewMutex(n + ".qlock")
-	so.state = e.NewWord("so_state", nil)
-	so.refs = e.NewWord("so_refs", nil)
-	so.options = e.NewWord("so_options", nil)
-	so.error = e.NewWord("so_error", nil)
-	so.oobmark = e.NewWord("so_oobmark", nil)
-	so.sigio = e.NewWord("so_sigio", nil)
-	so.port = e.NewWord("so_port", nil)
-	so.pcb = e.NewWord("so_pcb", nil)
-	so.head = e.NewWord("so_head", so.qlock)
-	so.qlist = e.NewWord("so_comp/so_incomp", so.qlock)
-	so.qlen = e.NewWord("so_qlen", so.qlock)
-	so.incqlen = e.NewWord("so_incqlen", so.qlock)
-	so.timeo = e.NewWaitQueue(n + ".so_timeo")
-	so.sel = e.NewWaitQueue(n + ".sel")
+	e.InitMutex(&so.qlock, n+".qlock")
+	e.InitWord(&so.state, "so_state", nil)
+	e.InitWord(&so.refs, "so_refs", nil)
+	e.InitWord(&so.options, "so_options", nil)
+	e.InitWord(&so.error, "so_error", nil)
+	e.InitWord(&so.oobmark, "so_oobmark", nil)
+	e.InitWord(&so.sigio, "so_sigio", nil)
+	e.InitWord(&so.port, "so_port", nil)
+	e.InitWord(&so.pcb, "so_pcb", nil)
+	e.InitWord(&so.head, "so_head", &so.qlock)
+	e.InitWord(&so.qlist, "so_comp/so_incomp", &so.qlock)
+	e.InitWord(&so.qlen, "so_qlen", &so.qlock)
+	e.InitWord(&so.incqlen, "so_incqlen", &so.qlock)
+	e.InitWaitQueue(&so.timeo, n+".so_timeo")
+	e.InitWaitQueue(&so.sel, n+".sel")
 	snd, rcv := tcpSendSpace, tcpRecvSpace
 	if proto == UDP {
 		snd, rcv = udpSendSpace, udpRecvSpace
@@ -191,9 +191,9 @@ func (head *Socket) qinsert(t *sched.Thread, so *Socket, q int) {
 func (head *Socket) qremove(t *sched.Thread, so *Socket, q int) {
 	head.qlist.Add(t, "qremove", 1)
 	list := &head.incomp
-	n := head.incqlen
+	n := &head.incqlen
 	if q == QComp {
-		list, n = &head.comp, head.qlen
+		list, n = &head.comp, &head.qlen
 	}
 	for i, x := range *list {
 		if x == so {

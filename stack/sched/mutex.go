@@ -28,8 +28,14 @@ type Mutex struct {
 
 // NewMutex returns an unlocked mutex named name.
 func (e *Exec) NewMutex(name string) *Mutex {
-	m := &Mutex{e: e, name: name}
+	m := new(Mutex)
+	e.InitMutex(m, name)
 	return m
+}
+
+// InitMutex initializes a Mutex embedded in a larger structure (before any use).
+func (e *Exec) InitMutex(m *Mutex, name string) {
+	m.e, m.name = e, name
 }
 
 // NewQuietMutex returns a mutex for the model's own bookkeeping (tables, lists) whose

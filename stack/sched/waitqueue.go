@@ -31,7 +31,16 @@ type WaitQueue struct {
 }
 
 // NewWaitQueue returns an empty wait queue named name.
-func (e *Exec) NewWaitQueue(name string) *WaitQueue { return &WaitQueue{e: e, name: name} }
+func (e *Exec) NewWaitQueue(name string) *WaitQueue {
+	q := new(WaitQueue)
+	e.InitWaitQueue(q, name)
+	return q
+}
+
+// InitWaitQueue initializes a WaitQueue embedded in a larger structure (before any use).
+func (e *Exec) InitWaitQueue(q *WaitQueue, name string) {
+	q.e, q.name = e, name
+}
 
 // Name returns the queue's name.
 func (q *WaitQueue) Name() string { return q.name }

@@ -21,7 +21,15 @@ type Word struct {
 // NewWord returns a word named name (the name race reports use) whose accesses are meant to be
 // made under lock (nil for none).
 func (e *Exec) NewWord(name string, lock *Mutex) *Word {
-	return &Word{e: e, name: name, lock: lock}
+	w := new(Word)
+	e.InitWord(w, name, lock)
+	return w
+}
+
+// InitWord initializes a Word embedded in a larger structure, as NewWord would make one: one
+// allocation for a structure and all its words.
+func (e *Exec) InitWord(w *Word, name string, lock *Mutex) {
+	*w = Word{e: e, name: name, lock: lock}
 }
 
 // Name returns the word's name.
