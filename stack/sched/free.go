@@ -346,8 +346,7 @@ func (q *WaitQueue) wakeFree(t *Thread, all bool) int {
 	defer q.mu.Unlock()
 	n := 0
 	for len(q.sleepers) > 0 && (all || n == 0) {
-		s := q.sleepers[0]
-		q.sleepers = q.sleepers[1:]
+		s := q.popSleeper()
 		n++
 		if s.asleep {
 			e.funblock(s.t, nil)
@@ -404,9 +403,7 @@ func (p *Port) recvFree(t *Thread) (*Msg, error) {
 		}
 		p.mu.Lock()
 	}
-	m := p.q[0]
-	p.q[0] = nil
-	p.q = p.q[1:]
+	m := p.pop()
 	p.mu.Unlock()
 	return m, nil
 }

@@ -16,9 +16,17 @@ func (v vclock) get(i ID) uint32 {
 }
 
 func (v vclock) grow(n int) vclock {
-	for len(v) < n {
-		v = append(v, 0)
+	if len(v) >= n {
+		return v
 	}
+	if cap(v) < n {
+		nv := make(vclock, len(v), max(n, 16)) // room for a typical execution's threads
+		copy(nv, v)
+		v = nv
+	}
+	old := len(v)
+	v = v[:n]
+	clear(v[old:])
 	return v
 }
 
@@ -49,6 +57,9 @@ func (v vclock) join(o vclock) vclock {
 
 // assign overwrites v with o, reusing v's storage.
 func (v vclock) assign(o vclock) vclock {
+	if cap(v) < len(o) {
+		v = make(vclock, 0, max(len(o), 16))
+	}
 	return append(v[:0], o...)
 }
 

@@ -58,6 +58,18 @@ func (q *WaitQueue) find(t *Thread) int {
 	return -1
 }
 
+// popSleeper takes the longest sleeper; an emptied queue starts again at the front of its
+// array, so that a queue in steady use does not allocate.
+func (q *WaitQueue) popSleeper() sleeper {
+	s := q.sleepers[0]
+	if len(q.sleepers) == 1 {
+		q.sleepers = q.sleepers[:0]
+	} else {
+		q.sleepers = q.sleepers[1:]
+	}
+	return s
+}
+
 func (q *WaitQueue) remove(t *Thread) {
 	if i := q.find(t); i >= 0 {
 		q.sleepers = append(q.sleepers[:i], q.sleepers[i+1:]...)
@@ -173,8 +185,7 @@ func (q *WaitQueue) wake(t *Thread, all bool) int {
 	e.point(t, EvWakeup, "wakeup", q.name)
 	n := 0
 	for len(q.sleepers) > 0 && (all || n == 0) {
-		s := q.sleepers[0]
-		q.sleepers = q.sleepers[1:]
+		s := q.popSleeper()
 		n++
 		if s.asleep && s.t.state == stBlocked {
 			e.makeRunnable(t, s.t, nil)
@@ -185,9 +196,6 @@ func (q *WaitQueue) wake(t *Thread, all bool) int {
 				t.vc = t.vc.tick(t.id)
 			}
 		}
-	}
-	if len(q.sleepers) == 0 {
-		q.sleepers = nil
 	}
 	return n
 }
