@@ -1,0 +1,570 @@
+package repro
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+
+	fuzzheaders "github.com/AdaLogics/go-fuzz-headers"
+
+	"github.com/sockfuzz/sockfuzz/stack"
+	"github.com/sockfuzz/sockfuzz/stack/sched"
+)
+
+// The byte form of a program, for the fuzzer. Every byte string decodes to a valid, bounded
+// program (Decode is total), and Encode writes any canonical program so that Decode gives it
+// back. The layout keeps a one-byte change local:
+//
+//	header  2 bytes: cpus-1 (bits 0-1), free mode (bit 2), schedule kind (bits 3-5); procs-1 (bits 0-1)
+//	records 5 bytes each, until the end marker 0xff or the end of the input:
+//	        kind < 0xc0: a call of process (kind>>5)%procs, system call (kind&31)%len(syscalls),
+//	                     its arguments drawn from the four following bytes, one each
+//	        kind >= 0xc0: a wire operation (inject, drop, dup, reorder, tick)
+//	schedule after the end marker: bytes (the rest, one byte per decision), random (8-byte
+//	        seed), pct (8-byte seed, depth, 4-byte steps), replay (the rest, one thread per
+//	        byte, 0xff the clock) or default (nothing)
+//
+// Arguments come from small tables (lengths, ports, backlogs, ticks, sequence numbers), so that
+// the fuzzer meets the values that matter; a canonical program uses only table values, names
+// its processes p0, p1, ..., defines a result for every socket, accept and dup, has no
+// comments and no faults (the fuzzing run's faults come from its environment).
+
+const (
+	recordLen = 5
+	endMarker = 0xff
+	wireBase  = 0xc0
+)
+
+// Schedule kinds in the header.
+var codecScheds = []SchedKind{SchedBytes, SchedDefault, SchedRandom, SchedPCT, SchedReplay}
+
+// Argument tables.
+var (
+	lengthTable  = []int64{0, 1, 2, 5, 8, 16, 64, 100, 512, 1000, 1024, 2048, 4096, 9216, 9217, 65536}
+	portTable    = []uint16{80, 81, 82, 83, 8080, 2000, 2001, 9}
+	peerTable    = []uint16{4000, 4001, 4002, 4003, 5000, 5001, 6000, 7}
+	backlogTable = []int64{-1, 0, 1, 2, 3, 5, 128, 1024}
+	lingerTable  = []int64{0, 1, 2, 5, 30, 60, 600, 3600}
+	tickTable    = []int64{1, 10, 100, 1000, 3000, 30000, 60000, MaxTick}
+	seqTable     = []uint32{0, 1, 2, 6, 100, 101, 1000, 1001}
+	ackTable     = []uint32{0, 1, 2, 6, 100, 101, 1000, 1001}
+	pktLenTable  = []int{0, 1, 5, 100}
+)
+
+// PeerIP is the remote peer's address in decoded programs.
+const PeerIP = 0x0a000002
+
+// Decode turns any byte string into a valid program: total, bounded, deterministic.
+func Decode(data []byte) *Program {
+	c := fuzzheaders.NewConsumer(data)
+	byteOr := func(def byte) byte {
+		b, err := c.GetByte()
+		if err != nil {
+			return def
+		}
+		return b
+	}
+	p := NewProgram()
+	h0, h1 := byteOr(0), byteOr(0)
+	p.Header.CPUs = 1 + int(h0&3)
+	if h0&4 != 0 {
+		p.Header.Mode = Free
+	}
+	kind := codecScheds[int(h0>>3&7)%len(codecScheds)]
+	nprocs := 1 + int(h1&3)
+	d := &decoder{p: p, nprocs: nprocs}
+	for i := 0; i < nprocs; i++ {
+		p.Procs = append(p.Procs, Proc{Name: procName(i)})
+		d.res = append(d.res, nil)
+	}
+	for {
+		rec, err := c.GetNBytes(recordLen)
+		if err != nil || len(rec) < recordLen {
+			// The input ran out before an end marker: defaults from here on.
+			d.finish()
+			p.Header.Sched = defaultSchedule(kind)
+			return p
+		}
+		if rec[0] == endMarker {
+			break
+		}
+		d.record(rec)
+	}
+	d.finish()
+	p.Header.Sched = decodeSchedule(kind, c)
+	return p
+}
+
+// defaultSchedule is a schedule of kind k with its parameters' defaults.
+func defaultSchedule(k SchedKind) Schedule {
+	s := Schedule{Kind: k}
+	if k == SchedPCT {
+		s.Depth, s.Steps = DefaultPCTDepth, DefaultPCTSteps
+	}
+	return s
+}
+
+// decodeSchedule reads the schedule's parameters after the end marker.
+func decodeSchedule(k SchedKind, c *fuzzheaders.ConsumeFuzzer) Schedule {
+	s := defaultSchedule(k)
+	rest := func() []byte {
+		var out []byte
+		for len(out) < MaxChoices {
+			b, err := c.GetByte()
+			if err != nil {
+				break
+			}
+			out = append(out, b)
+		}
+		return out
+	}
+	switch k {
+	case SchedBytes:
+		if b := rest(); len(b) > 0 {
+			s.Bytes = b
+		}
+	case SchedReplay:
+		for _, b := range rest() {
+			id := sched.ID(b)
+			if b == 0xff {
+				id = sched.ClockID
+			}
+			s.Choices = append(s.Choices, id)
+		}
+	case SchedRandom, SchedPCT:
+		if seed, err := c.GetNBytes(8); err == nil && len(seed) == 8 {
+			s.Seed = binary.BigEndian.Uint64(seed)
+		}
+		if k == SchedPCT {
+			if b, err := c.GetByte(); err == nil {
+				s.Depth = 1 + int(b)%MaxPCTDepth
+			}
+			if b, err := c.GetNBytes(4); err == nil && len(b) == 4 {
+				s.Steps = 1 + int(binary.BigEndian.Uint32(b))%MaxPCTSteps
+			}
+		}
+	}
+	return s
+}
+
+func procName(i int) string { return fmt.Sprintf("p%d", i) }
+
+// decoder builds a program from records.
+type decoder struct {
+	p      *Program
+	nprocs int
+	// res[i] lists, for process i, the indices of its calls that define a resource.
+	res [][]int
+}
+
+// candidates lists the resources a call of process pi may use: all of the earlier
+// processes', then its own so far, in text order, as (process, call) pairs.
+func (d *decoder) candidates(pi int) [][2]int {
+	var out [][2]int
+	for i := 0; i <= pi; i++ {
+		for _, ci := range d.res[i] {
+			out = append(out, [2]int{i, ci})
+		}
+	}
+	return out
+}
+
+// record decodes one record into a call or a wire operation; a record that cannot make a
+// valid one (a call that needs a resource before any exists, a full process) adds nothing.
+func (d *decoder) record(r []byte) {
+	if r[0] >= wireBase {
+		if len(d.p.Wire) < MaxWireOps {
+			d.p.Wire = append(d.p.Wire, decodeWire(r))
+		}
+		return
+	}
+	pi := int(r[0]>>5) % d.nprocs
+	sc := syscalls[int(r[0]&31)%len(syscalls)]
+	proc := &d.p.Procs[pi]
+	if len(proc.Calls) >= MaxCalls {
+		return
+	}
+	call := Call{Result: -1, Name: sc.name}
+	argBytes := r[1:]
+	for pj := range sc.params {
+		pm := &sc.params[pj]
+		b := argBytes[min(pj, len(argBytes)-1)]
+		switch pm.kind {
+		case pRes:
+			cands := d.candidates(pi)
+			if len(cands) == 0 {
+				return
+			}
+			rc := cands[int(b)%len(cands)]
+			// A placeholder: the resource's number is known once the whole program is.
+			call.Args = append(call.Args, resRef{proc: rc[0], call: rc[1]})
+		case pInt:
+			call.Args = append(call.Args, IntArg(intFromTable(pm, b)))
+		case pPort:
+			call.Args = append(call.Args, AddrArg{Port: portTable[int(b)%len(portTable)]})
+		case pAddr:
+			a := AddrArg{Port: portTable[int(b)%len(portTable)]}
+			if b&0x80 != 0 {
+				a = AddrArg{IP: PeerIP, Port: peerTable[int(b>>3)%len(peerTable)]}
+			}
+			call.Args = append(call.Args, a)
+		case pEnum:
+			call.Args = append(call.Args, WordArg(pm.words[int(b)%len(pm.words)]))
+		case pFlags:
+			n := 0
+			for i, w := range pm.words {
+				if b>>i&1 != 0 {
+					call.Args = append(call.Args, WordArg(w))
+					n++
+				}
+			}
+			if n < int(pm.min) {
+				call.Args = append(call.Args, WordArg(pm.words[0]))
+			}
+		case pProc:
+			call.Args = append(call.Args, ProcArg(procName(int(b)%d.nprocs)))
+		}
+	}
+	if sc.result {
+		d.res[pi] = append(d.res[pi], len(proc.Calls))
+		call.Result = 0 // numbered in finish
+	}
+	proc.Calls = append(proc.Calls, call)
+}
+
+// resRef is a reference to a resource by its defining call, before numbering.
+type resRef struct{ proc, call int }
+
+func (resRef) isArg()           {}
+func (r resRef) String() string { return fmt.Sprintf("r?(%d,%d)", r.proc, r.call) }
+
+// finish numbers the results in text order and resolves the references.
+func (d *decoder) finish() {
+	num := map[[2]int]int{}
+	n := 0
+	for pi := range d.p.Procs {
+		for ci := range d.p.Procs[pi].Calls {
+			c := &d.p.Procs[pi].Calls[ci]
+			if c.Result >= 0 {
+				c.Result = n
+				num[[2]int{pi, ci}] = n
+				n++
+			}
+		}
+	}
+	for pi := range d.p.Procs {
+		for ci := range d.p.Procs[pi].Calls {
+			for ai, a := range d.p.Procs[pi].Calls[ci].Args {
+				if r, ok := a.(resRef); ok {
+					d.p.Procs[pi].Calls[ci].Args[ai] = ResArg(num[[2]int{r.proc, r.call}])
+				}
+			}
+		}
+	}
+}
+
+// intFromTable maps a byte to an integer parameter's value.
+func intFromTable(pm *param, b byte) int64 {
+	switch pm.what {
+	case "length":
+		return lengthTable[int(b)%len(lengthTable)]
+	case "backlog":
+		return backlogTable[int(b)%len(backlogTable)]
+	case "linger seconds":
+		return lingerTable[int(b)%len(lingerTable)]
+	}
+	return pm.min + int64(b)%(pm.max-pm.min+1) // ioctl's 0 or 1
+}
+
+// decodeWire decodes a wire record.
+func decodeWire(r []byte) WireOp {
+	switch (r[0] - wireBase) % 5 {
+	case 1:
+		return WireOp{Kind: WireDrop}
+	case 2:
+		return WireOp{Kind: WireDup}
+	case 3:
+		return WireOp{Kind: WireReorder}
+	case 4:
+		t := tickTable[int(r[1])%len(tickTable)]
+		if r[1]&0x80 != 0 {
+			return WireOp{Kind: WireTick, TwoMSL: true}
+		}
+		return WireOp{Kind: WireTick, Ms: t}
+	}
+	pk := Packet{Proto: stack.TCP, Win: DefaultWin}
+	pk.Flags = r[1] & (stack.TH_FIN | stack.TH_SYN | stack.TH_RST | stack.TH_PSH | stack.TH_ACK | stack.TH_URG)
+	pk.Src = AddrArg{IP: PeerIP, Port: peerTable[int(r[2])%len(peerTable)]}
+	pk.Dst = AddrArg{Port: portTable[int(r[2]>>3)%len(portTable)]}
+	pk.Seq = seqTable[int(r[3])%len(seqTable)]
+	if pk.Flags&stack.TH_ACK != 0 {
+		pk.Ack = ackTable[int(r[3]>>3)%len(ackTable)]
+	}
+	pk.Len = pktLenTable[int(r[3]>>6)%len(pktLenTable)]
+	if r[2]&0x40 != 0 {
+		pk = Packet{Proto: stack.UDP, Src: pk.Src, Dst: pk.Dst, Len: pk.Len}
+	}
+	if pk.Flags&stack.TH_URG != 0 {
+		pk.Urp = 1
+	}
+	return WireOp{Kind: WireInject, Packet: pk}
+}
+
+// ErrNotCanonical is wrapped by Encode's errors: the program uses something the byte form
+// cannot express.
+var ErrNotCanonical = errors.New("not a canonical program")
+
+// Encode writes a canonical program so that Decode gives it back.
+func Encode(p *Program) ([]byte, error) {
+	bad := func(format string, args ...any) ([]byte, error) {
+		return nil, fmt.Errorf("encode: %s: %w", fmt.Sprintf(format, args...), ErrNotCanonical)
+	}
+	if err := Validate(p); err != nil {
+		return nil, fmt.Errorf("encode: %w", err)
+	}
+	if len(p.Comments) > 0 {
+		p = p.withoutComments()
+	}
+	if len(p.Header.Faults) > 0 {
+		return bad("faults come from the environment in the byte form")
+	}
+	if len(p.Procs) < 1 || len(p.Procs) > MaxProcs {
+		return bad("%d processes", len(p.Procs))
+	}
+	k := slices.Index(codecScheds, p.Header.Sched.Kind)
+	if k < 0 {
+		return bad("schedule %s", p.Header.Sched.Kind)
+	}
+	h0 := byte(p.Header.CPUs-1) | byte(k)<<3
+	if p.Header.Mode == Free {
+		h0 |= 4
+	}
+	out := []byte{h0, byte(len(p.Procs) - 1)}
+	// Resource numbers in text order, and where each is defined.
+	def := map[int][2]int{}
+	n := 0
+	for pi := range p.Procs {
+		if p.Procs[pi].Name != procName(pi) {
+			return bad("process %q should be named %s", p.Procs[pi].Name, procName(pi))
+		}
+		for ci, c := range p.Procs[pi].Calls {
+			sc := lookupSyscall(c.Name)
+			if sc.result {
+				if c.Result < 0 {
+					return bad("%s without a result", c.Name)
+				}
+				def[c.Result] = [2]int{pi, ci}
+				n++
+			}
+		}
+	}
+	enc := &decoder{nprocs: len(p.Procs), res: make([][]int, len(p.Procs))}
+	for pi := range p.Procs {
+		for ci, c := range p.Procs[pi].Calls {
+			rec, err := encodeCall(enc, pi, &c, def)
+			if err != nil {
+				return bad("process %s call %d (%s): %v", p.Procs[pi].Name, ci, c.Name, err)
+			}
+			out = append(out, rec...)
+			if lookupSyscall(c.Name).result {
+				enc.res[pi] = append(enc.res[pi], ci)
+			}
+		}
+	}
+	for i, op := range p.Wire {
+		rec, err := encodeWire(op)
+		if err != nil {
+			return bad("wire operation %d: %v", i, err)
+		}
+		out = append(out, rec...)
+	}
+	s := p.Header.Sched
+	tail := []byte{endMarker, 0, 0, 0, 0}
+	switch s.Kind {
+	case SchedBytes:
+		if len(s.Bytes) == 0 {
+			// An empty byte schedule: the input ends with the records.
+			return out, nil
+		}
+		out = append(append(out, tail...), s.Bytes...)
+	case SchedReplay:
+		out = append(out, tail...)
+		for _, id := range s.Choices {
+			switch {
+			case id == sched.ClockID:
+				out = append(out, 0xff)
+			case id >= 0 && id < 0xff:
+				out = append(out, byte(id))
+			default:
+				return bad("replay choice %d", id)
+			}
+		}
+		if len(s.Choices) == 0 {
+			return out[:len(out)-recordLen], nil
+		}
+	case SchedDefault:
+		return out, nil
+	case SchedRandom, SchedPCT:
+		out = append(out, tail...)
+		out = binary.BigEndian.AppendUint64(out, s.Seed)
+		if s.Kind == SchedPCT {
+			if s.Depth < 1 || s.Depth > MaxPCTDepth || s.Steps < 1 || s.Steps > MaxPCTSteps {
+				return bad("pct parameters")
+			}
+			out = append(out, byte(s.Depth-1))
+			out = binary.BigEndian.AppendUint32(out, uint32(s.Steps-1))
+		}
+	}
+	return out, nil
+}
+
+func (p *Program) withoutComments() *Program {
+	c := *p
+	c.Comments = nil
+	return &c
+}
+
+// encodeCall writes one call record; enc tracks the resources defined so far.
+func encodeCall(enc *decoder, pi int, c *Call, def map[int][2]int) ([]byte, error) {
+	sci := slices.IndexFunc(syscalls, func(sc *syscall) bool { return sc.name == c.Name })
+	sc := syscalls[sci]
+	rec := []byte{byte(pi<<5 | sci), 0, 0, 0, 0}
+	args := c.Args
+	for pj := range sc.params {
+		pm := &sc.params[pj]
+		if pj >= recordLen-1 {
+			return nil, fmt.Errorf("more than %d parameters", recordLen-1)
+		}
+		var b byte
+		switch pm.kind {
+		case pRes:
+			where := def[int(args[0].(ResArg))]
+			idx := slices.Index(enc.candidates(pi), where)
+			if idx < 0 || idx > 255 {
+				return nil, fmt.Errorf("resource %v is not available to the process here", args[0])
+			}
+			b = byte(idx)
+			args = args[1:]
+		case pInt:
+			v := int64(args[0].(IntArg))
+			i := -1
+			switch pm.what {
+			case "length":
+				i = slices.Index(lengthTable, v)
+			case "backlog":
+				i = slices.Index(backlogTable, v)
+			case "linger seconds":
+				i = slices.Index(lingerTable, v)
+			default:
+				i = int(v - pm.min)
+			}
+			if i < 0 {
+				return nil, fmt.Errorf("%s %d is not in the byte form's table", pm.what, v)
+			}
+			b = byte(i)
+			args = args[1:]
+		case pPort, pAddr:
+			a := args[0].(AddrArg)
+			if a.IP == 0 {
+				i := slices.Index(portTable, a.Port)
+				if i < 0 {
+					return nil, fmt.Errorf("port %d is not in the table", a.Port)
+				}
+				b = byte(i)
+			} else {
+				i := slices.Index(peerTable, a.Port)
+				if pm.kind == pPort || a.IP != PeerIP || i < 0 {
+					return nil, fmt.Errorf("address %v is not the peer's", a)
+				}
+				b = 0x80 | byte(i)<<3
+			}
+			args = args[1:]
+		case pEnum:
+			i := slices.Index(pm.words, string(args[0].(WordArg)))
+			b = byte(i)
+			args = args[1:]
+		case pFlags:
+			var got []string
+			for len(args) > 0 {
+				w, ok := args[0].(WordArg)
+				if !ok || !slices.Contains(pm.words, string(w)) {
+					break
+				}
+				got = append(got, string(w))
+				args = args[1:]
+			}
+			for i, w := range pm.words {
+				if slices.Contains(got, w) {
+					b |= 1 << i
+				}
+			}
+			// Canonical order is the table's; at least min flags.
+			var want []string
+			for _, w := range pm.words {
+				if slices.Contains(got, w) {
+					want = append(want, w)
+				}
+			}
+			if !slices.Equal(got, want) || len(got) < int(pm.min) {
+				return nil, fmt.Errorf("flags %v not in canonical order", got)
+			}
+		case pProc:
+			var i int
+			if _, err := fmt.Sscanf(string(args[0].(ProcArg)), "p%d", &i); err != nil || procName(i) != string(args[0].(ProcArg)) {
+				return nil, fmt.Errorf("process %v", args[0])
+			}
+			b = byte(i)
+			args = args[1:]
+		}
+		rec[1+pj] = b
+	}
+	return rec, nil
+}
+
+// encodeWire writes one wire record.
+func encodeWire(op WireOp) ([]byte, error) {
+	switch op.Kind {
+	case WireDrop:
+		return []byte{wireBase + 1, 0, 0, 0, 0}, nil
+	case WireDup:
+		return []byte{wireBase + 2, 0, 0, 0, 0}, nil
+	case WireReorder:
+		return []byte{wireBase + 3, 0, 0, 0, 0}, nil
+	case WireTick:
+		if op.TwoMSL {
+			return []byte{wireBase + 4, 0x80, 0, 0, 0}, nil
+		}
+		i := slices.Index(tickTable, op.Ms)
+		if i < 0 {
+			return nil, fmt.Errorf("tick %d is not in the table", op.Ms)
+		}
+		return []byte{wireBase + 4, byte(i), 0, 0, 0}, nil
+	}
+	pk := op.Packet
+	src := slices.Index(peerTable, pk.Src.Port)
+	dst := slices.Index(portTable, pk.Dst.Port)
+	seq := slices.Index(seqTable, pk.Seq)
+	ack := 0
+	if pk.Flags&stack.TH_ACK != 0 {
+		ack = slices.Index(ackTable, pk.Ack)
+	}
+	ln := slices.Index(pktLenTable, pk.Len)
+	if pk.Src.IP != PeerIP || pk.Dst.IP != 0 || src < 0 || dst < 0 || ln < 0 {
+		return nil, fmt.Errorf("packet %v is outside the byte form's tables", &pk)
+	}
+	if pk.Proto == stack.UDP {
+		if pk.Flags != 0 || pk.Seq != 0 || pk.Ack != 0 || pk.Win != 0 || pk.Urp != 0 {
+			return nil, fmt.Errorf("udp packet with tcp fields")
+		}
+		return []byte{wireBase, 0, byte(src) | byte(dst)<<3 | 0x40, byte(ln) << 6, 0}, nil
+	}
+	wantUrp := uint16(0)
+	if pk.Flags&stack.TH_URG != 0 {
+		wantUrp = 1
+	}
+	if seq < 0 || ack < 0 || pk.Win != DefaultWin || pk.Urp != wantUrp {
+		return nil, fmt.Errorf("packet %v is outside the byte form's tables", &pk)
+	}
+	return []byte{wireBase, pk.Flags, byte(src) | byte(dst)<<3, byte(seq) | byte(ack)<<3 | byte(ln)<<6, 0}, nil
+}
