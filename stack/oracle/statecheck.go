@@ -1,0 +1,58 @@
+package oracle
+
+import (
+	"fmt"
+
+	"github.com/sockfuzz/sockfuzz/stack"
+)
+
+// The so_state vs TCP state oracle. The protocol thread moves t_state and so_state together
+// in one netmsg, with scheduling points between, so the check runs only when every protocol
+// thread is between messages: at quiescence and at the end of a settled run, on every live TCP
+// socket with its pcb attached. The rules:
+//
+//   - SYN_SENT implies SS_ISCONNECTING (tcp_connect runs soisconnecting first; an interrupted
+//     connect keeps the bit, 8765eadc4c);
+//   - ESTABLISHED implies SS_ISCONNECTED, unless SS_ISDISCONNECTING or SS_ISDISCONNECTED;
+//   - LISTEN implies neither SS_ISCONNECTED nor SS_ISCONNECTING;
+//   - TIME_WAIT implies not SS_ISCONNECTED (it is entered with soisdisconnected);
+//   - SS_ISCONNECTED implies a synchronized state (ESTABLISHED or later).
+
+type stateRule struct {
+	title string
+	bad   func(s stack.SockSnapshot) bool
+}
+
+var stateRules = []stateRule{
+	{"so_state vs TCP state: SYN_SENT without ISCONNECTING", func(s stack.SockSnapshot) bool {
+		return s.TCPState == stack.TCPS_SYN_SENT && s.State&stack.SS_ISCONNECTING == 0
+	}},
+	{"so_state vs TCP state: ESTABLISHED without ISCONNECTED", func(s stack.SockSnapshot) bool {
+		return s.TCPState == stack.TCPS_ESTABLISHED &&
+			s.State&(stack.SS_ISCONNECTED|stack.SS_ISDISCONNECTING|stack.SS_ISDISCONNECTED) == 0
+	}},
+	{"so_state vs TCP state: LISTEN with ISCONNECTED or ISCONNECTING", func(s stack.SockSnapshot) bool {
+		return s.TCPState == stack.TCPS_LISTEN && s.State&(stack.SS_ISCONNECTED|stack.SS_ISCONNECTING) != 0
+	}},
+	{"so_state vs TCP state: TIME_WAIT with ISCONNECTED", func(s stack.SockSnapshot) bool {
+		return s.TCPState == stack.TCPS_TIME_WAIT && s.State&stack.SS_ISCONNECTED != 0
+	}},
+	{"so_state vs TCP state: ISCONNECTED before ESTABLISHED", func(s stack.SockSnapshot) bool {
+		return s.State&stack.SS_ISCONNECTED != 0 && s.TCPState < stack.TCPS_ESTABLISHED
+	}},
+}
+
+// checkStates checks every live TCP socket with a pcb against the rules.
+func (c *Checker) checkStates(snap *stack.Snapshot, step int) {
+	for _, s := range snap.Socks {
+		if s.Freed || !s.HasPCB || s.Proto != stack.TCP {
+			continue
+		}
+		for _, r := range stateRules {
+			if r.bad(s) {
+				c.report(StateCheck, r.title, fmt.Sprintf("so%d: %v with so_state %s", s.ID, s.TCPState,
+					stack.StateString(s.State)), -1, step)
+			}
+		}
+	}
+}

@@ -1,0 +1,76 @@
+package oracle
+
+import (
+	"testing"
+
+	"github.com/sockfuzz/sockfuzz/stack"
+	"github.com/sockfuzz/sockfuzz/stack/sched"
+)
+
+func TestUseAfterSoclose(t *testing.T) {
+	life := lifecycle(1, 0, 3)
+	created := life[:3] // created, NOFDREF cleared, fd 3 installed
+	tests := []struct {
+		name string
+		evs  []stack.ObsEvent
+		want []string
+	}{
+		{"clean lifecycle", life, nil},
+		{"clean two sockets reuse fd", cat(lifecycle(1, 0, 3), lifecycle(2, 1, 3)), nil},
+		{"access after free", cat(life, evs(E(stack.ObsTouch, 2, 0, freed(), site("tcp_input")))),
+			[]string{"use-after-soclose: access to freed socket in tcp_input"}},
+		{"touch of live socket is no access after free", cat(created, evs(E(stack.ObsTouch, 2, 0, site("tcp_input")))), nil},
+		{"event on freed socket without touch", cat(life, evs(E(stack.ObsWakeup, 2, 0, site("so_rcv")))),
+			[]string{"use-after-soclose: wakeup of freed socket in so_rcv"}},
+		{"one title when touch comes first", cat(life, evs(E(stack.ObsTouch, 2, 0, freed(), site("sowakeup")),
+			E(stack.ObsWakeup, 2, 0, site("so_rcv")))),
+			[]string{"use-after-soclose: access to freed socket in sowakeup"}},
+		{"sofree with descriptor", cat(created, evs(E(stack.ObsState, 1, 0, state(0, stack.SS_NOFDREF)),
+			E(stack.ObsSockFreed, 1, 0))),
+			[]string{titleNofdrefWithFd, titleFreeWithFd}},
+		{"sofree on queue", evs(
+			E(stack.ObsSockCreated, 1, 0), E(stack.ObsSockCreated, 2, 1, state(0, stack.SS_NOFDREF)),
+			E(stack.ObsQueueInsert, 2, 1, head(0), arg(stack.QIncomp)),
+			E(stack.ObsSockFreed, 3, 1)),
+			[]string{titleFreeOnQueue}},
+		{"freed twice", cat(life, evs(E(stack.ObsSockFreed, 2, 0))), []string{titleDoubleFree}},
+		{"NOFDREF set twice", cat(life[:5], evs(
+			E(stack.ObsState, 1, 0, state(stack.SS_NOFDREF, 0), site("so-state-rmw")),
+			E(stack.ObsState, 2, 0, state(0, stack.SS_NOFDREF), site("soclose")))),
+			[]string{titleNofdrefTwice}},
+		{"NOFDREF with dup'd descriptor still open", cat(created, evs(
+			E(stack.ObsFdInstall, 1, 0, arg(4)),
+			E(stack.ObsFdClose, 1, 0, arg(3)),
+			E(stack.ObsState, 1, 0, state(0, stack.SS_NOFDREF)))),
+			[]string{titleNofdrefWithFd}},
+		{"NOFDREF while queued", evs(
+			E(stack.ObsSockCreated, 1, 0), E(stack.ObsSockCreated, 2, 1),
+			E(stack.ObsState, 2, 1, state(stack.SS_NOFDREF, 0)),
+			E(stack.ObsQueueInsert, 2, 1, head(0), arg(stack.QComp)),
+			E(stack.ObsState, 2, 1, state(0, stack.SS_NOFDREF))),
+			[]string{titleNofdrefOnQueue}},
+		{"fd installed for freed socket", cat(life, evs(E(stack.ObsFdInstall, 1, 0, arg(5)))),
+			[]string{titleFdOnFreed}},
+	}
+	for _, tc := range tests {
+		expect(t, tc.name, feed(tc.evs...), tc.want...)
+	}
+}
+
+// TestUseAfterSoclosePanics: the stack's SS_NOFDREF assertions share the event checks' titles.
+func TestUseAfterSoclosePanics(t *testing.T) {
+	tests := []struct {
+		value, oracle, title string
+	}{
+		{"soclose: NOFDREF", UseAfterSoclose, titleNofdrefTwice},
+		{"soaccept: !NOFDREF", UseAfterSoclose, titleAcceptNoNofdref},
+		{"sofree: so_pcb != NULL", Panic, "panic: sofree: so_pcb != NULL"},
+	}
+	for _, tc := range tests {
+		c := NewChecker()
+		rs := c.Finish(&sched.Result{Status: sched.Panicked, Panic: &sched.PanicReport{Value: tc.value, Thread: 3}}, nil, nil)
+		if len(rs) != 1 || rs[0].Oracle != tc.oracle || rs[0].Title != tc.title || rs[0].Thread != 3 {
+			t.Errorf("%s: got %+v", tc.value, rs)
+		}
+	}
+}

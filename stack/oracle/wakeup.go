@@ -1,0 +1,169 @@
+package oracle
+
+import (
+	"fmt"
+
+	"github.com/sockfuzz/sockfuzz/stack"
+	"github.com/sockfuzz/sockfuzz/stack/sched"
+)
+
+// The lost-wakeup oracle.
+//
+// Sleepers: at quiescence, a thread blocked on a wait whose predicate holds (sched.Blocked
+// with PredTrue) was not woken when it should have been. A thread blocked on a mutex at
+// quiescence is a deadlock.
+//
+// SIGIO through SS_ASYNC. FIOASYNC sets SS_ASYNC and then reports ObsAsyncSet(1); clearing it
+// clears the bit and then reports ObsAsyncSet(0), both on the calling process's thread. Between
+// an ObsAsyncSet(1) and the next ObsAsyncSet(0) the socket's "intent" is on. sowakeup reports
+// ObsReady with the so_state it read, then, with SS_ASYNC set and an owner, delivers SIGIO
+// (ObsSigio) on the same thread before that thread reports anything else. So:
+//
+//   - an ObsState that drops SS_ASYNC while the intent is on is a loss, unless it is the
+//     FIOASYNC clear itself: that thread's next event is then ObsAsyncSet(0) for the socket.
+//     The loss is judged at the thread's next event (or at the end of a settled run);
+//   - an ObsReady while the intent is on whose so_state lacks SS_ASYNC lost its SIGIO: judged
+//     with the pending loss that explains it, or at once when there is none;
+//   - an ObsReady whose so_state has SS_ASYNC, with the intent on before it, must be followed
+//     by an ObsSigio for the socket as the same thread's next event. The observer does not
+//     report the owner (so_sigio; F_SETOWN makes no event), and sowakeup rightly sends nothing
+//     without one, so this check runs only once a SIGIO showed the socket has an owner, until
+//     its last descriptor closes or SS_NOFDREF is set (soclose's funsetown). A program that
+//     clears the owner with F_SETOWN -1 after a SIGIO would make it fire wrongly: see the
+//     package report (the observer lacks ObsSetOwn or SockSnapshot.Sigio).
+
+// Titles of the lost-wakeup oracle.
+const (
+	titleAsyncLost    = "lost wakeup: SS_ASYNC cleared while FIOASYNC set"
+	titleReadyNoAsync = "lost wakeup: readiness without SIGIO (SS_ASYNC lost)"
+	titleReadyNoSigio = "lost wakeup: readiness with SS_ASYNC but no SIGIO to the owner"
+)
+
+// threadEvent judges what the thread's previous events left pending: an expected SIGIO, and
+// SS_ASYNC clears awaiting their ObsAsyncSet(0).
+func (c *Checker) threadEvent(ti *threadInfo, ev stack.ObsEvent) {
+	if ti.hasExpect {
+		ti.hasExpect = false
+		if ev.Kind != stack.ObsSigio || ev.Sock != ti.expect.Sock {
+			c.unmetSigio(ti.expect)
+		}
+	}
+	if len(ti.losses) == 0 {
+		return
+	}
+	for _, l := range ti.losses {
+		if ev.Kind == stack.ObsAsyncSet && ev.Arg == 0 && ev.Sock == l.ev.Sock {
+			continue // FIOASYNC's own clear
+		}
+		c.confirmLoss(l)
+	}
+	ti.losses = ti.losses[:0]
+}
+
+// unmetSigio reports a readiness with SS_ASYNC that delivered no SIGIO.
+func (c *Checker) unmetSigio(ready stack.ObsEvent) {
+	c.reportEv(LostWakeup, titleReadyNoSigio,
+		fmt.Sprintf("so%d ready (%s) with %s and FIOASYNC set, no SIGIO delivered", ready.Sock, ready.Site,
+			stack.StateString(ready.New)), ready)
+}
+
+// confirmLoss reports an SS_ASYNC loss and the readiness events it cost.
+func (c *Checker) confirmLoss(l asyncLoss) {
+	c.reportEv(LostWakeup, titleAsyncLost,
+		fmt.Sprintf("so%d: so_state %s -> %s at %s while FIOASYNC was set", l.ev.Sock,
+			stack.StateString(l.ev.Old), stack.StateString(l.ev.New), l.ev.Site), l.ev)
+	if len(l.readies) > 0 {
+		r := l.readies[0]
+		c.reportEv(LostWakeup, titleReadyNoAsync,
+			fmt.Sprintf("so%d ready (%s) after SS_ASYNC was lost: no SIGIO", r.Sock, r.Site), r)
+	}
+}
+
+// asyncState notes an ObsState that drops SS_ASYNC while the intent is on.
+func (c *Checker) asyncState(ev stack.ObsEvent, so *sockInfo) {
+	if !so.asyncOn || ev.New&stack.SS_ASYNC != 0 {
+		return
+	}
+	if ti := c.thread(ev.Thread); ti != nil {
+		ti.losses = append(ti.losses, asyncLoss{ev: ev})
+		return
+	}
+	c.confirmLoss(asyncLoss{ev: ev})
+}
+
+// onReady checks a readiness event against the socket's SS_ASYNC intent.
+func (c *Checker) onReady(ev stack.ObsEvent, so *sockInfo) {
+	if !so.asyncOn {
+		return
+	}
+	if ev.New&stack.SS_ASYNC == 0 {
+		for i := range c.threads {
+			for j := range c.threads[i].losses {
+				if l := &c.threads[i].losses[j]; l.ev.Sock == ev.Sock {
+					l.readies = append(l.readies, ev)
+					return
+				}
+			}
+		}
+		c.reportEv(LostWakeup, titleReadyNoAsync,
+			fmt.Sprintf("so%d ready (%s) with FIOASYNC set but so_state %s: no SIGIO", ev.Sock, ev.Site,
+				stack.StateString(ev.New)), ev)
+		return
+	}
+	if !so.ownerKnown {
+		return
+	}
+	if ti := c.thread(ev.Thread); ti != nil {
+		ti.expect, ti.hasExpect = ev, true
+	}
+}
+
+// finishAsync judges what is still pending at the end of a settled run.
+func (c *Checker) finishAsync() {
+	for i := range c.threads {
+		ti := &c.threads[i]
+		if ti.hasExpect {
+			ti.hasExpect = false
+			c.unmetSigio(ti.expect)
+		}
+		for _, l := range ti.losses {
+			c.confirmLoss(l)
+		}
+		ti.losses = nil
+	}
+}
+
+// checkBlocked reports the threads blocked at quiescence whose wait condition holds, and those
+// blocked on a mutex.
+func (c *Checker) checkBlocked(res *sched.Result) {
+	if res == nil {
+		return
+	}
+	for _, b := range res.Blocked {
+		obj := stable(b.Obj)
+		switch {
+		case b.HasPred && b.PredTrue:
+			c.report(LostWakeup, fmt.Sprintf("lost wakeup: blocked in %s %s with condition true", obj, b.Kind),
+				fmt.Sprintf("thread %s#%d blocked in %s on %s with its wake condition true at quiescence",
+					b.Name, b.Thread, b.Kind, b.Obj), b.Thread, res.Steps)
+		case b.Kind == "mutex":
+			c.report(Deadlock, "deadlock: blocked on mutex "+obj,
+				fmt.Sprintf("thread %s#%d blocked on mutex %s at quiescence", b.Name, b.Thread, b.Obj),
+				b.Thread, res.Steps)
+		}
+	}
+}
+
+// lostWakeupIn reports whether a result shows a thread blocked with its condition true or on a
+// mutex: then the program never reached its teardown, and leaks are a consequence.
+func lostWakeupIn(res *sched.Result) bool {
+	if res == nil {
+		return false
+	}
+	for _, b := range res.Blocked {
+		if b.HasPred && b.PredTrue || b.Kind == "mutex" {
+			return true
+		}
+	}
+	return false
+}
