@@ -43,7 +43,9 @@ func (st *Stack) sonewconn(t *sched.Thread, head *Socket, n *netisr, connected b
 	so.state.Init(head.getstate(t, "sonewconn:head") | SS_NOFDREF)
 	so.options.Init(head.options.AtomicLoad(t, "sonewconn:so_options") &^ SO_ACCEPTCONN)
 	so.linger = head.linger
-	so.sigio.Init(head.sigio.AtomicLoad(t, "sonewconn:so_sigio"))
+	owner := head.sigio.AtomicLoad(t, "sonewconn:so_sigio")
+	so.sigio.Init(owner)
+	st.observe(t, ObsEvent{Kind: ObsSetOwn, Sock: so.id, Head: head.id, Arg: int(owner) - 1, Proc: -1, Site: "sonewconn"})
 	st.tcpAttach(t, so, n)
 	assert(so.refs.AtomicLoad(t, "sonewconn") == 2, "sonewconn: so_refs != 2")
 	st.sofree(t, so) // the base reference: the pcb's stays

@@ -28,11 +28,12 @@ const (
 	ObsFdInstall                  // descriptor Arg now refers to Sock
 	ObsFdClose                    // descriptor Arg no longer refers to Sock
 	ObsRefs                       // Sock's so_refs moved to Arg
+	ObsSetOwn                     // Sock's SIGIO owner (so_sigio) set to process Arg, -1 for none
 )
 
 var obsNames = [...]string{"created", "freed", "state", "touch", "q-insert", "q-remove",
 	"accepted", "completed", "aborted", "sleep", "wakeup", "ready", "sigio", "async", "fd-install",
-	"fd-close", "refs"}
+	"fd-close", "refs", "setown"}
 
 func (k ObsKind) String() string {
 	if int(k) < len(obsNames) {
@@ -103,11 +104,12 @@ type SockSnapshot struct {
 	HasPCB   bool
 	TCPState TCPState
 	RcvCC    int64
-	RcvBytes int // bytes actually queued in so_rcv
+	RcvBytes int // bytes actually queued in so_rcv (stream data and datagrams)
 	SndCC    int64
 	SndBytes int
 	Error    Errno
 	Oobmark  int64
+	Sigio    int // the SIGIO owner's process id, -1 for none
 }
 
 // Snapshot is a read-only copy of every socket of the stack and of the descriptor table.
@@ -140,7 +142,10 @@ func (so *Socket) snapshot() SockSnapshot {
 		Qlimit: so.qlimit, Listen: so.options.Peek()&SO_ACCEPTCONN != 0, Freed: so.freed,
 		HasPCB: so.pcb.Peek() != 0, RcvCC: int64(so.rcv.cc.Peek()), RcvBytes: len(so.rcv.data),
 		SndCC: int64(so.snd.cc.Peek()), SndBytes: len(so.snd.data), Error: Errno(so.error.Peek()),
-		Oobmark: int64(so.oobmark.Peek()),
+		Oobmark: int64(so.oobmark.Peek()), Sigio: int(so.sigio.Peek()) - 1,
+	}
+	for _, r := range so.rcv.records {
+		ss.RcvBytes += len(r.data)
 	}
 	for _, c := range so.comp {
 		ss.Comp = append(ss.Comp, c.id)

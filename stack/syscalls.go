@@ -191,7 +191,9 @@ func (p *Proc) Accept(t *sched.Thread, fd int) (int, Errno) {
 	so := nm.val
 	st.observe(t, ObsEvent{Kind: ObsAccepted, Sock: so.id, Head: head.id, Proc: p.pid, Site: "kern_accept"})
 	// Inherit the owner and the FIONBIO/FIOASYNC flags of the listener.
-	so.sigio.AtomicStore(t, "kern_accept:so_sigio", head.sigio.AtomicLoad(t, "kern_accept:head_sigio"))
+	owner := head.sigio.AtomicLoad(t, "kern_accept:head_sigio")
+	so.sigio.AtomicStore(t, "kern_accept:so_sigio", owner)
+	st.observe(t, ObsEvent{Kind: ObsSetOwn, Sock: so.id, Head: head.id, Arg: int(owner) - 1, Proc: p.pid, Site: "kern_accept"})
 	nf := &file{so: so, nonblock: f.nonblock, async: f.async}
 	st.soaccept(t, so)
 	if so.getstate(t, "tcp_usr_accept")&SS_ISDISCONNECTED != 0 {
@@ -527,6 +529,7 @@ func (p *Proc) Close(t *sched.Thread, fd int) Errno {
 // meanwhile); then SS_NOFDREF and the descriptor's reference goes.
 func (st *Stack) soclose(t *sched.Thread, so *Socket) {
 	so.sigio.AtomicStore(t, "funsetown", 0)
+	st.observe(t, ObsEvent{Kind: ObsSetOwn, Sock: so.id, Head: -1, Arg: -1, Proc: -1, Site: "funsetown"})
 	if so.pcb.AtomicLoad(t, "soclose:so_pcb") != 0 {
 		state := so.getstate(t, "soclose")
 		if state&SS_ISCONNECTED != 0 && state&SS_ISDISCONNECTING == 0 && so.proto == TCP {
@@ -633,6 +636,7 @@ func (p *Proc) SetOwn(t *sched.Thread, fd, pid int) Errno {
 		return EINVAL
 	}
 	so.sigio.AtomicStore(t, "fsetown", uint64(pid+1))
+	p.st.observe(t, ObsEvent{Kind: ObsSetOwn, Sock: so.id, Head: -1, Arg: pid, Proc: p.pid, Site: "fsetown"})
 	return OK
 }
 

@@ -21,7 +21,7 @@ type sockInfo struct {
 	everQueued  bool
 	nofdrefSets int  // SS_NOFDREF 0 -> 1 transitions
 	asyncOn     bool // FIOASYNC set by a process and not cleared since
-	ownerKnown  bool // a SIGIO was delivered for it, so it has an owner (see wakeup.go)
+	ownerKnown  bool // it has a SIGIO owner: ObsSetOwn, or a SIGIO delivered (see wakeup.go)
 	accepted    bool
 	completed   bool
 	aborted     bool
@@ -189,6 +189,8 @@ func (c *Checker) Observe(st *stack.Stack, ev stack.ObsEvent) {
 		c.onReady(ev, so)
 	case stack.ObsSigio:
 		so.ownerKnown = true
+	case stack.ObsSetOwn:
+		so.ownerKnown = ev.Arg >= 0
 	case stack.ObsAsyncSet:
 		so.asyncOn = ev.Arg != 0
 	}

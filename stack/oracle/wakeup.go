@@ -25,12 +25,9 @@ import (
 //   - an ObsReady while the intent is on whose so_state lacks SS_ASYNC lost its SIGIO: judged
 //     with the pending loss that explains it, or at once when there is none;
 //   - an ObsReady whose so_state has SS_ASYNC, with the intent on before it, must be followed
-//     by an ObsSigio for the socket as the same thread's next event. The observer does not
-//     report the owner (so_sigio; F_SETOWN makes no event), and sowakeup rightly sends nothing
-//     without one, so this check runs only once a SIGIO showed the socket has an owner, until
-//     its last descriptor closes or SS_NOFDREF is set (soclose's funsetown). A program that
-//     clears the owner with F_SETOWN -1 after a SIGIO would make it fire wrongly: see the
-//     package report (the observer lacks ObsSetOwn or SockSnapshot.Sigio).
+//     by an ObsSigio for the socket as the same thread's next event, when the socket has an
+//     owner: ObsSetOwn reports every change of so_sigio (F_SETOWN, inheritance by sonewconn
+//     and kern_accept, soclose's funsetown), and sowakeup rightly sends nothing without one.
 
 // Titles of the lost-wakeup oracle.
 const (
