@@ -5,7 +5,7 @@ import "github.com/sockfuzz/sockfuzz/stack/sched"
 // file is struct file for a socket: shared by the descriptors dup made, with its own flags.
 type file struct {
 	so       *Socket
-	refs     int  // descriptors referring to it
+	refs     int  // descriptors referring to it, and system calls holding it (f_count)
 	nonblock bool // FNONBLOCK (FIONBIO)
 	async    bool // FASYNC (FIOASYNC)
 }
@@ -78,7 +78,9 @@ func (st *Stack) install(t *sched.Thread, f *file) (int, Errno) {
 	return fd, OK
 }
 
-// getfile returns the file behind fd (holdfp).
+// getfile returns the file behind fd with a reference for the system call (holdfp): a close
+// of fd by another process meanwhile does not close the socket under the call; the call's
+// fdrop does, if it is the last reference.
 func (st *Stack) getfile(t *sched.Thread, fd int) (*file, Errno) {
 	ft := &st.files
 	_ = ft.mu.Lock(t)
@@ -86,7 +88,21 @@ func (st *Stack) getfile(t *sched.Thread, fd int) (*file, Errno) {
 	if fd < 0 || fd >= len(ft.fds) || ft.fds[fd] == nil {
 		return nil, EBADF
 	}
-	return ft.fds[fd], OK
+	f := ft.fds[fd]
+	f.refs++
+	return f, OK
+}
+
+// fdrop releases a system call's reference; the last reference closes the socket (closef).
+func (st *Stack) fdrop(t *sched.Thread, f *file) {
+	ft := &st.files
+	_ = ft.mu.Lock(t)
+	f.refs--
+	last := f.refs == 0
+	_ = ft.mu.Unlock(t)
+	if last {
+		st.soclose(t, f.so)
+	}
 }
 
 // remove takes fd out of the table and returns its file if that was the last descriptor.

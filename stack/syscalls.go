@@ -72,10 +72,11 @@ func (st *Stack) socreate(t *sched.Thread, proto Proto) *Socket {
 // Bind is bind(2) on the stack's address.
 func (p *Proc) Bind(t *sched.Thread, fd int, port uint16) Errno {
 	st := p.st
-	_, so, err := st.sockfile(t, fd)
+	f, so, err := st.sockfile(t, fd)
 	if err != OK {
 		return err
 	}
+	defer st.fdrop(t, f)
 	return st.domsg(t, st.netisrs[0], "pru_bind", func(t *sched.Thread) Errno {
 		if so.pcb.AtomicLoad(t, "pru_bind") == 0 {
 			return EINVAL
@@ -89,10 +90,11 @@ func (p *Proc) Bind(t *sched.Thread, fd int, port uint16) Errno {
 
 // Listen is listen(2).
 func (p *Proc) Listen(t *sched.Thread, fd, backlog int) Errno {
-	_, so, err := p.st.sockfile(t, fd)
+	f, so, err := p.st.sockfile(t, fd)
 	if err != OK {
 		return err
 	}
+	defer p.st.fdrop(t, f)
 	return p.st.solisten(t, so, backlog)
 }
 
@@ -103,6 +105,7 @@ func (p *Proc) Connect(t *sched.Thread, fd int, addr Addr) Errno {
 	if err != OK {
 		return err
 	}
+	defer st.fdrop(t, f)
 	defer t.ClearSignal()
 	return st.kernConnect(t, f, so, addr)
 }
@@ -177,6 +180,7 @@ func (p *Proc) Accept(t *sched.Thread, fd int) (int, Errno) {
 	if err != OK {
 		return -1, err
 	}
+	defer st.fdrop(t, f)
 	defer t.ClearSignal()
 	if head.options.AtomicLoad(t, "kern_accept")&SO_ACCEPTCONN == 0 {
 		return -1, EINVAL
@@ -221,6 +225,7 @@ func (p *Proc) SendTo(t *sched.Thread, fd int, data []byte, to *Addr, flags int)
 	if err != OK {
 		return -1, err
 	}
+	defer st.fdrop(t, f)
 	defer t.ClearSignal()
 	return st.sosend(t, so, data, to, flags, f.nonblock || flags&MSG_DONTWAIT != 0)
 }
@@ -329,6 +334,7 @@ func (p *Proc) RecvFrom(t *sched.Thread, fd, n, flags int) ([]byte, Addr, Errno)
 	if err != OK {
 		return nil, Addr{}, err
 	}
+	defer st.fdrop(t, f)
 	if n < 0 {
 		return nil, Addr{}, EINVAL
 	}
@@ -480,10 +486,11 @@ func (st *Stack) pruRcvd(t *sched.Thread, so *Socket) {
 // Shutdown is shutdown(2) (soshutdown).
 func (p *Proc) Shutdown(t *sched.Thread, fd, how int) Errno {
 	st := p.st
-	_, so, err := st.sockfile(t, fd)
+	f, so, err := st.sockfile(t, fd)
 	if err != OK {
 		return err
 	}
+	defer st.fdrop(t, f)
 	if how < SHUT_RD || how > SHUT_RDWR {
 		return EINVAL
 	}
@@ -591,6 +598,7 @@ func (p *Proc) Dup(t *sched.Thread, fd int) (int, Errno) {
 	if err != OK {
 		return -1, err
 	}
+	defer p.st.fdrop(t, f)
 	return p.st.install(t, f)
 }
 
@@ -600,6 +608,7 @@ func (p *Proc) SetNonblock(t *sched.Thread, fd int, on bool) Errno {
 	if err != OK {
 		return err
 	}
+	defer p.st.fdrop(t, f)
 	f.nonblock = on
 	return OK
 }
@@ -610,6 +619,7 @@ func (p *Proc) SetAsync(t *sched.Thread, fd int, on bool) Errno {
 	if err != OK {
 		return err
 	}
+	defer p.st.fdrop(t, f)
 	f.async = on
 	arg := 0
 	if on {
@@ -628,10 +638,11 @@ func (p *Proc) SetAsync(t *sched.Thread, fd int, on bool) Errno {
 
 // SetOwn is fcntl F_SETOWN: the process that gets SIGIO (fsetown); -1 for none.
 func (p *Proc) SetOwn(t *sched.Thread, fd, pid int) Errno {
-	_, so, err := p.st.sockfile(t, fd)
+	f, so, err := p.st.sockfile(t, fd)
 	if err != OK {
 		return err
 	}
+	defer p.st.fdrop(t, f)
 	if pid < -1 || pid >= len(p.st.procs) {
 		return EINVAL
 	}
@@ -642,10 +653,11 @@ func (p *Proc) SetOwn(t *sched.Thread, fd, pid int) Errno {
 
 // SetLinger is setsockopt SO_LINGER.
 func (p *Proc) SetLinger(t *sched.Thread, fd int, on bool, secs int) Errno {
-	_, so, err := p.st.sockfile(t, fd)
+	f, so, err := p.st.sockfile(t, fd)
 	if err != OK {
 		return err
 	}
+	defer p.st.fdrop(t, f)
 	if secs < 0 || secs > 3600 {
 		return EINVAL
 	}
@@ -660,19 +672,21 @@ func (p *Proc) SetLinger(t *sched.Thread, fd int, on bool, secs int) Errno {
 
 // AtMark is ioctl SIOCATMARK.
 func (p *Proc) AtMark(t *sched.Thread, fd int) (bool, Errno) {
-	_, so, err := p.st.sockfile(t, fd)
+	f, so, err := p.st.sockfile(t, fd)
 	if err != OK {
 		return false, err
 	}
+	defer p.st.fdrop(t, f)
 	return so.getstate(t, "SIOCATMARK")&SS_RCVATMARK != 0, OK
 }
 
 // SockError is getsockopt SO_ERROR: the pending error, cleared.
 func (p *Proc) SockError(t *sched.Thread, fd int) (Errno, Errno) {
-	_, so, err := p.st.sockfile(t, fd)
+	f, so, err := p.st.sockfile(t, fd)
 	if err != OK {
 		return 0, err
 	}
+	defer p.st.fdrop(t, f)
 	e := so.error.AtomicLoad(t, "SO_ERROR")
 	so.error.AtomicStore(t, "SO_ERROR", 0)
 	return Errno(e), OK
@@ -681,10 +695,11 @@ func (p *Proc) SockError(t *sched.Thread, fd int) (Errno, Errno) {
 // Poll is poll(2) on one descriptor (sopoll); with wait it blocks until an event.
 func (p *Proc) Poll(t *sched.Thread, fd, events int, wait bool) (int, Errno) {
 	st := p.st
-	_, so, err := st.sockfile(t, fd)
+	f, so, err := st.sockfile(t, fd)
 	if err != OK {
 		return POLLNVAL, OK
 	}
+	defer st.fdrop(t, f)
 	defer t.ClearSignal()
 	for {
 		if r := st.sopoll(so, events); r != 0 || !wait {

@@ -14,6 +14,9 @@ const (
 	tcpMaxWin      = 65535
 )
 
+// TwoMSL is twice TCP's maximum segment lifetime, the length of TIME_WAIT, in virtual ms.
+const TwoMSL = 2 * tcpMSL
+
 // tcpcb is the TCP control block, owned by one protocol thread.
 type tcpcb struct {
 	so     *Socket

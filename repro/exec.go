@@ -1,0 +1,346 @@
+package repro
+
+import (
+	"fmt"
+	"sync/atomic"
+
+	"github.com/sockfuzz/sockfuzz/stack"
+	"github.com/sockfuzz/sockfuzz/stack/oracle"
+	"github.com/sockfuzz/sockfuzz/stack/sched"
+)
+
+// Options adjust an execution of a program.
+type Options struct {
+	// Faults are switched on in addition to the program's own.
+	Faults stack.Faults
+	// Mode, when set, overrides the program's mode (SOCKFUZZ_MODE).
+	Mode Mode
+	// Chooser, when set, overrides the program's schedule (the minimizer's schedule search).
+	Chooser sched.Chooser
+	// StepBudget bounds the execution's scheduling points; 0 means DefaultStepBudget.
+	StepBudget int
+	// LogSize is the number of events kept for Outcome.Events; 0 keeps none.
+	LogSize int
+}
+
+// DefaultStepBudget is an execution's step budget unless Options say otherwise: a hundred
+// times what a typical program of the corpus takes.
+const DefaultStepBudget = 200_000
+
+// CallResult is what one system call returned.
+type CallResult struct {
+	Proc  string
+	Index int // the call's index in its process
+	Call  string
+	N     int // the count or descriptor returned
+	Err   stack.Errno
+	Done  bool // false when the process never got to the call (or was cut off in it)
+}
+
+// Outcome is what an execution produced: the oracles' reports, the substrate's result (its
+// Choices replay the run exactly), the first quiescent result if any, the calls' results and
+// the kept events.
+type Outcome struct {
+	Reports   []oracle.Report
+	Result    *sched.Result
+	Quiescent *sched.Result
+	Calls     []CallResult
+	Events    []sched.Event
+}
+
+// Failed reports whether an oracle fired.
+func (o *Outcome) Failed() bool { return len(o.Reports) > 0 }
+
+// Title returns the first report's title, or "".
+func (o *Outcome) Title() string {
+	if len(o.Reports) == 0 {
+		return ""
+	}
+	return o.Reports[0].Title
+}
+
+// Replayable returns a copy of p whose explicit schedule replays this outcome's execution.
+func (o *Outcome) Replayable(p *Program) *Program {
+	q := *p
+	q.Header.Sched = Schedule{Kind: SchedReplay, Choices: append([]sched.ID(nil), o.Result.Choices...)}
+	return &q
+}
+
+// FaultSet resolves fault names; the catalog is empty until issue 5, so any name is unknown.
+func FaultSet(names []string) (stack.Faults, error) {
+	for _, n := range names {
+		return 0, fmt.Errorf("unknown fault %q (the fault catalog is empty)", n)
+	}
+	return 0, nil
+}
+
+// chooser builds the substrate's chooser for a schedule.
+func chooser(s *Schedule) sched.Chooser {
+	switch s.Kind {
+	case SchedRandom:
+		return sched.Random(s.Seed)
+	case SchedPCT:
+		return sched.PCT(s.Seed, s.Depth, s.Steps)
+	case SchedBytes:
+		return sched.Bytes(s.Bytes)
+	case SchedReplay:
+		return sched.Replay(s.Choices)
+	}
+	return nil
+}
+
+// Execute runs a program on a fresh stack with the oracles watching: one thread per process,
+// a thread for the wire script, and a reaper that joins them and tears the stack down. At
+// quiescence the oracles look (lost wakeups are judged there), the blocked processes are
+// interrupted and the run goes on to its end.
+func Execute(p *Program, opt Options) (*Outcome, error) {
+	if err := Validate(p); err != nil {
+		return nil, fmt.Errorf("execute: %w", err)
+	}
+	faults, err := FaultSet(p.Header.Faults)
+	if err != nil {
+		return nil, err
+	}
+	mode := p.Header.Mode
+	if opt.Mode != "" {
+		mode = opt.Mode
+	}
+	cfg := sched.Config{Chooser: opt.Chooser, StepBudget: opt.StepBudget, LogSize: opt.LogSize}
+	if cfg.Chooser == nil {
+		cfg.Chooser = chooser(&p.Header.Sched)
+	}
+	if cfg.StepBudget == 0 {
+		cfg.StepBudget = DefaultStepBudget
+	}
+	if cfg.LogSize == 0 {
+		cfg.LogSize = -1
+	}
+	if mode == Free {
+		cfg.Mode = sched.Free
+	}
+	e := sched.New(cfg)
+	checker := oracle.NewChecker()
+	st := stack.New(e, stack.Config{CPUs: p.Header.CPUs, Observer: checker, Faults: faults | opt.Faults})
+	x := &executor{p: p, st: st, procs: map[string]*stack.Proc{}}
+	for _, pr := range p.Procs {
+		for _, c := range pr.Calls {
+			if c.Result >= 0 {
+				x.res = append(x.res, atomic.Int64{})
+			}
+		}
+	}
+	for i := range x.res {
+		x.res[i].Store(-1)
+	}
+	var threads []*sched.Thread
+	for i := range p.Procs {
+		pr := &p.Procs[i]
+		base := len(x.calls)
+		for ci, c := range pr.Calls {
+			x.calls = append(x.calls, CallResult{Proc: pr.Name, Index: ci, Call: c.String()})
+		}
+		var sp *stack.Proc
+		th := e.Go(pr.Name, func(t *sched.Thread) { x.runProc(t, sp, pr, base) })
+		sp = st.NewProc(pr.Name, th)
+		x.procs[pr.Name] = sp
+		threads = append(threads, th)
+	}
+	if len(p.Wire) > 0 {
+		threads = append(threads, e.Go("wire-script", x.runWire))
+	}
+	e.Go("reaper", func(t *sched.Thread) {
+		for _, th := range threads {
+			_ = t.Join(th)
+		}
+		st.Teardown(t)
+	})
+	out := &Outcome{}
+	for {
+		r := e.Run()
+		if r.Status != sched.Quiescent {
+			out.Result = r
+			break
+		}
+		if out.Quiescent == nil {
+			out.Quiescent = r
+		}
+		checker.Quiescent(st, r)
+		interrupted := false
+		for _, b := range r.Blocked {
+			if b.Interruptible {
+				_ = e.Interrupt(nil, e.Threads()[b.Thread])
+				interrupted = true
+			}
+		}
+		if !interrupted {
+			out.Result = e.Abort()
+			break
+		}
+	}
+	out.Reports = checker.Finish(out.Result, st, out.Quiescent)
+	out.Calls = x.calls
+	if opt.LogSize > 0 {
+		out.Events = e.Events()
+	}
+	return out, nil
+}
+
+// executor carries one execution's state.
+type executor struct {
+	p     *Program
+	st    *stack.Stack
+	procs map[string]*stack.Proc
+	// res holds each result's descriptor, -1 until its call succeeds; atomic, because in Free
+	// mode another process may read it while its definer runs.
+	res   []atomic.Int64
+	calls []CallResult
+}
+
+// fd returns the descriptor behind a resource argument, -1 if its call failed or never ran.
+func (x *executor) fd(a Arg) int {
+	if r, ok := a.(ResArg); ok && int(r) >= 0 && int(r) < len(x.res) {
+		return int(x.res[r].Load())
+	}
+	return -1
+}
+
+func (x *executor) runProc(t *sched.Thread, sp *stack.Proc, pr *Proc, base int) {
+	for ci := range pr.Calls {
+		c := &pr.Calls[ci]
+		n, err := x.call(t, sp, c)
+		if c.Result >= 0 && c.Result < len(x.res) && err == stack.OK {
+			x.res[c.Result].Store(int64(n))
+		}
+		x.calls[base+ci].N, x.calls[base+ci].Err, x.calls[base+ci].Done = n, err, true
+	}
+}
+
+// flags turns flag words into MSG_* bits.
+func msgFlags(args []Arg) int {
+	f := 0
+	for _, a := range args {
+		switch a {
+		case WordArg("oob"):
+			f |= stack.MSG_OOB
+		case WordArg("peek"):
+			f |= stack.MSG_PEEK
+		case WordArg("dontwait"):
+			f |= stack.MSG_DONTWAIT
+		case WordArg("waitall"):
+			f |= stack.MSG_WAITALL
+		}
+	}
+	return f
+}
+
+func addr(a Arg) stack.Addr {
+	v := a.(AddrArg)
+	ip := v.IP
+	if ip == 0 {
+		ip = stack.LocalIP
+	}
+	return stack.Addr{IP: ip, Port: v.Port}
+}
+
+func intArg(a Arg) int { return int(a.(IntArg)) }
+
+// call makes one system call.
+func (x *executor) call(t *sched.Thread, sp *stack.Proc, c *Call) (int, stack.Errno) {
+	a := c.Args
+	b2i := func(ok bool, err stack.Errno) (int, stack.Errno) {
+		if ok {
+			return 1, err
+		}
+		return 0, err
+	}
+	switch c.Name {
+	case "socket":
+		if a[0] == WordArg("udp") {
+			return sp.Socket(t, stack.UDP)
+		}
+		return sp.Socket(t, stack.TCP)
+	case "bind":
+		return 0, sp.Bind(t, x.fd(a[0]), a[1].(AddrArg).Port)
+	case "listen":
+		return 0, sp.Listen(t, x.fd(a[0]), intArg(a[1]))
+	case "connect":
+		return 0, sp.Connect(t, x.fd(a[0]), addr(a[1]))
+	case "accept":
+		return sp.Accept(t, x.fd(a[0]))
+	case "send":
+		return sp.Send(t, x.fd(a[0]), make([]byte, intArg(a[1])), msgFlags(a[2:]))
+	case "sendto":
+		to := addr(a[2])
+		return sp.SendTo(t, x.fd(a[0]), make([]byte, intArg(a[1])), &to, msgFlags(a[3:]))
+	case "recv", "recvfrom":
+		b, _, err := sp.RecvFrom(t, x.fd(a[0]), intArg(a[1]), msgFlags(a[2:]))
+		return len(b), err
+	case "shutdown":
+		how := map[WordArg]int{"rd": stack.SHUT_RD, "wr": stack.SHUT_WR, "rdwr": stack.SHUT_RDWR}[a[1].(WordArg)]
+		return 0, sp.Shutdown(t, x.fd(a[0]), how)
+	case "close":
+		return 0, sp.Close(t, x.fd(a[0]))
+	case "dup":
+		return sp.Dup(t, x.fd(a[0]))
+	case "ioctl":
+		on := intArg(a[2]) != 0
+		if a[1] == WordArg("fioasync") {
+			return 0, sp.SetAsync(t, x.fd(a[0]), on)
+		}
+		return 0, sp.SetNonblock(t, x.fd(a[0]), on)
+	case "fcntl":
+		return 0, sp.SetOwn(t, x.fd(a[0]), x.procs[string(a[2].(ProcArg))].PID())
+	case "setsockopt":
+		return 0, sp.SetLinger(t, x.fd(a[0]), a[2] == WordArg("on"), intArg(a[3]))
+	case "getsockopt":
+		e, err := sp.SockError(t, x.fd(a[0]))
+		return int(e), err
+	case "sockatmark":
+		return b2i(sp.AtMark(t, x.fd(a[0])))
+	case "poll":
+		ev := 0
+		wait := false
+		for _, w := range a[1:] {
+			switch w {
+			case WordArg("in"):
+				ev |= stack.POLLIN
+			case WordArg("out"):
+				ev |= stack.POLLOUT
+			case WordArg("pri"):
+				ev |= stack.POLLPRI
+			case WordArg("wait"):
+				wait = true
+			}
+		}
+		return sp.Poll(t, x.fd(a[0]), ev, wait)
+	case "interrupt":
+		return 0, sp.Interrupt(t, x.procs[string(a[0].(ProcArg))])
+	}
+	return -1, stack.EINVAL
+}
+
+// runWire is the wire script's thread.
+func (x *executor) runWire(t *sched.Thread) {
+	st := x.st
+	for _, op := range x.p.Wire {
+		switch op.Kind {
+		case WireInject:
+			pk := op.Packet
+			seg := stack.Segment{Proto: pk.Proto, Src: addr(pk.Src), Dst: addr(pk.Dst), Seq: pk.Seq,
+				Ack: pk.Ack, Flags: pk.Flags, Win: pk.Win, Urp: pk.Urp, Data: make([]byte, pk.Len)}
+			st.Inject(t, seg)
+		case WireDrop:
+			st.WireDrop(t)
+		case WireDup:
+			st.WireDup(t)
+		case WireReorder:
+			st.WireReorder(t)
+		case WireTick:
+			d := sched.Duration(op.Ms)
+			if op.TwoMSL {
+				d = stack.TwoMSL
+			}
+			st.Tick(t, d)
+		}
+	}
+}
