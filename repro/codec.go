@@ -55,8 +55,41 @@ var (
 // PeerIP is the remote peer's address in decoded programs.
 const PeerIP = 0x0a000002
 
-// Decode turns any byte string into a valid program: total, bounded, deterministic.
-func Decode(data []byte) *Program {
+// Profile is the set of system calls a byte form draws from: a fuzz target that hunts one bug
+// class decodes into the calls that matter for it, so that its inputs are not spent on others.
+type Profile struct {
+	Name  string
+	calls []*syscall
+}
+
+// NewProfile returns a profile of the named system calls, in the order given.
+func NewProfile(name string, calls ...string) (*Profile, error) {
+	pr := &Profile{Name: name}
+	for _, c := range calls {
+		sc := lookupSyscall(c)
+		if sc == nil {
+			return nil, fmt.Errorf("profile %s: unknown system call %q", name, c)
+		}
+		pr.calls = append(pr.calls, sc)
+	}
+	if len(pr.calls) == 0 || len(pr.calls) > 32 {
+		return nil, fmt.Errorf("profile %s: %d system calls, want 1..32", name, len(pr.calls))
+	}
+	return pr, nil
+}
+
+// AllCalls is the profile of every system call.
+var AllCalls = &Profile{Name: "all", calls: syscalls}
+
+// Decode turns any byte string into a valid program of every system call: total, bounded,
+// deterministic.
+func Decode(data []byte) *Program { return AllCalls.Decode(data) }
+
+// Encode writes a canonical program so that Decode gives it back.
+func Encode(p *Program) ([]byte, error) { return AllCalls.Encode(p) }
+
+// Decode turns any byte string into a valid program of the profile's system calls.
+func (pr *Profile) Decode(data []byte) *Program {
 	c := fuzzheaders.NewConsumer(data)
 	byteOr := func(def byte) byte {
 		b, err := c.GetByte()
@@ -73,7 +106,7 @@ func Decode(data []byte) *Program {
 	}
 	kind := codecScheds[int(h0>>3&7)%len(codecScheds)]
 	nprocs := 1 + int(h1&3)
-	d := &decoder{p: p, nprocs: nprocs}
+	d := &decoder{p: p, nprocs: nprocs, prof: pr}
 	for i := 0; i < nprocs; i++ {
 		p.Procs = append(p.Procs, Proc{Name: procName(i)})
 		d.res = append(d.res, nil)
@@ -153,6 +186,7 @@ func procName(i int) string { return fmt.Sprintf("p%d", i) }
 // decoder builds a program from records.
 type decoder struct {
 	p      *Program
+	prof   *Profile
 	nprocs int
 	// res[i] lists, for process i, the indices of its calls that define a resource.
 	res [][]int
@@ -180,7 +214,7 @@ func (d *decoder) record(r []byte) {
 		return
 	}
 	pi := int(r[0]>>5) % d.nprocs
-	sc := syscalls[int(r[0]&31)%len(syscalls)]
+	sc := d.prof.calls[int(r[0]&31)%len(d.prof.calls)]
 	proc := &d.p.Procs[pi]
 	if len(proc.Calls) >= MaxCalls {
 		return
@@ -315,8 +349,9 @@ func decodeWire(r []byte) WireOp {
 // cannot express.
 var ErrNotCanonical = errors.New("not a canonical program")
 
-// Encode writes a canonical program so that Decode gives it back.
-func Encode(p *Program) ([]byte, error) {
+// Encode writes a canonical program of the profile's system calls so that its Decode gives it
+// back.
+func (pr *Profile) Encode(p *Program) ([]byte, error) {
 	bad := func(format string, args ...any) ([]byte, error) {
 		return nil, fmt.Errorf("encode: %s: %w", fmt.Sprintf(format, args...), ErrNotCanonical)
 	}
@@ -359,7 +394,7 @@ func Encode(p *Program) ([]byte, error) {
 			}
 		}
 	}
-	enc := &decoder{nprocs: len(p.Procs), res: make([][]int, len(p.Procs))}
+	enc := &decoder{nprocs: len(p.Procs), res: make([][]int, len(p.Procs)), prof: pr}
 	for pi := range p.Procs {
 		for ci, c := range p.Procs[pi].Calls {
 			rec, err := encodeCall(enc, pi, &c, def)
@@ -427,8 +462,11 @@ func (p *Program) withoutComments() *Program {
 
 // encodeCall writes one call record; enc tracks the resources defined so far.
 func encodeCall(enc *decoder, pi int, c *Call, def map[int][2]int) ([]byte, error) {
-	sci := slices.IndexFunc(syscalls, func(sc *syscall) bool { return sc.name == c.Name })
-	sc := syscalls[sci]
+	sci := slices.IndexFunc(enc.prof.calls, func(sc *syscall) bool { return sc.name == c.Name })
+	if sci < 0 {
+		return nil, fmt.Errorf("%s is not in profile %s", c.Name, enc.prof.Name)
+	}
+	sc := enc.prof.calls[sci]
 	rec := []byte{byte(pi<<5 | sci), 0, 0, 0, 0}
 	args := c.Args
 	for pj := range sc.params {

@@ -173,3 +173,34 @@ func shapeOf(args []Arg) string {
 	}
 	return s
 }
+
+// TestProfiles checks that a profile decodes into its own system calls only, round-trips, and
+// refuses to encode a call outside it.
+func TestProfiles(t *testing.T) {
+	pr, err := NewProfile("accept", "socket", "bind", "listen", "connect", "accept", "close")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewProfile("bad", "socket", "fork"); err == nil {
+		t.Error("a profile with an unknown call was accepted")
+	}
+	r := rand.New(rand.NewPCG(9, 10))
+	for i := 0; i < 1000; i++ {
+		p := pr.Decode(randomBytes(r, r.IntN(300)))
+		for _, proc := range p.Procs {
+			for _, c := range proc.Calls {
+				if !slices.Contains([]string{"socket", "bind", "listen", "connect", "accept", "close"}, c.Name) {
+					t.Fatalf("profile decoded a %s", c.Name)
+				}
+			}
+		}
+		data, err := pr.Encode(p)
+		if err != nil || !pr.Decode(data).Equal(p) {
+			t.Fatalf("profile round trip: %v\n%s", err, p)
+		}
+	}
+	p, _ := Parse("x", []byte("proc p0\n  r0 = socket(tcp)\n  r1 = dup(r0)\n"))
+	if _, err := pr.Encode(p); !errors.Is(err, ErrNotCanonical) {
+		t.Errorf("dup encoded in the accept profile: %v", err)
+	}
+}

@@ -46,6 +46,9 @@ type Outcome struct {
 	Quiescent *sched.Result
 	Calls     []CallResult
 	Events    []sched.Event
+	// Live is the number of the execution's threads still alive after it: always zero, unless
+	// the substrate failed to tear it down.
+	Live int
 }
 
 // Failed reports whether an oracle fired.
@@ -178,6 +181,7 @@ func Execute(p *Program, opt Options) (*Outcome, error) {
 		}
 	}
 	out.Reports = checker.Finish(out.Result, st, out.Quiescent)
+	out.Live = e.LiveThreads()
 	out.Calls = x.calls
 	if opt.LogSize > 0 {
 		out.Events = e.Events()

@@ -293,3 +293,25 @@ func TestQuietMutex(t *testing.T) {
 		t.Fatalf("free: status %v n %d", r.Status, n)
 	}
 }
+
+// TestLiveThreads checks the live-thread count: threads until the end, none after, in both
+// modes and whatever the ending.
+func TestLiveThreads(t *testing.T) {
+	for _, mode := range []Mode{Controlled, Free} {
+		e := New(Config{Mode: mode, StepBudget: 100})
+		tm := e.NewTimer("t", func(*Thread) {})
+		e.Go("spin", func(t *Thread) {
+			_ = tm.Reset(t, 1)
+			for {
+				t.Yield("spin")
+			}
+		})
+		e.Go("idle", func(*Thread) {})
+		if n := e.LiveThreads(); n != 2 {
+			t.Errorf("%v: %d live threads before running, want 2", mode, n)
+		}
+		if r := e.Run(); r.Status != Budget || e.LiveThreads() != 0 {
+			t.Errorf("%v: status %v, %d live threads after", mode, r.Status, e.LiveThreads())
+		}
+	}
+}

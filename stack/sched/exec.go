@@ -207,6 +207,22 @@ func (e *Exec) Steps() int { return e.steps }
 // Events returns the last Config.LogSize events, oldest first (Controlled mode).
 func (e *Exec) Events() []Event { return e.log.events() }
 
+// LiveThreads returns the number of threads whose goroutine has not ended: zero once the
+// execution has ended (Done, Budget, Panicked, Aborted), whatever happened in it.
+func (e *Exec) LiveThreads() int {
+	if e.mode == Free {
+		e.free.mu.Lock()
+		defer e.free.mu.Unlock()
+	}
+	n := 0
+	for _, t := range e.threads {
+		if t.state != stExited {
+			n++
+		}
+	}
+	return n
+}
+
 // Threads returns the execution's threads in ID order.
 func (e *Exec) Threads() []*Thread { return e.threads }
 

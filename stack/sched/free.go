@@ -125,6 +125,11 @@ func (e *Exec) checkIdleLocked() {
 // calloutFree is the callout thread in Free mode.
 func (e *Exec) calloutFree(c *Thread) {
 	defer e.free.wg.Done()
+	defer func() {
+		e.free.mu.Lock()
+		c.state = stExited
+		e.free.mu.Unlock()
+	}()
 	for {
 		<-c.wake
 		if c.unwinding {
