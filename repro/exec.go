@@ -49,6 +49,8 @@ type Outcome struct {
 	// Live is the number of the execution's threads still alive after it: always zero, unless
 	// the substrate failed to tear it down.
 	Live int
+	// Threads names the execution's threads by ID, for traces.
+	Threads []string
 }
 
 // Failed reports whether an oracle fired.
@@ -182,6 +184,9 @@ func Execute(p *Program, opt Options) (*Outcome, error) {
 	}
 	out.Reports = checker.Finish(out.Result, st, out.Quiescent)
 	out.Live = e.LiveThreads()
+	for _, th := range e.Threads() {
+		out.Threads = append(out.Threads, th.Name())
+	}
 	out.Calls = x.calls
 	if opt.LogSize > 0 {
 		out.Events = e.Events()

@@ -1,8 +1,7 @@
 // Command sockfuzz drives the sockfuzz harness: fuzzing, replay, minimization, the fault hunt,
 // the fault catalog, corpus conversion and trace views.
 //
-// Only the execution substrate (stack/sched) is built so far; every subcommand says so plainly
-// and exits with status 2 until the part it needs lands.
+// Subcommands not built yet say so plainly and exit with status 2.
 package main
 
 import (
@@ -14,7 +13,6 @@ import (
 // subcommands lists what the tool will do and which part of the project each needs.
 var subcommands = []struct{ name, needs string }{
 	{"fuzz", "the model stack, programs, oracles and fuzz targets (issues 3, 4, 6)"},
-	{"replay", "programs and the executor (issue 4)"},
 	{"minimize", "the minimizer (issue 6)"},
 	{"hunt", "the fault catalog (issue 5)"},
 	{"faults", "the fault catalog (issue 5)"},
@@ -32,10 +30,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		usage(stdout)
 		return 0
 	}
+	if args[0] == "replay" {
+		return replayCmd(args[1:], stdout, stderr)
+	}
 	for _, c := range subcommands {
 		if c.name == args[0] {
 			fmt.Fprintf(stderr, "sockfuzz %s: not built yet: it needs %s.\n", c.name, c.needs)
-			fmt.Fprintln(stderr, "What exists today is the execution substrate: go test ./stack/sched/")
+			fmt.Fprintln(stderr, "What exists today: sockfuzz replay, and go test ./...")
 			return 2
 		}
 	}
@@ -47,6 +48,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: sockfuzz <command> [flags]")
 	fmt.Fprintln(w, "commands:")
+	fmt.Fprintln(w, "  replay    replay programs: sockfuzz replay [-mode controlled|free] [-runs N] [-trace N] FILE...")
 	for _, c := range subcommands {
 		fmt.Fprintf(w, "  %-9s (not built yet: needs %s)\n", c.name, c.needs)
 	}

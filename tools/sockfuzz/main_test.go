@@ -15,7 +15,14 @@ func TestRunExitCodes(t *testing.T) {
 		{nil, 0, ""},
 		{[]string{"help"}, 0, ""},
 		{[]string{"fuzz"}, 2, "not built yet"},
-		{[]string{"replay", "x.txt"}, 2, "not built yet"},
+		{[]string{"minimize", "x.txt"}, 2, "not built yet"},
+		{[]string{"replay"}, 2, "no program file given"},
+		{[]string{"replay", "testdata/nosuch.prog"}, 2, "no such file"},
+		{[]string{"replay", "testdata/badport.prog"}, 2, "testdata/badport.prog:3:"},
+		{[]string{"replay", "-runs", "0", "testdata/clean.prog"}, 2, "-runs 0"},
+		{[]string{"replay", "-mode", "sideways", "testdata/clean.prog"}, 2, "want controlled or free"},
+		{[]string{"replay", "testdata/clean.prog"}, 0, ""},
+		{[]string{"replay", "-mode", "free", "-runs", "20", "testdata/clean.prog"}, 0, ""},
 		{[]string{"nosuch"}, 2, `unknown command "nosuch"`},
 	}
 	for _, tc := range tests {
