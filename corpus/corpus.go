@@ -1,0 +1,81 @@
+// Package corpus embeds sockfuzz's seed programs: small hand-written programs in the text form
+// of package repro, one per situation of the 2008 "[netmp] socket accesses" mail (soreceive's
+// connection check, sosend's implied connect, kern_connect's error path, tcp_input's
+// SS_CANTRCVMORE tests, the OOB mark, SS_ASYNC, SS_NOFDREF on every path, the accept queues)
+// and the socket life-cycle around them (listen queue overflow, UDP, poll, interrupts,
+// SO_LINGER, TIME_WAIT).
+//
+// Every seed runs clean on the correct stack, and most are canonical for the byte form, so
+// that the fuzz targets seed from them through repro.Encode. Each file starts with comment
+// lines that quote the mail's words for its situation and say what the program does.
+package corpus
+
+import (
+	"embed"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+
+	"github.com/sockfuzz/sockfuzz/repro"
+)
+
+//go:embed seeds/*.prog
+var seedFS embed.FS
+
+// Seed is one seed program's text, as stored.
+type Seed struct {
+	// Name is the file's name under seeds/, such as "01_recv_connecting.prog".
+	Name string
+	// Text is the file's content: a program in repro's text form.
+	Text []byte
+}
+
+// Seeds returns the seed programs, sorted by name.
+func Seeds() []Seed {
+	entries, err := fs.ReadDir(seedFS, "seeds")
+	if err != nil {
+		// The pattern is embedded at build time: the directory is always there.
+		panic(fmt.Sprintf("corpus: %v", err))
+	}
+	var out []Seed
+	for _, e := range entries {
+		if e.IsDir() || path.Ext(e.Name()) != ".prog" {
+			continue
+		}
+		b, err := seedFS.ReadFile(path.Join("seeds", e.Name()))
+		if err != nil {
+			panic(fmt.Sprintf("corpus: %v", err))
+		}
+		out = append(out, Seed{Name: e.Name(), Text: b})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Programs parses the seed programs, in the order of Seeds. An error names the file.
+func Programs() ([]*repro.Program, error) {
+	seeds := Seeds()
+	out := make([]*repro.Program, 0, len(seeds))
+	for _, s := range seeds {
+		p, err := s.Program()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// Program parses the seed's text and validates the program; an error names the file.
+func (s Seed) Program() (*repro.Program, error) {
+	name := path.Join("seeds", s.Name)
+	p, err := repro.Parse(name, s.Text)
+	if err != nil {
+		return nil, fmt.Errorf("corpus: %w", err)
+	}
+	if err := repro.Validate(p); err != nil {
+		return nil, fmt.Errorf("corpus: %s: %w", name, err)
+	}
+	return p, nil
+}
