@@ -17,19 +17,11 @@ const minCanonical = 20
 const minSeeds = 24
 
 // notClean lists the seeds left out of the clean-run test, each with the reason: an oracle
-// fires on the correct stack because of a problem in the model or the oracle, not the seed.
-//
-// 34_fioasync_owner_close: the lost-wakeup oracle (stack/oracle) reports "lost wakeup:
-// readiness with SS_ASYNC but no SIGIO to the owner" when the owner's close (soclose's
-// funsetown, ObsSetOwn -1) races a protocol thread's sowakeup: (a) a SIGIO whose owner was read
-// before the funsetown arrives after it and sets ownerKnown again (checker.go, ObsSigio), so
-// the next readiness expects a SIGIO that the stack rightly does not send; (b) the funsetown
-// (with FIOASYNC cleared) falls between sowakeup's ObsReady and its so_sigio load, and the
-// expectation set at ObsReady is not withdrawn. The stack matches BSD's sowakeup here; the
-// oracle is wrong. Random seeds 81, 133, 224 show it (12 of 2,000 schedules).
-var notClean = map[string]string{
-	"34_fioasync_owner_close.prog": "oracle false positive: SIGIO expected after the owner's close (see above)",
-}
+// that fires on the correct stack because of a problem in the model or the oracle, not the
+// seed. Empty: 34_fioasync_owner_close found such a problem (the SIGIO check guessed the owner
+// from the order of events, and a close racing sowakeup made it expect a SIGIO the stack
+// rightly did not send); ObsReady now carries the owner sowakeup read.
+var notClean = map[string]string{}
 
 // TestSeedsParse checks every seed: it parses and validates, says what it exercises in its
 // leading comments, and round-trips through its text form.

@@ -22,7 +22,7 @@ const (
 	ObsAborted                    // Sock aborted (soabort), Head its listener if any
 	ObsSleep                      // a thread sleeps on Sock's Site ("so_rcv", "accept", ...)
 	ObsWakeup                     // sowakeup on Sock's Site; Arg 1 if a sleeper was woken
-	ObsReady                      // Sock became ready (Site "rcv"/"snd") with SS_ASYNC in New
+	ObsReady                      // Sock became ready (Site "so_rcv"/"so_snd"); New is the so_state sowakeup read, Arg the SIGIO owner it read (-1 none, or SS_ASYNC clear)
 	ObsSigio                      // SIGIO delivered to process Arg for Sock
 	ObsAsyncSet                   // FIOASYNC: Arg 1 set, 0 cleared, by process Proc
 	ObsFdInstall                  // descriptor Arg now refers to Sock

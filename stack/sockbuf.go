@@ -153,13 +153,16 @@ func (st *Stack) sowakeup(t *sched.Thread, so *Socket, sb *Sockbuf, ready bool) 
 		so.sel.WakeAll(t) // selwakeup
 	}
 	state := so.getstate(t, "sowakeup:async")
-	if ready {
-		st.observe(t, ObsEvent{Kind: ObsReady, Sock: so.id, Head: -1, New: state, Proc: -1, Site: sb.name})
-	}
+	var owner uint64
 	if state&SS_ASYNC != 0 {
-		if owner := so.sigio.AtomicLoad(t, "sowakeup:so_sigio"); owner != 0 {
-			st.pgsigio(t, so, int(owner)-1)
-		}
+		owner = so.sigio.AtomicLoad(t, "sowakeup:so_sigio")
+	}
+	if ready {
+		// The event carries what this sowakeup read: so_state, and the owner it will signal.
+		st.observe(t, ObsEvent{Kind: ObsReady, Sock: so.id, Head: -1, New: state, Arg: int(owner) - 1, Proc: -1, Site: sb.name})
+	}
+	if owner != 0 {
+		st.pgsigio(t, so, int(owner)-1)
 	}
 	// The predicate messages are checked under the token: a check of SSB_MEVENT outside it
 	// could miss a message being queued right now (ccae972d65, da633f87cf).

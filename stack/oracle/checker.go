@@ -21,7 +21,6 @@ type sockInfo struct {
 	everQueued  bool
 	nofdrefSets int  // SS_NOFDREF 0 -> 1 transitions
 	asyncOn     bool // FIOASYNC set by a process and not cleared since
-	ownerKnown  bool // it has a SIGIO owner: ObsSetOwn, or a SIGIO delivered (see wakeup.go)
 	accepted    bool
 	completed   bool
 	aborted     bool
@@ -187,10 +186,6 @@ func (c *Checker) Observe(st *stack.Stack, ev stack.ObsEvent) {
 		so.aborted = true
 	case stack.ObsReady:
 		c.onReady(ev, so)
-	case stack.ObsSigio:
-		so.ownerKnown = true
-	case stack.ObsSetOwn:
-		so.ownerKnown = ev.Arg >= 0
 	case stack.ObsAsyncSet:
 		so.asyncOn = ev.Arg != 0
 	}

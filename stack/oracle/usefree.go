@@ -79,7 +79,7 @@ func (c *Checker) onFreed(ev stack.ObsEvent, so *sockInfo) {
 			fmt.Sprintf("so%d freed while on %s of so%d", ev.Sock, queueName(so.qwhich), so.qhead), ev)
 	}
 	so.freed = true
-	so.asyncOn, so.ownerKnown = false, false
+	so.asyncOn = false
 }
 
 // onState checks the SS_NOFDREF transitions of a so_state write, then the SS_ASYNC ones.
@@ -98,7 +98,6 @@ func (c *Checker) onState(st *stack.Stack, ev stack.ObsEvent, so *sockInfo) {
 			c.reportEv(UseAfterSoclose, titleNofdrefOnQueue,
 				fmt.Sprintf("so%d: SS_NOFDREF set at %s while on %s of so%d", ev.Sock, ev.Site, queueName(so.qwhich), so.qhead), ev)
 		}
-		so.ownerKnown = false // soclose's funsetown
 	}
 	c.asyncState(ev, so)
 	c.queueState(st, ev)
@@ -130,9 +129,6 @@ func (c *Checker) onFdClose(ev stack.ObsEvent, so *sockInfo) {
 		if so.fds > 0 {
 			so.fds--
 		}
-	}
-	if so.fds == 0 {
-		so.ownerKnown = false // the last close runs soclose, whose funsetown clears the owner
 	}
 }
 

@@ -25,9 +25,9 @@ import (
 //   - an ObsReady while the intent is on whose so_state lacks SS_ASYNC lost its SIGIO: judged
 //     with the pending loss that explains it, or at once when there is none;
 //   - an ObsReady whose so_state has SS_ASYNC, with the intent on before it, must be followed
-//     by an ObsSigio for the socket as the same thread's next event, when the socket has an
-//     owner: ObsSetOwn reports every change of so_sigio (F_SETOWN, inheritance by sonewconn
-//     and kern_accept, soclose's funsetown), and sowakeup rightly sends nothing without one.
+//     by an ObsSigio for the socket as the same thread's next event when the event names the
+//     owner sowakeup read (Arg >= 0): a close that clears the owner concurrently (funsetown)
+//     is seen in that read, not guessed from the order of events.
 
 // Titles of the lost-wakeup oracle.
 const (
@@ -107,8 +107,8 @@ func (c *Checker) onReady(ev stack.ObsEvent, so *sockInfo) {
 				stack.StateString(ev.New)), ev)
 		return
 	}
-	if !so.ownerKnown {
-		return
+	if ev.Arg < 0 {
+		return // no owner read: sowakeup rightly sends nothing
 	}
 	if ti := c.thread(ev.Thread); ti != nil {
 		ti.expect, ti.hasExpect = ev, true

@@ -42,7 +42,10 @@ func TestLostSigio(t *testing.T) {
 		E(stack.ObsState, proc, 0, state(A, 0), site("soo_ioctl:FIOASYNC")),
 		E(stack.ObsAsyncSet, proc, 0, arg(0)),
 	)
-	ready := func(s uint64) stack.ObsEvent { return E(stack.ObsReady, netisr, 0, state(0, s), site("so_rcv")) }
+	// ready is sowakeup's event: the so_state it read and the SIGIO owner it read (-1: none).
+	ready := func(s uint64, owner int) stack.ObsEvent {
+		return E(stack.ObsReady, netisr, 0, state(0, s), site("so_rcv"), arg(owner))
+	}
 	sigio := E(stack.ObsSigio, netisr, 0, arg(0))
 	other := E(stack.ObsWakeup, netisr, 0, site("so_snd"))
 	tests := []struct {
@@ -50,20 +53,20 @@ func TestLostSigio(t *testing.T) {
 		evs  []stack.ObsEvent
 		want []string
 	}{
-		{"set, ready, sigio, cleared", cat(on, evs(ready(A), sigio, ready(A), sigio), off), nil},
-		{"ready with no owner yet", cat(on, evs(ready(A), other)), nil},
-		{"readiness between FIOASYNC's clear and its event", cat(on, evs(off[0], ready(0), off[1], ready(0))), nil},
-		{"ready after FIOASYNC off", cat(on, off, evs(ready(0), other)), nil},
+		{"set, ready, sigio, cleared", cat(on, evs(ready(A, 0), sigio, ready(A, 0), sigio), off), nil},
+		{"ready with no owner yet", cat(on, evs(ready(A, -1), other)), nil},
+		{"readiness between FIOASYNC's clear and its event", cat(on, evs(off[0], ready(0, -1), off[1], ready(0, -1))), nil},
+		{"ready after FIOASYNC off", cat(on, off, evs(ready(0, -1), other)), nil},
 		{"protocol thread loses SS_ASYNC", cat(on, evs(
 			E(stack.ObsState, netisr, 0, state(A|stack.SS_ISCONNECTED, stack.SS_ISCONNECTED|stack.SS_CANTRCVMORE), site("so-state-rmw")),
-			ready(stack.SS_CANTRCVMORE))),
+			ready(stack.SS_CANTRCVMORE, -1))),
 			[]string{titleAsyncLost, titleReadyNoAsync}},
-		{"SS_ASYNC lost with no state event", cat(on, evs(ready(0))), []string{titleReadyNoAsync}},
-		{"no SIGIO to a known owner", cat(on, evs(ready(A), sigio, ready(A), other)), []string{titleReadyNoSigio}},
-		{"no SIGIO at the end of the run", cat(on, evs(ready(A), sigio, ready(A))), []string{titleReadyNoSigio}},
+		{"SS_ASYNC lost with no state event", cat(on, evs(ready(0, -1))), []string{titleReadyNoAsync}},
+		{"no SIGIO to the owner read", cat(on, evs(ready(A, 0), sigio, ready(A, 0), other)), []string{titleReadyNoSigio}},
+		{"no SIGIO at the end of the run", cat(on, evs(ready(A, 0), sigio, ready(A, 0))), []string{titleReadyNoSigio}},
 		{"owner gone with the last descriptor", cat(on, evs(
-			E(stack.ObsFdInstall, proc, 0, arg(3)), ready(A), sigio,
-			E(stack.ObsFdClose, proc, 0, arg(3)), ready(A), other)), nil},
+			E(stack.ObsFdInstall, proc, 0, arg(3)), ready(A, 0), sigio,
+			E(stack.ObsFdClose, proc, 0, arg(3)), ready(A, -1), other)), nil},
 	}
 	for _, tc := range tests {
 		expect(t, tc.name, feed(tc.evs...), tc.want...)
