@@ -1,0 +1,72 @@
+package fuzz
+
+import (
+	"testing"
+
+	"github.com/sockfuzz/sockfuzz/corpus"
+	"github.com/sockfuzz/sockfuzz/repro"
+)
+
+// The fuzz targets. Each decodes its input with the byte codec into a program of its profile
+// (the schedule comes from the input's tail), runs it in Controlled mode (or Free with
+// SOCKFUZZ_MODE=free) with SOCKFUZZ_FAULTS switched on, and fails with the first report's
+// title. Their bodies use only f.Add, f.Fuzz and t.Fatal, for libFuzzer builds.
+
+func FuzzSockets(f *testing.F) {
+	h := NewHarness(Sockets)
+	for _, s := range h.Seeds() {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if msg := h.Run(data); msg != "" {
+			t.Fatal(msg)
+		}
+	})
+}
+
+func FuzzAcceptQueue(f *testing.F) {
+	h := NewHarness(AcceptQueue)
+	for _, s := range h.Seeds() {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if msg := h.Run(data); msg != "" {
+			t.Fatal(msg)
+		}
+	})
+}
+
+func FuzzAsyncWakeup(f *testing.F) {
+	h := NewHarness(AsyncWakeup)
+	for _, s := range h.Seeds() {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if msg := h.Run(data); msg != "" {
+			t.Fatal(msg)
+		}
+	})
+}
+
+func FuzzSoclose(f *testing.F) {
+	h := NewHarness(Soclose)
+	for _, s := range h.Seeds() {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if msg := h.Run(data); msg != "" {
+			t.Fatal(msg)
+		}
+	})
+}
+
+func FuzzReproText(f *testing.F) {
+	for _, s := range corpus.Seeds() {
+		f.Add(s.Text)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if err := repro.CheckText(data); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

@@ -1,0 +1,172 @@
+// Package fuzz holds sockfuzz's native fuzz targets (fuzz_test.go) and, here, what they share:
+// the target profiles, the run of one input with the oracles, the goroutine-leak check and the
+// configuration a fuzzing run takes from its environment.
+//
+// The targets stay within what libFuzzer builds of Go fuzz targets support: their bodies use
+// only f.Add, f.Fuzz and t.Fatal; everything else lives in this file.
+package fuzz
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync/atomic"
+
+	"go.uber.org/goleak"
+
+	"github.com/sockfuzz/sockfuzz/corpus"
+	"github.com/sockfuzz/sockfuzz/repro"
+	"github.com/sockfuzz/sockfuzz/stack"
+	"github.com/sockfuzz/sockfuzz/stack/oracle"
+)
+
+// Environment variables a fuzzing run reads.
+const (
+	// EnvFaults names the faults switched on, comma-separated (SOCKFUZZ_FAULTS=a,b).
+	EnvFaults = "SOCKFUZZ_FAULTS"
+	// EnvMode is "controlled" (the default) or "free" (go test -fuzz -race is then the race
+	// oracle on the stack's real memory).
+	EnvMode = "SOCKFUZZ_MODE"
+)
+
+// StepBudget bounds one fuzz execution: a livelocked input ends quickly, reported.
+const StepBudget = 50_000
+
+// LeakCheckEvery is how often, in executions, a fuzzing worker checks for leaked goroutines;
+// every seed run is checked too.
+const LeakCheckEvery = 1000
+
+// Target is one fuzz target's configuration: the system calls its inputs decode into.
+type Target struct {
+	Name    string
+	Profile *repro.Profile
+}
+
+func mustProfile(name string, calls ...string) *repro.Profile {
+	p, err := repro.NewProfile(name, calls...)
+	if err != nil {
+		panic(err) // a programming error in the table below, caught by the tests
+	}
+	return p
+}
+
+// The targets' profiles.
+var (
+	// Sockets is everything.
+	Sockets = Target{"FuzzSockets", repro.AllCalls}
+	// AcceptQueue is listeners, many clients, injected SYNs and RSTs, listener close.
+	AcceptQueue = Target{"FuzzAcceptQueue", mustProfile("accept", "socket", "bind", "listen", "connect",
+		"accept", "close", "shutdown", "setsockopt", "ioctl", "interrupt", "dup")}
+	// AsyncWakeup is FIOASYNC, F_SETOWN, poll, blocking recv and accept, interrupts.
+	AsyncWakeup = Target{"FuzzAsyncWakeup", mustProfile("async", "socket", "bind", "listen", "connect",
+		"accept", "send", "recv", "ioctl", "fcntl", "poll", "interrupt", "close", "shutdown", "sockatmark")}
+	// Soclose is dup, shared descriptors, close and abort races.
+	Soclose = Target{"FuzzSoclose", mustProfile("soclose", "socket", "bind", "listen", "connect", "accept",
+		"dup", "close", "shutdown", "send", "recv", "setsockopt", "interrupt", "ioctl")}
+)
+
+// Harness runs inputs for one target with the environment's configuration.
+type Harness struct {
+	target Target
+	opt    repro.Options
+	err    error // a bad environment: every run reports it
+	runs   atomic.Int64
+	nseeds int64 // the first runs are the seeds' (go test runs them first)
+}
+
+// NewHarness reads the environment once for a target. A bad environment (an unknown fault, an
+// unknown mode) is kept and reported by every run, so that the target fails clearly.
+func NewHarness(t Target) *Harness {
+	h := &Harness{target: t, opt: repro.Options{StepBudget: StepBudget}}
+	if names := strings.TrimSpace(os.Getenv(EnvFaults)); names != "" {
+		f, err := repro.FaultSet(strings.Split(names, ","))
+		if err != nil {
+			h.err = fmt.Errorf("%s=%q: %w", EnvFaults, names, err)
+		}
+		h.opt.Faults = f
+	}
+	switch m := os.Getenv(EnvMode); m {
+	case "", "controlled":
+	case "free":
+		h.opt.Mode = repro.Free
+	default:
+		h.err = fmt.Errorf("%s=%q: want controlled or free", EnvMode, m)
+	}
+	return h
+}
+
+// Seeds returns the seed corpus in the target's byte form: every seed program its profile can
+// express. A seed that does not parse is a broken build, reported by the corpus tests.
+func (h *Harness) Seeds() [][]byte {
+	progs, _ := corpus.Programs()
+	var out [][]byte
+	for _, p := range progs {
+		if data, err := h.target.Profile.Encode(p); err == nil {
+			out = append(out, data)
+		}
+	}
+	h.nseeds = int64(len(out))
+	return out
+}
+
+// Run executes one input and returns a failure message, "" when every oracle is quiet. The
+// message starts with the first report's title, the dedup key a crash store uses. The seed
+// runs (the first ones) and every LeakCheckEvery-th run also check for leaked goroutines.
+func (h *Harness) Run(data []byte) string {
+	if h.err != nil {
+		return h.err.Error()
+	}
+	p := h.target.Profile.Decode(data)
+	out, err := repro.Execute(p, h.opt)
+	if err != nil {
+		return "execute: " + err.Error()
+	}
+	if out.Live != 0 {
+		return fmt.Sprintf("substrate: %d threads alive after the execution\n%s", out.Live, p)
+	}
+	if len(out.Reports) > 0 {
+		return out.Reports[0].Title + "\n" + out.Reports[0].String() + "\n\nprogram:\n" + p.String()
+	}
+	if n := h.runs.Add(1); n <= h.nseeds || n%LeakCheckEvery == 0 {
+		if r := LeakCheck(); r != nil {
+			return r.Title + "\n" + r.Detail
+		}
+	}
+	return ""
+}
+
+// LeakCheck looks for goroutines left behind, ignoring the fuzzing engine's own.
+func LeakCheck() *oracle.Report {
+	err := goleak.Find(
+		goleak.IgnoreTopFunction("testing.(*F).Fuzz.func1"),
+		goleak.IgnoreTopFunction("os/signal.NotifyContext.func1"),
+		goleak.IgnoreTopFunction("testing.tRunner.func1"),
+		goleak.IgnoreCurrent(),
+	)
+	if err == nil {
+		return nil
+	}
+	return oracle.GoroutineLeak(err)
+}
+
+// errNoSeeds is returned by CheckSeeds when a target has no seed at all.
+var errNoSeeds = errors.New("no seed program fits the target's profile")
+
+// CheckSeeds runs a target's seeds once each, for the tests: every one must be clean.
+func CheckSeeds(t Target) error {
+	h := NewHarness(t)
+	seeds := h.Seeds()
+	if len(seeds) == 0 {
+		return fmt.Errorf("%s: %w", t.Name, errNoSeeds)
+	}
+	for i, s := range seeds {
+		if msg := h.Run(s); msg != "" {
+			return fmt.Errorf("%s seed %d: %s", t.Name, i, msg)
+		}
+	}
+	return nil
+}
+
+// faultsOff makes sure the package compiles against the stack's fault type.
+var _ stack.Faults = 0
