@@ -268,11 +268,14 @@ func (st *Stack) tcpInputSynced(t *sched.Thread, tp *tcpcb, seg *Segment) {
 		}
 		tp.iobc = seg.Data[seg.Urp-1]
 		tp.oobHave, tp.oobHad = true, false
+		// sohasoutofband wakes the reader now: the data processing below may close the
+		// connection and free the socket (found by FuzzSockets: a wakeup after it touched a
+		// freed socket).
+		st.sorwakeup(t, so)
 		data := append(append([]byte(nil), seg.Data[:seg.Urp-1]...), seg.Data[seg.Urp:]...)
 		c := *seg
 		c.Data = data
 		st.tcpInputData(t, tp, &c, 1)
-		st.sorwakeup(t, so)
 	} else {
 		st.tcpInputData(t, tp, seg, 0)
 	}
