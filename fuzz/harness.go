@@ -78,7 +78,9 @@ type Harness struct {
 // NewHarness reads the environment once for a target. A bad environment (an unknown fault, an
 // unknown mode) is kept and reported by every run, so that the target fails clearly.
 func NewHarness(t Target) *Harness {
-	h := &Harness{target: t, opt: repro.Options{StepBudget: StepBudget}}
+	// Controlled unless the environment asks for free mode: the decoder's own mode bit would
+	// make a target's results depend on the machine's timing.
+	h := &Harness{target: t, opt: repro.Options{StepBudget: StepBudget, Mode: repro.Controlled}}
 	if names := strings.TrimSpace(os.Getenv(EnvFaults)); names != "" {
 		f, err := repro.FaultSet(strings.Split(names, ","))
 		if err != nil {
