@@ -8,8 +8,10 @@ package fuzz
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"sync/atomic"
 
@@ -90,12 +92,24 @@ func NewHarness(t Target) *Harness {
 	}
 	switch m := os.Getenv(EnvMode); m {
 	case "", "controlled":
+		// A controlled execution runs one goroutine at a time: in a fuzzing worker process a
+		// single P saves the cross-thread wakeups of every handoff (about 1.6x faster,
+		// BenchmarkTargets with -cpu 1 and 2).
+		if isFuzzWorker() {
+			runtime.GOMAXPROCS(1)
+		}
 	case "free":
 		h.opt.Mode = repro.Free
 	default:
 		h.err = fmt.Errorf("%s=%q: want controlled or free", EnvMode, m)
 	}
 	return h
+}
+
+// isFuzzWorker reports whether this process is a worker of go test -fuzz.
+func isFuzzWorker() bool {
+	f := flag.Lookup("test.fuzzworker")
+	return f != nil && f.Value.String() == "true"
 }
 
 // Seeds returns the seed corpus in the target's byte form: every seed program its profile can
