@@ -2,6 +2,7 @@ package stack
 
 import (
 	"fmt"
+	"sync/atomic"
 
 	"github.com/sockfuzz/sockfuzz/stack/sched"
 )
@@ -56,7 +57,7 @@ type Stack struct {
 	udpPorts  map[uint16]*Socket
 	bound     map[uint16]int // TCP local port -> number of pcbs using it
 	nextPort  uint16
-	nextISS   uint32
+	nextISS   atomic.Uint32 // bookkeeping shared by the protocol threads
 
 	wire *wire
 
@@ -81,11 +82,11 @@ func New(e *sched.Exec, cfg Config) *Stack {
 		udpPorts:  make(map[uint16]*Socket),
 		bound:     make(map[uint16]int),
 		nextPort:  49152,
-		nextISS:   0x1000,
 		nlive:     e.NewWord("nsockets", nil),
 		freedQ:    e.NewWaitQueue("sofree"),
 	}
 	st.files.mu = e.NewQuietMutex("fdtable")
+	st.nextISS.Store(0x1000)
 	for i := 0; i < cfg.CPUs; i++ {
 		n := &netisr{st: st, idx: i}
 		n.t = e.Go(fmt.Sprintf("netisr%d", i), n.loop)
@@ -124,6 +125,5 @@ func assert(cond bool, msg string) {
 
 // iss returns the next initial send sequence number: deterministic per execution.
 func (st *Stack) iss() uint32 {
-	st.nextISS += 0x10000
-	return st.nextISS
+	return st.nextISS.Add(0x10000)
 }

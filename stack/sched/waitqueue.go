@@ -45,9 +45,14 @@ func (e *Exec) InitWaitQueue(q *WaitQueue, name string) {
 // Name returns the queue's name.
 func (q *WaitQueue) Name() string { return q.name }
 
-// Sleepers returns the number of threads asleep or interlocked on q (Controlled mode; in Free
-// mode only when the caller is synchronized with the queue's users).
-func (q *WaitQueue) Sleepers() int { return len(q.sleepers) }
+// Sleepers returns the number of threads asleep or interlocked on q.
+func (q *WaitQueue) Sleepers() int {
+	if q.e.mode == Free {
+		q.mu.Lock()
+		defer q.mu.Unlock()
+	}
+	return len(q.sleepers)
+}
 
 func (q *WaitQueue) find(t *Thread) int {
 	for i := range q.sleepers {
