@@ -315,3 +315,36 @@ func TestLiveThreads(t *testing.T) {
 		}
 	}
 }
+
+// TestWakeupStaysOnItsQueue: a thread that interlocked on q1 without sleeping, then sleeps
+// interlocked on q2, is not woken by a wakeup of q1 (the woken mark belongs to the queue): it
+// stays asleep on q2 until the execution goes quiescent.
+func TestWakeupStaysOnItsQueue(t *testing.T) {
+	for _, mode := range []Mode{Controlled, Free} {
+		e := New(Config{Mode: mode, Chooser: Random(1)})
+		q1, q2 := e.NewWaitQueue("q1"), e.NewWaitQueue("q2")
+		flag := e.NewWord("flag", nil)
+		e.Go("sleeper", func(t *Thread) {
+			q1.Interlock(t) // stale: the thread never sleeps on q1
+			q2.Interlock(t)
+			flag.AtomicStore(t, "ready", 1)
+			for flag.AtomicLoad(t, "wait") != 2 {
+				t.Yield("wait")
+			}
+			// q1 was woken meanwhile: this sleep on q2 must still wait.
+			_ = q2.Sleep(t, func() bool { return false }, Interlocked|Interruptible)
+		})
+		e.Go("waker", func(t *Thread) {
+			for flag.AtomicLoad(t, "wait") != 1 {
+				t.Yield("wait")
+			}
+			q1.WakeAll(t)
+			flag.AtomicStore(t, "woke", 2)
+		})
+		r := e.Run()
+		if r.Status != Quiescent || len(r.Blocked) != 1 || r.Blocked[0].Obj != "q2" {
+			t.Fatalf("%v: status %v, blocked %+v: the sleep on q2 ended early", mode, r.Status, r.Blocked)
+		}
+		e.Abort()
+	}
+}

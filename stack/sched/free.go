@@ -349,17 +349,7 @@ func (q *WaitQueue) wakeFree(t *Thread, all bool) int {
 	e.pointFree(t)
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	n := 0
-	for len(q.sleepers) > 0 && (all || n == 0) {
-		s := q.popSleeper()
-		n++
-		if s.asleep {
-			e.funblock(s.t, nil)
-		} else {
-			s.t.woken = true
-		}
-	}
-	return n
+	return q.takeWakeups(all, func(s *Thread) { e.funblock(s, nil) }, func(*Thread) {})
 }
 
 // timeoutFree ends t's sleep with ErrTimedOut if it is still asleep.

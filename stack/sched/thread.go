@@ -40,7 +40,6 @@ type Thread struct {
 
 	wakeErr    error // what the waker says: nil, ErrInterrupted, ErrTimedOut
 	sigPending bool  // an Interrupt not yet consumed by an interruptible sleep
-	woken      bool  // woken on the queue it interlocked with (WaitQueue.Interlock)
 	unwinding  bool
 
 	joiners []*Thread

@@ -13,10 +13,14 @@ const (
 	Interlocked
 )
 
-// sleeper is a thread on a wait queue: interlocked (announced, still running) or asleep.
+// sleeper is a thread on a wait queue: interlocked (announced, still running) or asleep. An
+// interlocked sleeper that a wakeup reached stays on the queue, woken, until its Sleep or its
+// next Interlock: the mark belongs to this queue, so a wakeup here never cuts short a sleep
+// of the same thread elsewhere.
 type sleeper struct {
 	t      *Thread
 	asleep bool
+	woken  bool
 }
 
 // WaitQueue is a sleep channel (a tsleep/wakeup ident). A sleeping thread is woken only by
@@ -63,18 +67,6 @@ func (q *WaitQueue) find(t *Thread) int {
 	return -1
 }
 
-// popSleeper takes the longest sleeper; an emptied queue starts again at the front of its
-// array, so that a queue in steady use does not allocate.
-func (q *WaitQueue) popSleeper() sleeper {
-	s := q.sleepers[0]
-	if len(q.sleepers) == 1 {
-		q.sleepers = q.sleepers[:0]
-	} else {
-		q.sleepers = q.sleepers[1:]
-	}
-	return s
-}
-
 func (q *WaitQueue) remove(t *Thread) {
 	if i := q.find(t); i >= 0 {
 		q.sleepers = append(q.sleepers[:i], q.sleepers[i+1:]...)
@@ -91,18 +83,21 @@ func (q *WaitQueue) Interlock(t *Thread) {
 	if e.mode == Free {
 		e.pointFree(t)
 		q.mu.Lock()
-		t.woken = false
-		if q.find(t) < 0 {
-			q.sleepers = append(q.sleepers, sleeper{t: t})
-		}
+		q.interlock(t)
 		q.mu.Unlock()
 		return
 	}
 	e.point(t, EvSleep, "interlock", q.name)
-	t.woken = false
-	if q.find(t) < 0 {
-		q.sleepers = append(q.sleepers, sleeper{t: t})
+	q.interlock(t)
+}
+
+// interlock starts a new interlock period for t (q.mu held in Free mode).
+func (q *WaitQueue) interlock(t *Thread) {
+	if i := q.find(t); i >= 0 {
+		q.sleepers[i].woken, q.sleepers[i].asleep = false, false
+		return
 	}
+	q.sleepers = append(q.sleepers, sleeper{t: t})
 }
 
 // Sleep puts t to sleep on q until a wakeup (nil), an interrupt (ErrInterrupted, with Interruptible)
@@ -151,15 +146,17 @@ func (q *WaitQueue) sleep(t *Thread, pred func() bool, flags SleepFlags, d Durat
 func (q *WaitQueue) enqueue(t *Thread, flags SleepFlags) bool {
 	i := q.find(t)
 	if flags&Interlocked != 0 {
-		if t.woken || i < 0 {
-			t.woken = false
+		if i < 0 || q.sleepers[i].woken {
+			if i >= 0 {
+				q.sleepers = append(q.sleepers[:i], q.sleepers[i+1:]...)
+			}
 			return false
 		}
 	} else if i < 0 {
 		q.sleepers = append(q.sleepers, sleeper{t: t})
 		i = len(q.sleepers) - 1
 	}
-	q.sleepers[i].asleep = true
+	q.sleepers[i].asleep, q.sleepers[i].woken = true, false
 	return true
 }
 
@@ -188,20 +185,40 @@ func (q *WaitQueue) wake(t *Thread, all bool) int {
 		return q.wakeFree(t, all)
 	}
 	e.point(t, EvWakeup, "wakeup", q.name)
+	return q.takeWakeups(all, func(s *Thread) {
+		if s.state == stBlocked {
+			e.makeRunnable(t, s, nil)
+		}
+	}, func(s *Thread) {
+		if e.race.enabled {
+			s.vc = s.vc.join(t.vc)
+			t.vc = t.vc.tick(t.id)
+		}
+	})
+}
+
+// takeWakeups wakes the longest sleeper (all false) or every one, in order: an asleep one
+// leaves the queue through asleep, an interlocked one is marked woken through prepared;
+// those already woken are skipped. It returns the number woken (q.mu held in Free mode).
+func (q *WaitQueue) takeWakeups(all bool, asleep, prepared func(*Thread)) int {
 	n := 0
-	for len(q.sleepers) > 0 && (all || n == 0) {
-		s := q.popSleeper()
-		n++
-		if s.asleep && s.t.state == stBlocked {
-			e.makeRunnable(t, s.t, nil)
-		} else {
-			s.t.woken = true
-			if e.race.enabled {
-				s.t.vc = s.t.vc.join(t.vc)
-				t.vc = t.vc.tick(t.id)
-			}
+	kept := q.sleepers[:0]
+	for _, s := range q.sleepers {
+		switch {
+		case s.woken || (!all && n > 0):
+			kept = append(kept, s)
+		case s.asleep:
+			n++
+			asleep(s.t)
+		default:
+			n++
+			s.woken = true
+			kept = append(kept, s)
+			prepared(s.t)
 		}
 	}
+	clear(q.sleepers[len(kept):])
+	q.sleepers = kept
 	return n
 }
 
