@@ -236,7 +236,7 @@ func (e *Exec) Go(name string, fn func(*Thread)) *Thread {
 // Run runs the execution until it stops and returns the result so far. After a Quiescent
 // result the caller may Interrupt threads and call Run again, or call Abort.
 func (e *Exec) Run() *Result {
-	if e.status.Terminal() {
+	if e.getStatus().Terminal() {
 		return e.result()
 	}
 	if e.mode == Free {
@@ -251,7 +251,7 @@ func (e *Exec) Run() *Result {
 // Abort tears down a quiescent (or never started) execution: every thread still blocked
 // unwinds and exits. It returns the final result.
 func (e *Exec) Abort() *Result {
-	if e.status.Terminal() {
+	if e.getStatus().Terminal() {
 		return e.result()
 	}
 	e.stopStat = Aborted
@@ -262,7 +262,7 @@ func (e *Exec) Abort() *Result {
 	} else {
 		e.teardownControlled()
 	}
-	e.status = Aborted
+	e.setStatus(Aborted)
 	return e.result()
 }
 
@@ -304,8 +304,29 @@ func (e *Exec) Finish() (firstQuiescent, final *Result) {
 	}
 }
 
+// getStatus reads the status; in Free mode threads resumed by Interrupt may set it meanwhile.
+func (e *Exec) getStatus() Status {
+	if e.mode == Free {
+		e.free.mu.Lock()
+		defer e.free.mu.Unlock()
+	}
+	return e.status
+}
+
+func (e *Exec) setStatus(s Status) {
+	if e.mode == Free {
+		e.free.mu.Lock()
+		defer e.free.mu.Unlock()
+	}
+	e.status = s
+}
+
 // result snapshots the result.
 func (e *Exec) result() *Result {
+	if e.mode == Free {
+		e.free.mu.Lock()
+		defer e.free.mu.Unlock()
+	}
 	e.rmu.Lock()
 	r := e.res
 	e.rmu.Unlock()

@@ -83,8 +83,8 @@ func (e *Exec) runFree() {
 	switch {
 	case stopping:
 		e.teardownFree()
-		e.status = e.stopStat
-	case e.status == Done:
+		e.setStatus(e.stopStat)
+	case e.getStatus() == Done:
 		e.teardownFree()
 	}
 }

@@ -168,7 +168,7 @@ func (e *Exec) Interrupt(from, target *Thread) error {
 	if target == nil || target.e != e {
 		return e.bug(from, "Exec.Interrupt", fmt.Sprint(target), ErrUnknownThread)
 	}
-	if e.status.Terminal() {
+	if e.getStatus().Terminal() {
 		return ErrFinished
 	}
 	if e.mode == Free {
