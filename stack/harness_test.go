@@ -3,6 +3,7 @@ package stack
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/sockfuzz/sockfuzz/stack/sched"
@@ -29,13 +30,16 @@ func runProgram(cfg sched.Config, cpus int, procs ...procFn) *outcome {
 	e := sched.New(cfg)
 	st := New(e, Config{CPUs: cpus})
 	out := &outcome{st: st}
+	var logMu sync.Mutex // Free mode: processes log concurrently
 	var threads []*sched.Thread
 	for i, fn := range procs {
 		name := fmt.Sprintf("p%d", i)
 		var p *Proc
 		th := e.Go(name, func(t *sched.Thread) {
 			fn(t, p, func(format string, args ...any) {
+				logMu.Lock()
 				out.logs = append(out.logs, name+": "+fmt.Sprintf(format, args...))
+				logMu.Unlock()
 			})
 		})
 		p = st.NewProc(name, th)
