@@ -224,9 +224,14 @@ func (t *Thread) abort() {
 // fblock registers t as parked on info (the caller holds the object's lock and will wait with
 // fwait after releasing it). It returns false when the execution is stopping: do not wait.
 func (e *Exec) fblock(t *Thread, info blockInfo) bool {
+	e.free.mu.Lock()
+	defer e.free.mu.Unlock()
+	return e.fblockLocked(t, info)
+}
+
+// fblockLocked is fblock with the Free mode lock held.
+func (e *Exec) fblockLocked(t *Thread, info blockInfo) bool {
 	f := &e.free
-	f.mu.Lock()
-	defer f.mu.Unlock()
 	if e.stopping.Load() {
 		return false
 	}
@@ -275,17 +280,15 @@ func (e *Exec) joinFree(t, other *Thread) error {
 		f.mu.Unlock()
 		return nil
 	}
+	// Registering as a joiner and counting as blocked happen under one lock: otherwise the
+	// exit could come between them, and the count would call the execution quiescent while
+	// this thread goes on.
 	other.joiners = append(other.joiners, t)
+	ok := e.fblockLocked(t, blockInfo{kind: "join", obj: other.name})
 	f.mu.Unlock()
-	if !e.fblock(t, blockInfo{kind: "join", obj: other.name}) {
+	if !ok {
 		t.abort()
 	}
-	// The exit may have come between the two critical sections.
-	f.mu.Lock()
-	if other.state == stExited && t.fblocked {
-		e.funblockLocked(t, nil)
-	}
-	f.mu.Unlock()
 	return e.fwait(t)
 }
 
