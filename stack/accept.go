@@ -31,7 +31,7 @@ func (st *Stack) solisten(t *sched.Thread, so *Socket, backlog int) Errno {
 // incqlen > qlimit.
 func (st *Stack) sonewconn(t *sched.Thread, head *Socket, n *netisr, connected bool) *Socket {
 	_ = head.qlock.Lock(t)
-	qlen := int64(head.qlen.Load(t, "sonewconn:so_qlen"))
+	qlen := int64(head.qlen.AtomicLoad(t, "sonewconn:so_qlen"))
 	full := qlen > int64(3*head.qlimit/2)
 	_ = head.qlock.Unlock(t)
 	if full {
@@ -62,7 +62,7 @@ func (st *Stack) sonewconn(t *sched.Thread, head *Socket, n *netisr, connected b
 		head.qinsert(t, so, QComp)
 		so.sosetstate(t, "sonewconn", SS_COMP)
 	} else {
-		if int64(head.incqlen.Load(t, "sonewconn:so_incqlen")) > int64(head.qlimit) && len(head.incomp) > 0 {
+		if int64(head.incqlen.AtomicLoad(t, "sonewconn:so_incqlen")) > int64(head.qlimit) && len(head.incomp) > 0 {
 			victim = head.incomp[0]
 			head.qremove(t, victim, QIncomp)
 			victim.soclrstate(t, "sonewconn:drop", SS_INCOMP)

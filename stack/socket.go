@@ -174,15 +174,17 @@ func (st *Stack) sofree(t *sched.Thread, so *Socket) {
 	st.freedQ.WakeAll(t)
 }
 
-// qinsert puts so at the tail of one of the listener head's queues (head's qlock held).
+// qinsert puts so at the tail of one of the listener head's queues (head's qlock held). The
+// lengths are updated atomically, as poll and soreadable read so_qlen without the lock; the
+// queue itself (qlist) is what the lock protects.
 func (head *Socket) qinsert(t *sched.Thread, so *Socket, q int) {
 	head.qlist.Add(t, "qinsert", 1)
 	if q == QComp {
 		head.comp = append(head.comp, so)
-		head.qlen.Add(t, "qinsert:so_qlen", 1)
+		head.qlen.AtomicAdd(t, "qinsert:so_qlen", 1)
 	} else {
 		head.incomp = append(head.incomp, so)
-		head.incqlen.Add(t, "qinsert:so_incqlen", 1)
+		head.incqlen.AtomicAdd(t, "qinsert:so_incqlen", 1)
 	}
 	head.st.observe(t, ObsEvent{Kind: ObsQueueInsert, Sock: so.id, Head: head.id, Arg: q, Proc: -1, Site: "qinsert"})
 }
@@ -201,7 +203,7 @@ func (head *Socket) qremove(t *sched.Thread, so *Socket, q int) {
 			break
 		}
 	}
-	n.Add(t, "qremove:len", -1)
+	n.AtomicAdd(t, "qremove:len", -1)
 	head.st.observe(t, ObsEvent{Kind: ObsQueueRemove, Sock: so.id, Head: head.id, Arg: q, Proc: -1, Site: "qremove"})
 }
 
