@@ -1,13 +1,17 @@
 package stack
 
-import "github.com/sockfuzz/sockfuzz/stack/sched"
+import (
+	"sync/atomic"
+
+	"github.com/sockfuzz/sockfuzz/stack/sched"
+)
 
 // file is struct file for a socket: shared by the descriptors dup made, with its own flags.
 type file struct {
 	so       *Socket
 	refs     int  // descriptors referring to it, and system calls holding it (f_count)
-	nonblock bool // FNONBLOCK (FIONBIO)
-	async    bool // FASYNC (FIOASYNC)
+	nonblock atomic.Bool // FNONBLOCK (FIONBIO); f_flag changes atomically
+	async    atomic.Bool // FASYNC (FIOASYNC)
 }
 
 // fileTable is the descriptor table the processes of a program share (a filedesc with its

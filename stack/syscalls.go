@@ -123,7 +123,7 @@ func (st *Stack) kernConnect(t *sched.Thread, f *file, so *Socket, addr Addr) Er
 	if so.proto == UDP {
 		return OK
 	}
-	if f.nonblock && so.getstate(t, "kern_connect:nbio")&SS_ISCONNECTING != 0 {
+	if f.nonblock.Load() && so.getstate(t, "kern_connect:nbio")&SS_ISCONNECTING != 0 {
 		return EINPROGRESS
 	}
 	interrupted := false
@@ -185,7 +185,7 @@ func (p *Proc) Accept(t *sched.Thread, fd int) (int, Errno) {
 	if head.options.AtomicLoad(t, "kern_accept")&SO_ACCEPTCONN == 0 {
 		return -1, EINVAL
 	}
-	nm := &notifyMsg{name: head.name + ".accept", so: head, sb: &head.rcv, pred: st.soacceptPredicate(f.nonblock),
+	nm := &notifyMsg{name: head.name + ".accept", so: head, sb: &head.rcv, pred: st.soacceptPredicate(f.nonblock.Load()),
 		ready: func() bool {
 			return head.qlen.Peek() > 0 || head.error.Peek() != 0 || head.state.Peek()&SS_CANTRCVMORE != 0
 		}}
@@ -198,7 +198,9 @@ func (p *Proc) Accept(t *sched.Thread, fd int) (int, Errno) {
 	owner := head.sigio.AtomicLoad(t, "kern_accept:head_sigio")
 	so.sigio.AtomicStore(t, "kern_accept:so_sigio", owner)
 	st.observe(t, ObsEvent{Kind: ObsSetOwn, Sock: so.id, Head: head.id, Arg: int(owner) - 1, Proc: p.pid, Site: "kern_accept"})
-	nf := &file{so: so, nonblock: f.nonblock, async: f.async}
+	nf := &file{so: so}
+	nf.nonblock.Store(f.nonblock.Load())
+	nf.async.Store(f.async.Load())
 	st.soaccept(t, so)
 	if so.getstate(t, "tcp_usr_accept")&SS_ISDISCONNECTED != 0 {
 		// tcp_usr_accept: the connection was reset while it waited on so_comp.
@@ -227,7 +229,7 @@ func (p *Proc) SendTo(t *sched.Thread, fd int, data []byte, to *Addr, flags int)
 	}
 	defer st.fdrop(t, f)
 	defer t.ClearSignal()
-	return st.sosend(t, so, data, to, flags, f.nonblock || flags&MSG_DONTWAIT != 0)
+	return st.sosend(t, so, data, to, flags, f.nonblock.Load() || flags&MSG_DONTWAIT != 0)
 }
 
 // sosend is DragonFly sosend.
@@ -339,7 +341,7 @@ func (p *Proc) RecvFrom(t *sched.Thread, fd, n, flags int) ([]byte, Addr, Errno)
 		return nil, Addr{}, EINVAL
 	}
 	defer t.ClearSignal()
-	return st.soreceive(t, so, n, flags, f.nonblock || flags&MSG_DONTWAIT != 0)
+	return st.soreceive(t, so, n, flags, f.nonblock.Load() || flags&MSG_DONTWAIT != 0)
 }
 
 // soreceive is DragonFly soreceive.
@@ -609,7 +611,7 @@ func (p *Proc) SetNonblock(t *sched.Thread, fd int, on bool) Errno {
 		return err
 	}
 	defer p.st.fdrop(t, f)
-	f.nonblock = on
+	f.nonblock.Store(on)
 	return OK
 }
 
@@ -620,7 +622,7 @@ func (p *Proc) SetAsync(t *sched.Thread, fd int, on bool) Errno {
 		return err
 	}
 	defer p.st.fdrop(t, f)
-	f.async = on
+	f.async.Store(on)
 	arg := 0
 	if on {
 		arg = 1
