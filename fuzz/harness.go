@@ -139,7 +139,7 @@ func (h *Harness) Run(data []byte) string {
 		return "execute: " + err.Error()
 	}
 	if out.Live != 0 {
-		return fmt.Sprintf("substrate: %d threads alive after the execution\n%s", out.Live, p)
+		return fmt.Sprintf("substrate: %d threads alive after the execution\n%v (%v)\n%s", out.Live, out.Alive, out.Result.Status, p)
 	}
 	if len(out.Reports) > 0 {
 		return out.Reports[0].Title + "\n" + out.Reports[0].String() + "\n\nprogram:\n" + p.String()

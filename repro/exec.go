@@ -49,8 +49,8 @@ type Outcome struct {
 	// Live is the number of the execution's threads still alive after it: always zero, unless
 	// the substrate failed to tear it down.
 	Live int
-	// Threads names the execution's threads by ID, for traces.
-	Threads []string
+	// Threads names the execution's threads by ID, for traces; Alive those not ended.
+	Threads, Alive []string
 }
 
 // Failed reports whether an oracle fired.
@@ -186,6 +186,9 @@ func Execute(p *Program, opt Options) (*Outcome, error) {
 	out.Live = e.LiveThreads()
 	for _, th := range e.Threads() {
 		out.Threads = append(out.Threads, th.Name())
+		if !th.Exited() {
+			out.Alive = append(out.Alive, th.Name())
+		}
 	}
 	out.Calls = x.calls
 	if opt.LogSize > 0 {

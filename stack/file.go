@@ -9,7 +9,7 @@ import (
 // file is struct file for a socket: shared by the descriptors dup made, with its own flags.
 type file struct {
 	so       *Socket
-	refs     int  // descriptors referring to it, and system calls holding it (f_count)
+	refs     int         // descriptors referring to it, and system calls holding it (f_count)
 	nonblock atomic.Bool // FNONBLOCK (FIONBIO); f_flag changes atomically
 	async    atomic.Bool // FASYNC (FIOASYNC)
 }

@@ -123,7 +123,9 @@ func (st *Stack) tcpBind(t *sched.Thread, so *Socket, port uint16) Errno {
 // tcpListen is tcp_usr_listen.
 func (st *Stack) tcpListen(t *sched.Thread, so *Socket) Errno {
 	tp := so.tp
-	if tp == nil {
+	if tp == nil || tp.state != TCPS_CLOSED && tp.state != TCPS_LISTEN {
+		// A connect that won the race with this listen (solisten's check of the so_state
+		// bits ran before it): the pcb is no longer CLOSED. Found by FuzzSockets in Free mode.
 		return EINVAL
 	}
 	if tp.local.Port == 0 {

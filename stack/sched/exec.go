@@ -236,7 +236,7 @@ func (e *Exec) Go(name string, fn func(*Thread)) *Thread {
 // Run runs the execution until it stops and returns the result so far. After a Quiescent
 // result the caller may Interrupt threads and call Run again, or call Abort.
 func (e *Exec) Run() *Result {
-	if e.getStatus().Terminal() {
+	if e.finished() {
 		return e.result()
 	}
 	if e.mode == Free {
@@ -251,7 +251,7 @@ func (e *Exec) Run() *Result {
 // Abort tears down a quiescent (or never started) execution: every thread still blocked
 // unwinds and exits. It returns the final result.
 func (e *Exec) Abort() *Result {
-	if e.getStatus().Terminal() {
+	if e.finished() {
 		return e.result()
 	}
 	e.stopStat = Aborted
@@ -302,6 +302,13 @@ func (e *Exec) Finish() (firstQuiescent, final *Result) {
 			return firstQuiescent, e.Abort()
 		}
 	}
+}
+
+// finished reports whether the execution has ended and been torn down. In Free mode threads
+// that an Interrupt resumed can reach Done on their own, between runs: that end still needs
+// its teardown (the idle callout thread), which the next Run or Abort does.
+func (e *Exec) finished() bool {
+	return e.getStatus().Terminal() && (e.mode == Controlled || e.stopping.Load())
 }
 
 // getStatus reads the status; in Free mode threads resumed by Interrupt may set it meanwhile.

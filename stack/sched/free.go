@@ -73,13 +73,22 @@ func (e *Exec) runFree() {
 	}
 	e.checkIdleLocked()
 	f.mu.Unlock()
-	<-e.ctl
-	f.mu.Lock()
-	stopping := e.stopping.Load()
-	if stopping {
-		e.res.Blocked = e.blockedThreads()
+	// A token may be left from before this run (threads an Interrupt resumed can stop again
+	// before Run is called): wait until the status really says stopped.
+	var stopping bool
+	for {
+		<-e.ctl
+		f.mu.Lock()
+		stopping = e.stopping.Load()
+		st := e.status
+		if stopping {
+			e.res.Blocked = e.blockedThreads()
+		}
+		f.mu.Unlock()
+		if stopping || st == Done || st == Quiescent {
+			break
+		}
 	}
-	f.mu.Unlock()
 	switch {
 	case stopping:
 		e.teardownFree()

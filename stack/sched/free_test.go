@@ -2,6 +2,7 @@ package sched
 
 import (
 	"os"
+	"runtime"
 	"os/exec"
 	"strings"
 	"testing"
@@ -102,4 +103,29 @@ func TestFreeLostUpdateSeenByGoRace(t *testing.T) {
 	if !strings.Contains(s, "WARNING: DATA RACE") || !strings.Contains(s, "sched.(*Word).rmw") {
 		t.Fatalf("the child failed without a race report on Word.rmw:\n%s", s)
 	}
+}
+
+// TestFreeDoneAfterInterrupt: threads that an Interrupt resumes may finish the execution on
+// their own between runs; the next Run must still tear it down (the idle callout thread).
+func TestFreeDoneAfterInterrupt(t *testing.T) {
+	for i := 0; i < 200; i++ {
+		e := New(Config{Mode: Free})
+		q := e.NewWaitQueue("q")
+		tm := e.NewTimer("t", func(*Thread) {})
+		s := e.Go("sleeper", func(t *Thread) {
+			_ = tm.Reset(t, 1) // fires while the sleeper sleeps: the callout thread exists
+			_ = q.Sleep(t, nil, Interruptible)
+		})
+		if r := e.Run(); r.Status != Quiescent {
+			t.Fatalf("run %d: %v", i, r.Status)
+		}
+		_ = e.Interrupt(nil, s)
+		for !s.Exited() && i%2 == 0 {
+			runtime.Gosched() // half the time, let the sleeper finish before Run
+		}
+		if r := e.Run(); r.Status != Done || e.LiveThreads() != 0 {
+			t.Fatalf("run %d: status %v, %d threads alive", i, r.Status, e.LiveThreads())
+		}
+	}
+	goleak.VerifyNone(t)
 }

@@ -68,7 +68,13 @@ func (t *Thread) Name() string { return t.name }
 func (t *Thread) Exec() *Exec { return t.e }
 
 // Exited reports whether the thread has finished.
-func (t *Thread) Exited() bool { return t.state == stExited }
+func (t *Thread) Exited() bool {
+	if t.e.mode == Free {
+		t.e.free.mu.Lock()
+		defer t.e.free.mu.Unlock()
+	}
+	return t.state == stExited
+}
 
 func (t *Thread) String() string { return fmt.Sprintf("%s#%d", t.name, t.id) }
 
