@@ -2,8 +2,8 @@ package sched
 
 import (
 	"os"
-	"runtime"
 	"os/exec"
+	"runtime"
 	"strings"
 	"testing"
 
