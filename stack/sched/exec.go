@@ -184,7 +184,7 @@ func New(cfg Config) *Exec {
 	e.race.enabled = cfg.Mode == Controlled && !cfg.NoRace
 	e.ctl = make(chan ctlMsg, 1)
 	e.rq = append(make([]ID, 0, 16), ClockID)
-	e.res.Choices = make([]ID, 0, 2048) // one allocation covers most executions
+	e.res.Choices = make([]ID, 0, 512) // covers small executions; larger ones grow it
 	e.free.init()
 	return e
 }
