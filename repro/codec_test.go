@@ -68,20 +68,10 @@ func TestEncodeDecodeRoundTrip(t *testing.T) {
 // TestEncodeFixtures encodes the hand-written programs: each either round-trips or is refused
 // as not canonical, never anything else.
 func TestEncodeFixtures(t *testing.T) {
-	files, _ := filepath.Glob("testdata/roundtrip/*.prog")
-	if len(files) == 0 {
-		t.Fatal("no fixtures")
-	}
+	fixtures := loadFixtures(t)
 	encoded := 0
-	for _, f := range files {
-		src, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := Parse(f, src)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, fx := range fixtures {
+		f, p := fx.file, fx.prog
 		data, err := Encode(p)
 		if err != nil {
 			if !errors.Is(err, ErrNotCanonical) {
@@ -94,7 +84,7 @@ func TestEncodeFixtures(t *testing.T) {
 			t.Errorf("%s: round trip differs:\n%s\n---\n%s", f, p, q)
 		}
 	}
-	t.Logf("%d of %d fixtures are canonical", encoded, len(files))
+	t.Logf("%d of %d fixtures are canonical", encoded, len(fixtures))
 }
 
 // TestDecodeIsLocal flips one byte inside the records of random programs and counts the calls
@@ -203,4 +193,32 @@ func TestProfiles(t *testing.T) {
 	if _, err := pr.Encode(p); !errors.Is(err, ErrNotCanonical) {
 		t.Errorf("dup encoded in the accept profile: %v", err)
 	}
+}
+
+// fixture is a parsed hand-written program of testdata/roundtrip.
+type fixture struct {
+	file string
+	prog *Program
+}
+
+// loadFixtures parses every program of testdata/roundtrip.
+func loadFixtures(t *testing.T) []fixture {
+	t.Helper()
+	files, _ := filepath.Glob("testdata/roundtrip/*.prog")
+	if len(files) == 0 {
+		t.Fatal("no fixtures")
+	}
+	var out []fixture
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := Parse(f, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, fixture{f, p})
+	}
+	return out
 }

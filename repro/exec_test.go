@@ -2,8 +2,6 @@ package repro
 
 import (
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -12,16 +10,8 @@ import (
 // TestExecuteFixtures runs every hand-written program: none trips an oracle on the correct
 // stack, and a second run with the recorded choices replays the first exactly.
 func TestExecuteFixtures(t *testing.T) {
-	files, _ := filepath.Glob("testdata/roundtrip/*.prog")
-	for _, f := range files {
-		src, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := Parse(f, src)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, fx := range loadFixtures(t) {
+		f, p := fx.file, fx.prog
 		if len(p.Header.Faults) > 0 {
 			if _, err := Execute(p, Options{}); err == nil {
 				t.Errorf("%s: unknown faults accepted", f)

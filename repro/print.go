@@ -140,12 +140,8 @@ func (op WireOp) String() string {
 	switch op.Kind {
 	case WireInject:
 		return op.Packet.String()
-	case WireDrop:
-		return "drop"
-	case WireDup:
-		return "dup"
-	case WireReorder:
-		return "reorder"
+	case WireDrop, WireDup, WireReorder:
+		return op.Kind.String()
 	case WireTick:
 		if op.TwoMSL {
 			return "tick 2msl"
