@@ -12,11 +12,11 @@ import (
 
 // subcommands lists what the tool will do and which part of the project each needs.
 var subcommands = []struct{ name, needs string }{
-	{"fuzz", "the model stack, programs, oracles and fuzz targets (issues 3, 4, 6)"},
+	{"fuzz", "the continuous runner (issue 6); meanwhile run go test ./fuzz -run XXX -fuzz '^FuzzSockets$'"},
 	{"minimize", "the minimizer (issue 6)"},
 	{"hunt", "the fault catalog (issue 5)"},
 	{"faults", "the fault catalog (issue 5)"},
-	{"convert", "the byte codec (issues 4, 6)"},
+	{"convert", "the corpus converter (issue 6)"},
 	{"trace", "the trace view (issue 6)"},
 }
 
@@ -36,7 +36,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	for _, c := range subcommands {
 		if c.name == args[0] {
 			fmt.Fprintf(stderr, "sockfuzz %s: not built yet: it needs %s.\n", c.name, c.needs)
-			fmt.Fprintln(stderr, "What exists today: sockfuzz replay, and go test ./...")
+			fmt.Fprintln(stderr, "What exists today: sockfuzz replay, the fuzz targets in ./fuzz, and go test ./...")
 			return 2
 		}
 	}
