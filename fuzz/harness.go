@@ -19,7 +19,6 @@ import (
 
 	"github.com/sockfuzz/sockfuzz/corpus"
 	"github.com/sockfuzz/sockfuzz/repro"
-	"github.com/sockfuzz/sockfuzz/stack"
 	"github.com/sockfuzz/sockfuzz/stack/oracle"
 )
 
@@ -183,6 +182,3 @@ func CheckSeeds(t Target) error {
 	}
 	return nil
 }
-
-// faultsOff makes sure the package compiles against the stack's fault type.
-var _ stack.Faults = 0
