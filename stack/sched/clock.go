@@ -156,6 +156,8 @@ func (e *Exec) calloutLoop(t *Thread) {
 			}
 			tm.fn(t)
 		}
-		_ = e.block(t, blockInfo{kind: kindIdle, obj: "callout"})
+		if e.block(t, blockInfo{kind: kindIdle, obj: "callout"}) != nil {
+			return // the execution is over
+		}
 	}
 }

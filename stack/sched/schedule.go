@@ -139,10 +139,20 @@ func (e *Exec) block(t *Thread, info blockInfo) error {
 		e.stopIdle()
 		<-t.wake
 		if t.unwinding {
+			if info.kind == kindIdle {
+				return ErrAborted // the idle callout thread leaves without a panic: it holds nothing
+			}
 			panic(unwind{})
 		}
 	} else if next != t { // next == t: the idle callout thread was handed a timer at once
-		e.switchTo(t, next)
+		next.wake <- struct{}{}
+		<-t.wake
+		if t.unwinding {
+			if info.kind == kindIdle {
+				return ErrAborted
+			}
+			panic(unwind{})
+		}
 	}
 	t.blk = blockInfo{}
 	return t.wakeErr
