@@ -128,6 +128,9 @@ func (m *Mutex) TryLock(t *Thread) bool {
 func (m *Mutex) Unlock(t *Thread) error {
 	e := m.e
 	if m.Owner() != t {
+		if t.unwinding {
+			return ErrAborted // a deferred unlock while torn down: the lock was never taken
+		}
 		return e.bug(t, "Mutex.Unlock", m.name, ErrNotOwner)
 	}
 	if m.quiet && e.mode == Controlled {
