@@ -160,28 +160,7 @@ func Execute(p *Program, opt Options) (*Outcome, error) {
 		st.Teardown(t)
 	})
 	out := &Outcome{}
-	for {
-		r := e.Run()
-		if r.Status != sched.Quiescent {
-			out.Result = r
-			break
-		}
-		if out.Quiescent == nil {
-			out.Quiescent = r
-		}
-		checker.Quiescent(st, r)
-		interrupted := false
-		for _, b := range r.Blocked {
-			if b.Interruptible {
-				_ = e.Interrupt(nil, e.Threads()[b.Thread])
-				interrupted = true
-			}
-		}
-		if !interrupted {
-			out.Result = e.Abort()
-			break
-		}
-	}
+	out.Quiescent, out.Result = e.FinishEach(func(r *sched.Result) { checker.Quiescent(st, r) })
 	out.Reports = checker.Finish(out.Result, st, out.Quiescent)
 	out.Live = e.LiveThreads()
 	for _, th := range e.Threads() {
@@ -227,19 +206,18 @@ func (x *executor) runProc(t *sched.Thread, sp *stack.Proc, pr *Proc, base int) 
 	}
 }
 
-// flags turns flag words into MSG_* bits.
-func msgFlags(args []Arg) int {
+// wordBits maps the flag words of send, recv and poll to their bits.
+var wordBits = map[WordArg]int{
+	"oob": stack.MSG_OOB, "peek": stack.MSG_PEEK, "dontwait": stack.MSG_DONTWAIT,
+	"waitall": stack.MSG_WAITALL, "in": stack.POLLIN, "out": stack.POLLOUT, "pri": stack.POLLPRI,
+}
+
+// wordFlags ORs the bits of the flag words among args.
+func wordFlags(args []Arg) int {
 	f := 0
 	for _, a := range args {
-		switch a {
-		case WordArg("oob"):
-			f |= stack.MSG_OOB
-		case WordArg("peek"):
-			f |= stack.MSG_PEEK
-		case WordArg("dontwait"):
-			f |= stack.MSG_DONTWAIT
-		case WordArg("waitall"):
-			f |= stack.MSG_WAITALL
+		if w, ok := a.(WordArg); ok {
+			f |= wordBits[w]
 		}
 	}
 	return f
@@ -280,12 +258,12 @@ func (x *executor) call(t *sched.Thread, sp *stack.Proc, c *Call) (int, stack.Er
 	case "accept":
 		return sp.Accept(t, x.fd(a[0]))
 	case "send":
-		return sp.Send(t, x.fd(a[0]), make([]byte, intArg(a[1])), msgFlags(a[2:]))
+		return sp.Send(t, x.fd(a[0]), make([]byte, intArg(a[1])), wordFlags(a[2:]))
 	case "sendto":
 		to := addr(a[2])
-		return sp.SendTo(t, x.fd(a[0]), make([]byte, intArg(a[1])), &to, msgFlags(a[3:]))
+		return sp.SendTo(t, x.fd(a[0]), make([]byte, intArg(a[1])), &to, wordFlags(a[3:]))
 	case "recv", "recvfrom":
-		b, _, err := sp.RecvFrom(t, x.fd(a[0]), intArg(a[1]), msgFlags(a[2:]))
+		b, _, err := sp.RecvFrom(t, x.fd(a[0]), intArg(a[1]), wordFlags(a[2:]))
 		return len(b), err
 	case "shutdown":
 		how := map[WordArg]int{"rd": stack.SHUT_RD, "wr": stack.SHUT_WR, "rdwr": stack.SHUT_RDWR}[a[1].(WordArg)]
@@ -310,21 +288,7 @@ func (x *executor) call(t *sched.Thread, sp *stack.Proc, c *Call) (int, stack.Er
 	case "sockatmark":
 		return b2i(sp.AtMark(t, x.fd(a[0])))
 	case "poll":
-		ev := 0
-		wait := false
-		for _, w := range a[1:] {
-			switch w {
-			case WordArg("in"):
-				ev |= stack.POLLIN
-			case WordArg("out"):
-				ev |= stack.POLLOUT
-			case WordArg("pri"):
-				ev |= stack.POLLPRI
-			case WordArg("wait"):
-				wait = true
-			}
-		}
-		return sp.Poll(t, x.fd(a[0]), ev, wait)
+		return sp.Poll(t, x.fd(a[0]), wordFlags(a[1:len(a)-1]), a[len(a)-1] == WordArg("wait"))
 	case "interrupt":
 		return 0, sp.Interrupt(t, x.procs[string(a[0].(ProcArg))])
 	}

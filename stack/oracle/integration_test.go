@@ -45,28 +45,7 @@ func run(cfg sched.Config, cpus int, procs ...procFn) ([]Report, []string, *stac
 		}
 		st.Teardown(t)
 	})
-	var first, res *sched.Result
-	for {
-		res = e.Run()
-		if res.Status != sched.Quiescent {
-			break
-		}
-		if first == nil {
-			first = res
-		}
-		c.Quiescent(st, res)
-		interrupted := false
-		for _, b := range res.Blocked {
-			if b.Interruptible {
-				_ = e.Interrupt(nil, e.Threads()[b.Thread])
-				interrupted = true
-			}
-		}
-		if !interrupted {
-			res = e.Abort()
-			break
-		}
-	}
+	first, res := e.FinishEach(func(r *sched.Result) { c.Quiescent(st, r) })
 	return c.Finish(res, st, first), logs, st
 }
 

@@ -139,8 +139,7 @@ type Exec struct {
 	steps   int
 	status  Status
 
-	nrunnable int  // runnable threads (Controlled)
-	rq        []ID // ClockID, then the runnable threads in increasing order (Controlled)
+	rq []ID // ClockID, then the runnable threads in increasing order (Controlled)
 
 	ctl chan ctlMsg // threads -> Run goroutine
 
@@ -185,7 +184,6 @@ func New(cfg Config) *Exec {
 	e.ctl = make(chan ctlMsg, 1)
 	e.rq = append(make([]ID, 0, 16), ClockID)
 	e.res.Choices = make([]ID, 0, 512) // covers small executions; larger ones grow it
-	e.free.init()
 	return e
 }
 
@@ -282,7 +280,11 @@ func (e *Exec) HoldClock(hold bool) {
 // Finish runs the execution to its end: at each quiescence it interrupts the threads in
 // interruptible sleeps and runs again; when none is, it aborts. It returns the first quiescent
 // result seen (nil if there was none) and the final one.
-func (e *Exec) Finish() (firstQuiescent, final *Result) {
+func (e *Exec) Finish() (firstQuiescent, final *Result) { return e.FinishEach(nil) }
+
+// FinishEach is Finish calling each (when not nil) with every quiescent result before the
+// interrupts, for a caller that judges each quiescence (the oracles' lost-wakeup check).
+func (e *Exec) FinishEach(each func(*Result)) (firstQuiescent, final *Result) {
 	for {
 		r := e.Run()
 		if r.Status != Quiescent {
@@ -290,6 +292,9 @@ func (e *Exec) Finish() (firstQuiescent, final *Result) {
 		}
 		if firstQuiescent == nil {
 			firstQuiescent = r
+		}
+		if each != nil {
+			each(r)
 		}
 		interrupted := false
 		for _, b := range r.Blocked {

@@ -16,8 +16,6 @@ type freeState struct {
 	wg      sync.WaitGroup
 }
 
-func (f *freeState) init() {}
-
 // startFree starts t's goroutine, or leaves it for Run if the execution is not running yet.
 func (e *Exec) startFree(t *Thread) {
 	e.free.mu.Lock()

@@ -39,14 +39,12 @@ func (e *Exec) point(t *Thread, kind EventKind, site, obj string) {
 	}
 }
 
-// setState changes a thread's state in Controlled mode, keeping the count of runnable threads.
+// setState changes a thread's state in Controlled mode, keeping the runnable list.
 func (e *Exec) setState(t *Thread, st tstate) {
 	if t.state == stRunnable && st != stRunnable {
-		e.nrunnable--
 		e.rqRemove(t.id)
 	}
 	if st == stRunnable && t.state != stRunnable {
-		e.nrunnable++
 		e.rqInsert(t.id)
 	}
 	t.state = st
@@ -78,7 +76,7 @@ func (e *Exec) rqRemove(id ID) {
 // the clock. cur is the thread at the scheduling point (nil from Run). It returns nil when
 // nothing can run.
 func (e *Exec) decide(cur *Thread) *Thread {
-	if e.nrunnable == 1 && cur != nil && cur.state == stRunnable && (len(e.timers) == 0 || e.held || !e.calloutIdle()) {
+	if len(e.rq) == 2 && cur != nil && cur.state == stRunnable && (len(e.timers) == 0 || e.held || !e.calloutIdle()) {
 		return cur // the only candidate: no decision
 	}
 	// The runnable list with its leading clock slot is the candidate list, as it stands.

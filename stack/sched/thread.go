@@ -106,7 +106,6 @@ func (e *Exec) spawn(parent *Thread, name string, fn func(*Thread)) *Thread {
 	if e.mode == Free {
 		e.startFree(t)
 	} else {
-		e.nrunnable++
 		e.rqInsert(t.id)
 		go t.mainControlled()
 	}
