@@ -71,12 +71,9 @@ func (o *Outcome) Replayable(p *Program) *Program {
 	return &q
 }
 
-// FaultSet resolves fault names; the catalog is empty until issue 5, so any name is unknown.
+// FaultSet resolves fault names against the stack's catalog.
 func FaultSet(names []string) (stack.Faults, error) {
-	for _, n := range names {
-		return 0, fmt.Errorf("unknown fault %q (the fault catalog is empty)", n)
-	}
-	return 0, nil
+	return stack.ParseFaults(names)
 }
 
 // chooser builds the substrate's chooser for a schedule.

@@ -17,12 +17,6 @@ type Config struct {
 	Faults Faults
 }
 
-// Faults is a set of faults (issue 5's catalog); each switches off one protection.
-type Faults uint64
-
-// Has reports whether f is on.
-func (fs Faults) Has(f Faults) bool { return fs&f != 0 }
-
 // Buffer sizes, DragonFly's defaults (tcp_sendspace, tcp_recvspace, udp_sendspace,
 // udp_recvspace).
 const (

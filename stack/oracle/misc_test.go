@@ -2,6 +2,7 @@ package oracle
 
 import (
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/sockfuzz/sockfuzz/stack"
@@ -140,5 +141,15 @@ func TestReportsDeduplicatedInOrder(t *testing.T) {
 	}
 	if n := len(c.trace()); n != traceLen {
 		t.Errorf("trace holds %d events, want %d", n, traceLen)
+	}
+}
+
+// TestCatalogOracles checks that every fault of the catalog names an oracle of this package.
+func TestCatalogOracles(t *testing.T) {
+	known := []string{UseAfterSoclose, LostWakeup, AcceptQueue, DataRace, Panic, SocketLeak, SockbufAccount, StateCheck}
+	for _, fi := range stack.Catalog {
+		if !slices.Contains(known, fi.Oracle) {
+			t.Errorf("fault %s: unknown oracle %q", fi.Name, fi.Oracle)
+		}
 	}
 }
