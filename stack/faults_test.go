@@ -4,7 +4,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
 )
 
 // TestCatalog checks the fault catalog: one bit per fault in order, unique names, every entry
