@@ -38,7 +38,9 @@ func (st *Stack) sonewconn(t *sched.Thread, head *Socket, n *netisr, connected b
 		return nil
 	}
 	so := st.soalloc(t, head.proto)
-	so.port.Init(uint64(n.idx))
+	if !st.faults.Has(FaultSonewconnPortLate) {
+		so.port.Init(uint64(n.idx))
+	} // else so_port stays 0 until the handshake completes (0ce0603ec4)
 	so.head.Init(uint64(head.id + 1))
 	so.state.Init(head.getstate(t, "sonewconn:head") | SS_NOFDREF)
 	so.options.Init(head.options.AtomicLoad(t, "sonewconn:so_options") &^ SO_ACCEPTCONN)
@@ -51,7 +53,7 @@ func (st *Stack) sonewconn(t *sched.Thread, head *Socket, n *netisr, connected b
 	st.sofree(t, so) // the base reference: the pcb's stays
 	var victim *Socket
 	_ = head.qlock.Lock(t)
-	if head.options.AtomicLoad(t, "sonewconn:acceptconn")&SO_ACCEPTCONN == 0 {
+	if head.options.AtomicLoad(t, "sonewconn:acceptconn")&SO_ACCEPTCONN == 0 && !st.faults.Has(FaultListenCloseDrain) {
 		// The listener is closing (19be7d321e): do not queue on a dead listener.
 		_ = head.qlock.Unlock(t)
 		so.head.AtomicStore(t, "sonewconn:undo", 0)
@@ -67,6 +69,9 @@ func (st *Stack) sonewconn(t *sched.Thread, head *Socket, n *netisr, connected b
 			head.qremove(t, victim, QIncomp)
 			victim.soclrstate(t, "sonewconn:drop", SS_INCOMP)
 			victim.head.AtomicStore(t, "sonewconn:drop", 0)
+			if !st.faults.Has(FaultAbortTwice) {
+				victim.soreference(t, "sonewconn:drop")
+			}
 		}
 		head.qinsert(t, so, QIncomp)
 		so.sosetstate(t, "sonewconn", SS_INCOMP)
@@ -102,7 +107,9 @@ func (st *Stack) soacceptPredicate(nonblock bool) func(*sched.Thread, *notifyMsg
 			head.qremove(t, so, QComp)
 			so.soclrstate(t, "soaccept_predicate", SS_COMP)
 			so.head.AtomicStore(t, "soaccept_predicate", 0)
-			so.soreference(t, "soaccept_predicate")
+			if !st.faults.Has(FaultAcceptRefLate) {
+				so.soreference(t, "soaccept_predicate")
+			}
 			_ = head.qlock.Unlock(t)
 			nm.val, nm.result = so, OK
 			return true

@@ -10,6 +10,8 @@ import (
 type file struct {
 	so       *Socket
 	refs     int         // descriptors referring to it, and system calls holding it (f_count)
+	fds      int         // descriptors referring to it
+	closed   bool        // soclose already ran (FaultSocloseKeepsFD)
 	nonblock atomic.Bool // FNONBLOCK (FIONBIO); f_flag changes atomically
 	async    atomic.Bool // FASYNC (FIOASYNC)
 }
@@ -78,6 +80,7 @@ func (st *Stack) install(t *sched.Thread, f *file) (int, Errno) {
 	}
 	ft.fds[fd] = f
 	f.refs++
+	f.fds++
 	st.observe(t, ObsEvent{Kind: ObsFdInstall, Sock: f.so.id, Head: -1, Arg: fd, Proc: -1, Site: "fdalloc"})
 	return fd, OK
 }
@@ -102,7 +105,7 @@ func (st *Stack) fdrop(t *sched.Thread, f *file) {
 	ft := &st.files
 	_ = ft.mu.Lock(t)
 	f.refs--
-	last := f.refs == 0
+	last := f.refs == 0 && !f.closed
 	_ = ft.mu.Unlock(t)
 	if last {
 		st.soclose(t, f.so)
@@ -120,7 +123,14 @@ func (st *Stack) remove(t *sched.Thread, fd int) (*file, bool, Errno) {
 	f := ft.fds[fd]
 	ft.fds[fd] = nil
 	f.refs--
+	f.fds--
 	st.observe(t, ObsEvent{Kind: ObsFdClose, Sock: f.so.id, Head: -1, Arg: fd, Proc: -1, Site: "fdfree"})
+	if st.faults.Has(FaultSocloseKeepsFD) && f.fds == 0 && !f.closed {
+		// The 2008 mail's soo_close note: the socket is closed with the last descriptor,
+		// while a system call still holding the file keeps using it.
+		f.closed = true
+		return f, true, OK
+	}
 	return f, f.refs == 0, OK
 }
 

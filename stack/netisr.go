@@ -82,6 +82,22 @@ type notifyMsg struct {
 // notify runs on the protocol thread: answer now or queue on the sockbuf.
 func (st *Stack) notify(t *sched.Thread, nm *notifyMsg) Errno {
 	sb := nm.sb
+	if st.faults.Has(FaultPredicateWakeupRace) {
+		// Before ccae972d65: the predicate is tested without the token, so a sowakeup between
+		// the test and the queueing finds no message to run.
+		sb.everNotify.Store(true)
+		if nm.pred(t, nm) {
+			st.completeNotify(t, nm)
+			return OK
+		}
+		_ = sb.token.Lock(t)
+		if !nm.abort {
+			sb.notify = append(sb.notify, nm)
+			sb.flags.AtomicOr(t, "ssb_flags:MEVENT", SSB_MEVENT)
+		}
+		_ = sb.token.Unlock(t)
+		return OK
+	}
 	_ = sb.token.Lock(t)
 	sb.everNotify.Store(true)
 	if !nm.abort && nm.done.AtomicLoad(t, "notify:done") == 0 {

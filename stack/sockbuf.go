@@ -96,6 +96,14 @@ func (sb *Sockbuf) release(t *sched.Thread) {
 	_ = sb.token.Unlock(t)
 }
 
+// tokenUnlock releases the token unless the caller runs without it (a fault).
+func (sb *Sockbuf) tokenUnlock(t *sched.Thread, unlocked bool) {
+	if !unlocked {
+		_ = sb.token.Unlock(t)
+	}
+}
+
+// removeNotify takes a predicate message off the sockbuf's list (token held).
 func (sb *Sockbuf) removeNotify(nm *notifyMsg) {
 	for i, x := range sb.notify {
 		if x == nm {
@@ -109,6 +117,16 @@ func (sb *Sockbuf) removeNotify(nm *notifyMsg) {
 // interlock, so that a wakeup between the caller's test and the sleep is not lost. pred is the
 // condition the caller waits for, reported at quiescence.
 func (st *Stack) ssbWait(t *sched.Thread, sb *Sockbuf, pred func() bool) Errno {
+	if st.faults.Has(FaultSSBWaitNoInterlock) {
+		// Before 14343ad3b8: SSB_WAIT is set after the caller's test, and nothing tells the
+		// sleeper that a sowakeup came in between.
+		sb.flags.AtomicOr(t, "ssb_wait:set-wait", SSB_WAIT)
+		st.observe(t, ObsEvent{Kind: ObsSleep, Sock: sb.so.id, Head: -1, Proc: -1, Site: sb.name})
+		if sb.wq.Sleep(t, pred, sched.Interruptible) != nil {
+			return EINTR
+		}
+		return OK
+	}
 	for {
 		flags := sb.flags.AtomicLoad(t, "ssb_wait")
 		if flags&SSB_WAKEUP != 0 {

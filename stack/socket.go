@@ -99,14 +99,24 @@ func (so *Socket) touch(t *sched.Thread, site string) {
 // sosetstate sets so_state bits atomically (DragonFly sosetstate).
 func (so *Socket) sosetstate(t *sched.Thread, site string, bits uint64) {
 	so.touch(t, site)
-	old := so.state.AtomicOr(t, site, bits)
+	var old uint64
+	if so.st.faults.Has(FaultSoStateRMW) {
+		old = so.state.Or(t, site, bits)
+	} else {
+		old = so.state.AtomicOr(t, site, bits)
+	}
 	so.st.observe(t, ObsEvent{Kind: ObsState, Sock: so.id, Head: -1, Old: old, New: old | bits, Proc: -1, Site: site})
 }
 
 // soclrstate clears so_state bits atomically (DragonFly soclrstate).
 func (so *Socket) soclrstate(t *sched.Thread, site string, bits uint64) {
 	so.touch(t, site)
-	old := so.state.AtomicAndNot(t, site, bits)
+	var old uint64
+	if so.st.faults.Has(FaultSoStateRMW) {
+		old = so.state.AndNot(t, site, bits)
+	} else {
+		old = so.state.AtomicAndNot(t, site, bits)
+	}
 	so.st.observe(t, ObsEvent{Kind: ObsState, Sock: so.id, Head: -1, Old: old, New: old &^ bits, Proc: -1, Site: site})
 }
 
@@ -219,7 +229,20 @@ func (so *Socket) soisconnecting(t *sched.Thread) {
 func (st *Stack) soisconnected(t *sched.Thread, so *Socket) {
 	so.soclrstate(t, "soisconnected", SS_ISCONNECTING|SS_ISDISCONNECTING|SS_ISCONFIRMING)
 	so.sosetstate(t, "soisconnected", SS_ISCONNECTED)
-	if head := st.sock(t, so.head.AtomicLoad(t, "soisconnected:so_head")); head != nil {
+	if head := st.sock(t, so.head.AtomicLoad(t, "soisconnected:so_head")); head != nil && st.faults.Has(FaultAcceptQueueUnlocked) {
+		// The 2008 mail's case: soisconnected in process context moves the socket between
+		// the queues with no queue lock and no second look at so_head.
+		if so.getstate(t, "soisconnected")&SS_INCOMP != 0 {
+			head.qremove(t, so, QIncomp)
+			head.qinsert(t, so, QComp)
+			so.sosetstate(t, "soisconnected", SS_COMP)
+			so.soclrstate(t, "soisconnected", SS_INCOMP)
+			st.observe(t, ObsEvent{Kind: ObsCompleted, Sock: so.id, Head: head.id, Proc: -1, Site: "soisconnected"})
+			st.sorwakeup(t, head)
+			head.timeo.WakeOne(t)
+			return
+		}
+	} else if head != nil {
 		_ = head.qlock.Lock(t)
 		if st.sock(t, so.head.AtomicLoad(t, "soisconnected:revalidate")) == head && so.getstate(t, "soisconnected")&SS_INCOMP != 0 {
 			head.qremove(t, so, QIncomp)
@@ -272,10 +295,14 @@ func (st *Stack) socantrcvmore(t *sched.Thread, so *Socket) {
 	st.sorwakeup(t, so)
 }
 
-// soabort aborts a connection asynchronously (DragonFly soaborta): a reference for the message
-// in flight, pru_abort on the owning protocol thread, then the reference dropped.
+// soaborta aborts a connection asynchronously (DragonFly soaborta): pru_abort on the owning
+// protocol thread, then the reference for the message in flight is dropped. The caller took
+// that reference while the socket was still on head's queue, under the queue lock: taken
+// later, a RST could free the socket in between (FaultAbortTwice takes it here, too late).
 func (st *Stack) soaborta(t *sched.Thread, so *Socket, head *Socket) {
-	so.soreference(t, "soaborta")
+	if st.faults.Has(FaultAbortTwice) {
+		so.soreference(t, "soaborta")
+	}
 	hid := -1
 	if head != nil {
 		hid = head.id
@@ -283,7 +310,9 @@ func (st *Stack) soaborta(t *sched.Thread, so *Socket, head *Socket) {
 	st.observe(t, ObsEvent{Kind: ObsAborted, Sock: so.id, Head: hid, Proc: -1, Site: "soaborta"})
 	st.sendmsg(t, st.soport(t, so), "pru_abort", func(t *sched.Thread) Errno {
 		st.pruAbort(t, so)
-		st.sofree(t, so)
+		if !st.faults.Has(FaultAbortLostSofree) {
+			st.sofree(t, so)
+		}
 		return OK
 	})
 }

@@ -143,7 +143,7 @@ func (st *Stack) kernConnect(t *sched.Thread, f *file, so *Socket, addr Addr) Er
 		errno = Errno(e)
 		so.error.AtomicStore(t, "kern_connect:so_error", 0)
 	}
-	if !interrupted {
+	if !interrupted || st.faults.Has(FaultConnectEINTR) {
 		so.soclrstate(t, "kern_connect:bad", SS_ISCONNECTING)
 	}
 	return errno
@@ -193,6 +193,11 @@ func (p *Proc) Accept(t *sched.Thread, fd int) (int, Errno) {
 		return -1, res
 	}
 	so := nm.val
+	if st.faults.Has(FaultAcceptRefLate) {
+		// The 2010 order (c19fdb0e33): the reference comes after so_head was cleared and the
+		// queue lock dropped; a RST meanwhile freed the socket.
+		so.soreference(t, "soaccept")
+	}
 	st.observe(t, ObsEvent{Kind: ObsAccepted, Sock: so.id, Head: head.id, Proc: p.pid, Site: "kern_accept"})
 	// Inherit the owner and the FIONBIO/FIOASYNC flags of the listener.
 	owner := head.sigio.AtomicLoad(t, "kern_accept:head_sigio")
@@ -286,7 +291,14 @@ func (st *Stack) sosend(t *sched.Thread, so *Socket, data []byte, to *Addr, flag
 			e = st.domsg(t, st.soport(t, so), "pru_send", func(t *sched.Thread) Errno { return st.udpSend(t, so, chunk, dst) })
 		} else {
 			oob := flags&MSG_OOB != 0 && sent+n == len(data)
-			e = st.domsg(t, st.soport(t, so), "pru_send", func(t *sched.Thread) Errno { return st.tcpSend(t, so, chunk, oob) })
+			send := func(t *sched.Thread) Errno { return st.tcpSend(t, so, chunk, oob) }
+			if st.faults.Has(FaultClosePendingSend) {
+				// An asynchronous pru_send holding no reference (939c81e437): a close can
+				// free the socket while the message is still queued.
+				st.sendmsg(t, st.soport(t, so), "pru_send", send)
+			} else {
+				e = st.domsg(t, st.soport(t, so), "pru_send", send)
+			}
 		}
 		if e != OK {
 			return st.partial(sent, e)
@@ -308,6 +320,7 @@ func (st *Stack) partial(sent int, e Errno) (int, Errno) {
 
 // tcpSend is tcp_usr_send (and tcp_usr_sendoob with oob): append to so_snd, output.
 func (st *Stack) tcpSend(t *sched.Thread, so *Socket, data []byte, oob bool) Errno {
+	so.touch(t, "tcp_usr_send")
 	tp := so.tp
 	if tp == nil || tp.closed || so.pcb.AtomicLoad(t, "pru_send") == 0 {
 		return ECONNRESET
@@ -376,11 +389,19 @@ func (st *Stack) soreceive(t *sched.Thread, so *Socket, n, flags int, nonblock b
 	sb := &so.rcv
 	_ = sb.lock.Lock(t)
 	defer func() { _ = sb.lock.Unlock(t) }()
+	unlocked := st.faults.Has(FaultSoreceiveUnlocked)
 	var out []byte
 	var from Addr
 	for {
-		_ = sb.token.Lock(t)
-		cc := int64(sb.cc.AtomicLoad(t, "soreceive:ssb_cc"))
+		var cc int64
+		if unlocked {
+			// Before 20156c7a50: the buffer is read with no token against the protocol
+			// thread's append.
+			cc = int64(sb.cc.Load(t, "soreceive:ssb_cc"))
+		} else {
+			_ = sb.token.Lock(t)
+			cc = int64(sb.cc.AtomicLoad(t, "soreceive:ssb_cc"))
+		}
 		if cc == 0 {
 			state := so.getstate(t, "soreceive")
 			var e Errno = -2 // -2: block
@@ -407,13 +428,13 @@ func (st *Stack) soreceive(t *sched.Thread, so *Socket, n, flags int, nonblock b
 				e = OK
 			}
 			if e != -2 {
-				_ = sb.token.Unlock(t)
+				sb.tokenUnlock(t, unlocked)
 				if e != OK {
 					return nil, from, e
 				}
 				return st.received(t, so, out, from, flags)
 			}
-			_ = sb.token.Unlock(t)
+			sb.tokenUnlock(t, unlocked)
 			_ = sb.lock.Unlock(t)
 			werr := st.ssbWait(t, sb, func() bool { return st.rcvReady(so) })
 			_ = sb.lock.Lock(t)
@@ -432,7 +453,7 @@ func (st *Stack) soreceive(t *sched.Thread, so *Socket, n, flags int, nonblock b
 			if flags&MSG_PEEK == 0 {
 				sb.dropRecord(t)
 			}
-			_ = sb.token.Unlock(t)
+			sb.tokenUnlock(t, unlocked)
 			return st.received(t, so, out, from, flags)
 		}
 		want := n - len(out)
@@ -452,7 +473,7 @@ func (st *Stack) soreceive(t *sched.Thread, so *Socket, n, flags int, nonblock b
 				}
 			}
 		}
-		_ = sb.token.Unlock(t)
+		sb.tokenUnlock(t, unlocked)
 		atMark := so.oobmark.Peek() == 0 && so.state.Peek()&SS_RCVATMARK != 0
 		if flags&MSG_WAITALL == 0 || len(out) >= n || flags&MSG_PEEK != 0 || atMark {
 			return st.received(t, so, out, from, flags)
@@ -581,6 +602,9 @@ func (st *Stack) soclose(t *sched.Thread, so *Socket) {
 			sp.soclrstate(t, "soclose:drain", SS_COMP)
 		}
 		sp.head.AtomicStore(t, "soclose:drain", 0)
+		if !st.faults.Has(FaultAbortTwice) {
+			sp.soreference(t, "soclose:drain")
+		}
 		aborted = append(aborted, sp)
 	}
 	_ = so.qlock.Unlock(t)
@@ -624,13 +648,27 @@ func (p *Proc) SetAsync(t *sched.Thread, fd int, on bool) Errno {
 	defer p.st.fdrop(t, f)
 	f.async.Store(on)
 	arg := 0
+	if st := p.st; st.faults.Has(FaultFIOASYNCRMW) {
+		// A plain read-modify-write of so_state, racing the protocol thread's atomic ones.
+		old := so.state.Load(t, "soo_ioctl:FIOASYNC")
+		nw := old &^ SS_ASYNC
+		if on {
+			nw = old | SS_ASYNC
+		}
+		so.state.Store(t, "soo_ioctl:FIOASYNC", nw)
+		st.observe(t, ObsEvent{Kind: ObsState, Sock: so.id, Head: -1, Old: old, New: nw, Proc: -1, Site: "soo_ioctl:FIOASYNC"})
+	}
 	if on {
 		arg = 1
-		so.sosetstate(t, "soo_ioctl:FIOASYNC", SS_ASYNC)
+		if !p.st.faults.Has(FaultFIOASYNCRMW) {
+			so.sosetstate(t, "soo_ioctl:FIOASYNC", SS_ASYNC)
+		}
 		so.rcv.flags.AtomicOr(t, "soo_ioctl:FIOASYNC", SSB_ASYNC)
 		so.snd.flags.AtomicOr(t, "soo_ioctl:FIOASYNC", SSB_ASYNC)
 	} else {
-		so.soclrstate(t, "soo_ioctl:FIOASYNC", SS_ASYNC)
+		if !p.st.faults.Has(FaultFIOASYNCRMW) {
+			so.soclrstate(t, "soo_ioctl:FIOASYNC", SS_ASYNC)
+		}
 		so.rcv.flags.AtomicAndNot(t, "soo_ioctl:FIOASYNC", SSB_ASYNC)
 		so.snd.flags.AtomicAndNot(t, "soo_ioctl:FIOASYNC", SSB_ASYNC)
 	}

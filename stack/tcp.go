@@ -66,6 +66,12 @@ func (st *Stack) tcpAttach(t *sched.Thread, so *Socket, n *netisr) {
 	so.soreference(t, "in_pcballoc")
 }
 
+// owned asserts that t is the protocol thread owning tp: a pcb is touched only by its own
+// thread (DragonFly asserts the current port is so_port), so that it needs no lock.
+func (tp *tcpcb) owned(t *sched.Thread, site string) {
+	assert(t == tp.n.t, site+": pcb not owned by this protocol thread")
+}
+
 // tcpTimer runs a timer's handler on the connection's protocol thread, as DragonFly's TCP
 // timers send a message to the owning CPU.
 func (st *Stack) tcpTimer(c *sched.Thread, tp *tcpcb, name string, fn func(*sched.Thread, *tcpcb)) {
@@ -257,6 +263,7 @@ func (st *Stack) tcpClose(t *sched.Thread, tp *tcpcb) {
 	if tp.closed {
 		return
 	}
+	tp.owned(t, "tcp_close")
 	tp.closed = true
 	so := tp.so
 	tp.rexmt.Stop(t)
@@ -276,6 +283,12 @@ func (st *Stack) tcpClose(t *sched.Thread, tp *tcpcb) {
 	}
 	_ = st.tables.Unlock(t)
 	tp.state = TCPS_CLOSED
+	if st.faults.Has(FaultDisconnectedAfterFree) {
+		so.pcb.AtomicStore(t, "in_pcbdetach", 0)
+		st.sofree(t, so)
+		st.soisdisconnected(t, so)
+		return
+	}
 	st.soisdisconnected(t, so)
 	so.pcb.AtomicStore(t, "in_pcbdetach", 0)
 	st.sofree(t, so)
@@ -303,6 +316,7 @@ func (st *Stack) tcpOutput(t *sched.Thread, tp *tcpcb) {
 	if tp.closed {
 		return
 	}
+	tp.owned(t, "tcp_output")
 	so := tp.so
 	for {
 		seg := &Segment{Proto: TCP, Src: tp.local, Dst: tp.remote, Seq: tp.sndNxt, Ack: tp.rcvNxt}

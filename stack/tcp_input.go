@@ -194,6 +194,9 @@ func (st *Stack) tcpInputSynced(t *sched.Thread, tp *tcpcb, seg *Segment) {
 		if tp.finWanted {
 			tp.state = TCPS_FIN_WAIT_1
 		}
+		if tp.passive && st.faults.Has(FaultSonewconnPortLate) {
+			so.port.AtomicStore(t, "tcp_input:so_port", uint64(tp.n.idx))
+		}
 		st.soisconnected(t, so)
 	}
 	// ACK processing.
@@ -281,6 +284,16 @@ func (st *Stack) tcpInputSynced(t *sched.Thread, tp *tcpcb, seg *Segment) {
 	}
 }
 
+// appendData appends in-order data to so_rcv (sbappendstream). The token is held, unless a
+// fault left it out.
+func (st *Stack) appendData(t *sched.Thread, so *Socket, data []byte) {
+	if st.faults.Has(FaultCantrcvmoreUnlocked) {
+		_ = so.rcv.token.Lock(t)
+		defer func() { _ = so.rcv.token.Unlock(t) }()
+	}
+	so.rcv.appendStream(t, data)
+}
+
 // tcpInputData appends in-order data and processes a FIN; extra is sequence space taken out
 // of the data (the out-of-band byte).
 func (st *Stack) tcpInputData(t *sched.Thread, tp *tcpcb, seg *Segment, extra uint32) {
@@ -314,15 +327,30 @@ func (st *Stack) tcpInputData(t *sched.Thread, tp *tcpcb, seg *Segment, extra ui
 		}
 		switch tp.state {
 		case TCPS_ESTABLISHED, TCPS_FIN_WAIT_1, TCPS_FIN_WAIT_2:
-			// The 2008 mail's first SS_CANTRCVMORE test: data after shutdown is dropped.
-			if so.getstate(t, "tcp_input:cantrcvmore")&SS_CANTRCVMORE == 0 {
+			// The 2008 mail's first SS_CANTRCVMORE test: data after shutdown is dropped. The
+			// test is made under the sockbuf token, which shutdown's sorflush takes after
+			// setting the bit: tested outside it, data can land after the flush.
+			if st.faults.Has(FaultWakeupBeforeAppend) {
+				// sorwakeup before the data is in so_rcv: a reader woken now finds nothing
+				// and sleeps again, and nobody wakes it when the data lands.
+				st.sowakeup(t, so, &so.rcv, true)
+			}
+			if st.faults.Has(FaultCantrcvmoreUnlocked) {
+				if so.state.Load(t, "tcp_input:cantrcvmore")&SS_CANTRCVMORE == 0 {
+					st.appendData(t, so, data)
+				}
+			} else {
 				_ = so.rcv.token.Lock(t)
-				so.rcv.appendStream(t, data)
+				if so.getstate(t, "tcp_input:cantrcvmore")&SS_CANTRCVMORE == 0 {
+					st.appendData(t, so, data)
+				}
 				_ = so.rcv.token.Unlock(t)
 			}
 			tp.rcvNxt += uint32(len(data)) + extra
 			tp.ackNow = true
-			st.sorwakeup(t, so)
+			if !st.faults.Has(FaultWakeupBeforeAppend) {
+				st.sorwakeup(t, so)
+			}
 		}
 	}
 	if seg.Flags&TH_FIN != 0 && seq+uint32(len(data))+extra == tp.rcvNxt && !tp.state.haveRcvdFIN() {
