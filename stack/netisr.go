@@ -54,6 +54,18 @@ func (st *Stack) sendmsg(t *sched.Thread, n *netisr, name string, fn func(*sched
 	_ = n.port.Send(t, &sched.Msg{Body: &netmsg{name: name, fn: fn}})
 }
 
+// serviceSync waits until every other protocol thread has finished the message it is running
+// (DragonFly's netmsg_service_sync). A pcb that every thread can find in the tables (a
+// listener, a UDP socket) is taken out of them first; after the sync no thread still uses it,
+// and it can be detached and freed.
+func (st *Stack) serviceSync(t *sched.Thread) {
+	for _, n := range st.netisrs {
+		if n.t != t {
+			st.domsg(t, n, "netmsg_service_sync", func(*sched.Thread) Errno { return OK })
+		}
+	}
+}
+
 // soport returns the protocol thread that owns so (so_port).
 func (st *Stack) soport(t *sched.Thread, so *Socket) *netisr {
 	i := int(so.port.AtomicLoad(t, "so_port"))

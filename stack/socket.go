@@ -249,10 +249,15 @@ func (st *Stack) soisconnected(t *sched.Thread, so *Socket) {
 			head.qinsert(t, so, QComp)
 			so.sosetstate(t, "soisconnected", SS_COMP)
 			so.soclrstate(t, "soisconnected", SS_INCOMP)
+			// The listener cannot go while so is on its queue and the lock is held; the
+			// wakeups come after the lock is dropped, so hold a reference for them (a
+			// close of the listener on another CPU could free it meanwhile).
+			head.soreference(t, "soisconnected:head")
 			_ = head.qlock.Unlock(t)
 			st.observe(t, ObsEvent{Kind: ObsCompleted, Sock: so.id, Head: head.id, Proc: -1, Site: "soisconnected"})
 			st.sorwakeup(t, head)
 			head.timeo.WakeOne(t)
+			st.sofree(t, head)
 			return
 		}
 		_ = head.qlock.Unlock(t)

@@ -282,6 +282,9 @@ func (st *Stack) tcpClose(t *sched.Thread, tp *tcpcb) {
 		st.bound[tp.local.Port]--
 	}
 	_ = st.tables.Unlock(t)
+	if tp.state == TCPS_LISTEN {
+		st.serviceSync(t)
+	}
 	tp.state = TCPS_CLOSED
 	if st.faults.Has(FaultDisconnectedAfterFree) {
 		so.pcb.AtomicStore(t, "in_pcbdetach", 0)

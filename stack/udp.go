@@ -114,6 +114,7 @@ func (st *Stack) udpDetach(t *sched.Thread, so *Socket) {
 		delete(st.udpPorts, up.local.Port)
 	}
 	_ = st.tables.Unlock(t)
+	st.serviceSync(t)
 	so.pcb.AtomicStore(t, "in_pcbdetach", 0)
 	st.sofree(t, so)
 }
