@@ -368,10 +368,7 @@ func (e *Exec) blockedThreads() []Blocked {
 		}
 		b := Blocked{Thread: t.id, Name: t.name, Kind: t.blk.kind, Obj: t.blk.obj,
 			Interruptible: t.blk.interruptible}
-		if t.blk.pred != nil {
-			b.HasPred = true
-			b.PredTrue = t.blk.pred()
-		}
+		b.HasPred, b.PredTrue = t.blk.holds()
 		out = append(out, b)
 	}
 	return out

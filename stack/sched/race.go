@@ -15,14 +15,37 @@ func (v vclock) get(i ID) uint32 {
 	return 0
 }
 
-func (v vclock) grow(n int) vclock {
+// clockCap is the capacity of a clock carved from the detector's slab: room for a typical
+// execution's threads. A clock that needs more moves to the heap.
+const clockCap = 16
+
+// clockSlab is the number of clock entries the detector allocates at a time: an execution
+// makes a clock for every thread, mutex, message and timer, and one allocation per clock
+// was a tenth of all of an execution's allocations.
+const clockSlab = 64 * clockCap
+
+// newClock returns a zero clock of length n.
+func (d *raceDetector) newClock(n int) vclock {
+	if n > clockCap {
+		return make(vclock, n, 2*n)
+	}
+	if len(d.clocks) < clockCap {
+		d.clocks = make([]uint32, clockSlab)
+	}
+	v := d.clocks[:n:clockCap]
+	d.clocks = d.clocks[clockCap:]
+	return v
+}
+
+// grow returns v extended with zeros to length n at least.
+func (d *raceDetector) grow(v vclock, n int) vclock {
 	if len(v) >= n {
 		return v
 	}
 	if cap(v) < n {
-		nv := make(vclock, len(v), max(n, 16)) // room for a typical execution's threads
+		nv := d.newClock(n)
 		copy(nv, v)
-		v = nv
+		return nv
 	}
 	old := len(v)
 	v = v[:n]
@@ -30,37 +53,46 @@ func (v vclock) grow(n int) vclock {
 	return v
 }
 
-func (v vclock) set(i ID, x uint32) vclock {
-	v = v.grow(int(i) + 1)
-	v[i] = x
-	return v
+// set sets i's component of *v to x.
+func (d *raceDetector) set(v *vclock, i ID, x uint32) {
+	*v = d.grow(*v, int(i)+1)
+	(*v)[i] = x
 }
 
-// tick advances i's own component, after a release, so that i's later accesses are not
+// tick advances i's own component of *v, after a release, so that i's later accesses are not
 // covered by the clock it just published.
-func (v vclock) tick(i ID) vclock {
-	v = v.grow(int(i) + 1)
-	v[i]++
-	return v
+func (d *raceDetector) tick(v *vclock, i ID) {
+	if int(i) >= len(*v) {
+		*v = d.grow(*v, int(i)+1)
+	}
+	(*v)[i]++
 }
 
-// join sets v to the component-wise maximum of v and o.
-func (v vclock) join(o vclock) vclock {
-	v = v.grow(len(o))
+// join sets *v to the component-wise maximum of *v and o.
+func (d *raceDetector) join(v *vclock, o vclock) {
+	if len(*v) < len(o) {
+		*v = d.grow(*v, len(o))
+	}
+	w := (*v)[:len(o)]
 	for i, x := range o {
-		if x > v[i] {
-			v[i] = x
+		if x > w[i] {
+			w[i] = x
 		}
 	}
-	return v
 }
 
-// assign overwrites v with o, reusing v's storage.
-func (v vclock) assign(o vclock) vclock {
-	if cap(v) < len(o) {
-		v = make(vclock, 0, max(len(o), 16))
+// assign overwrites *v with o, reusing *v's storage.
+func (d *raceDetector) assign(v *vclock, o vclock) {
+	if cap(*v) < len(o) {
+		*v = d.newClock(len(o))
 	}
-	return append(v[:0], o...)
+	*v = append((*v)[:0], o...)
+}
+
+// release publishes t's clock into *v (a mutex's, a message's, a timer's) and ticks t.
+func (d *raceDetector) release(v *vclock, t *Thread) {
+	d.assign(v, t.vc)
+	d.tick(&t.vc, t.id)
 }
 
 // Access is one side of a data race.
@@ -103,10 +135,10 @@ func (r Race) String() string {
 // access is the detector's record of one access (FastTrack-style epoch: thread and its clock).
 type access struct {
 	t      *Thread
-	clk    uint32
 	site   string
 	locks  lockset
 	step   int
+	clk    uint32
 	write  bool
 	atomic bool
 }
@@ -121,11 +153,20 @@ type shadow struct {
 
 type raceKey struct{ word, prev, cur string }
 
+// readsCap is the capacity of a word's list of reads carved from the detector's slab: the
+// threads that read a word between two writes are few. A longer list moves to the heap.
+const readsCap = 2
+
+// readsSlab is the number of reads the detector allocates at a time.
+const readsSlab = 32 * readsCap
+
 // raceDetector checks instrumented accesses for happens-before races (Controlled mode).
 type raceDetector struct {
 	enabled bool
 	reports []Race
 	seen    map[raceKey]bool
+	clocks  []uint32 // slab that newClock carves clocks from
+	reads   []access // slab that words' lists of reads are carved from
 }
 
 // conflicts reports whether a (by another thread) races with an access by t.
@@ -138,67 +179,87 @@ func conflicts(a *access, t *Thread, write, atomic bool) bool {
 func (d *raceDetector) onAccess(t *Thread, w *Word, site string, write, atomic bool) {
 	sh := &w.sh
 	clk := t.vc.get(t.id)
+	step := t.e.steps
 	// Fast paths (FastTrack's same-epoch cases): t already accessed the word in this epoch
 	// and nothing by another thread came since, so no check can find anything new. Only the
 	// site and step move on, so that a report names the latest access.
 	if atomic && write && sh.w.t == t && sh.w.atomic && len(sh.reads) == 0 {
 		// t's own atomic write again: nothing to check, only the release to publish.
-		t.vc = t.vc.join(sh.sync)
-		sh.sync = sh.sync.join(t.vc)
-		t.vc = t.vc.tick(t.id)
-		sh.w.clk, sh.w.site, sh.w.step, sh.w.locks = clk, site, t.e.steps, t.held
+		d.join(&t.vc, sh.sync)
+		d.join(&sh.sync, t.vc)
+		d.tick(&t.vc, t.id)
+		sh.w.clk, sh.w.site, sh.w.step, sh.w.locks = clk, site, step, t.held
 		return
 	}
 	if !atomic {
 		if write {
 			if sh.w.t == t && sh.w.clk == clk && !sh.w.atomic && len(sh.reads) == 0 {
-				sh.w.site, sh.w.step, sh.w.locks = site, t.e.steps, t.held
+				sh.w.site, sh.w.step, sh.w.locks = site, step, t.held
 				return
 			}
 		} else {
 			for i := range sh.reads {
 				if r := &sh.reads[i]; r.t == t && r.clk == clk && !r.atomic {
-					r.site, r.step, r.locks = site, t.e.steps, t.held
+					r.site, r.step, r.locks = site, step, t.held
 					return
 				}
 			}
 		}
 	}
-	cur := access{t: t, clk: clk, site: site, locks: t.held, step: t.e.steps,
-		write: write, atomic: atomic}
 	if conflicts(&sh.w, t, write, atomic) {
-		d.report(w, &sh.w, &cur)
+		d.report(w, &sh.w, t, site, step, clk, write, atomic)
 	}
 	if write {
 		for i := range sh.reads {
 			if conflicts(&sh.reads[i], t, write, atomic) {
-				d.report(w, &sh.reads[i], &cur)
+				d.report(w, &sh.reads[i], t, site, step, clk, write, atomic)
 			}
 		}
 	}
 	if atomic {
-		t.vc = t.vc.join(sh.sync)
+		d.join(&t.vc, sh.sync)
 		if write {
-			sh.sync = sh.sync.join(t.vc)
-			t.vc = t.vc.tick(t.id)
+			d.join(&sh.sync, t.vc)
+			d.tick(&t.vc, t.id)
 		}
 	}
+	// Record the access in place: the last write, or t's entry among the reads.
+	var a *access
 	if write {
-		sh.w = cur
+		a = &sh.w
 		sh.reads = sh.reads[:0]
-		return
-	}
-	for i := range sh.reads {
-		if sh.reads[i].t == t {
-			sh.reads[i] = cur
-			return
+	} else {
+		for i := range sh.reads {
+			if sh.reads[i].t == t {
+				a = &sh.reads[i]
+				break
+			}
+		}
+		if a == nil {
+			if sh.reads == nil {
+				sh.reads = d.newReads()
+			}
+			sh.reads = append(sh.reads, access{})
+			a = &sh.reads[len(sh.reads)-1]
 		}
 	}
-	sh.reads = append(sh.reads, cur)
+	a.t, a.site, a.locks, a.step, a.clk, a.write, a.atomic = t, site, t.held, step, clk, write, atomic
 }
 
-func (d *raceDetector) report(w *Word, prev, cur *access) {
-	k := raceKey{w.name, prev.site, cur.site}
+// newReads returns an empty list of reads with room for readsCap.
+func (d *raceDetector) newReads() []access {
+	if len(d.reads) < readsCap {
+		d.reads = make([]access, readsSlab)
+	}
+	r := d.reads[:0:readsCap]
+	d.reads = d.reads[readsCap:]
+	return r
+}
+
+// report records the race between prev and the current access by t, once per word and pair
+// of sites.
+func (d *raceDetector) report(w *Word, prev *access, t *Thread, site string, step int, clk uint32, write, atomic bool) {
+	k := raceKey{w.name, prev.site, site}
 	if d.seen[k] {
 		return
 	}
@@ -206,6 +267,7 @@ func (d *raceDetector) report(w *Word, prev, cur *access) {
 		d.seen = make(map[raceKey]bool)
 	}
 	d.seen[k] = true
+	cur := access{t: t, site: site, locks: t.held, step: step, clk: clk, write: write, atomic: atomic}
 	d.reports = append(d.reports, Race{Word: w.name, Prev: prev.export(), Cur: cur.export()})
 }
 

@@ -162,8 +162,8 @@ func (e *Exec) makeRunnable(from, t *Thread, err error) {
 	e.setState(t, stRunnable)
 	t.wakeErr = err
 	if e.race.enabled && from != nil {
-		t.vc = t.vc.join(from.vc)
-		from.vc = from.vc.tick(from.id)
+		e.race.join(&t.vc, from.vc)
+		e.race.tick(&from.vc, from.id)
 	}
 }
 
