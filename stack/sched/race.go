@@ -19,10 +19,11 @@ func (v vclock) get(i ID) uint32 {
 // execution's threads. A clock that needs more moves to the heap.
 const clockCap = 16
 
-// clockSlab is the number of clock entries the detector allocates at a time: an execution
-// makes a clock for every thread, mutex, message and timer, and one allocation per clock
-// was a tenth of all of an execution's allocations.
-const clockSlab = 64 * clockCap
+// maxClockSlab is the most clocks the detector allocates at a time: an execution makes a clock
+// for every thread, mutex, message and timer, and one allocation per clock was a tenth of all
+// of an execution's allocations. The slabs start small and double, so that a short execution
+// allocates little.
+const maxClockSlab = 64
 
 // newClock returns a zero clock of length n.
 func (d *raceDetector) newClock(n int) vclock {
@@ -30,7 +31,8 @@ func (d *raceDetector) newClock(n int) vclock {
 		return make(vclock, n, 2*n)
 	}
 	if len(d.clocks) < clockCap {
-		d.clocks = make([]uint32, clockSlab)
+		d.nclocks = min(max(2*d.nclocks, 8), maxClockSlab)
+		d.clocks = make([]uint32, d.nclocks*clockCap)
 	}
 	v := d.clocks[:n:clockCap]
 	d.clocks = d.clocks[clockCap:]
@@ -157,8 +159,9 @@ type raceKey struct{ word, prev, cur string }
 // threads that read a word between two writes are few. A longer list moves to the heap.
 const readsCap = 2
 
-// readsSlab is the number of reads the detector allocates at a time.
-const readsSlab = 32 * readsCap
+// maxReadsSlab is the most lists of reads the detector allocates at a time; the slabs start
+// small and double, as the clocks' do.
+const maxReadsSlab = 32
 
 // raceDetector checks instrumented accesses for happens-before races (Controlled mode).
 type raceDetector struct {
@@ -167,6 +170,8 @@ type raceDetector struct {
 	seen    map[raceKey]bool
 	clocks  []uint32 // slab that newClock carves clocks from
 	reads   []access // slab that words' lists of reads are carved from
+	nclocks int      // clocks in the last slab
+	nreads  int      // lists of reads in the last slab
 }
 
 // conflicts reports whether a (by another thread) races with an access by t.
@@ -249,7 +254,8 @@ func (d *raceDetector) onAccess(t *Thread, w *Word, site string, write, atomic b
 // newReads returns an empty list of reads with room for readsCap.
 func (d *raceDetector) newReads() []access {
 	if len(d.reads) < readsCap {
-		d.reads = make([]access, readsSlab)
+		d.nreads = min(max(2*d.nreads, 4), maxReadsSlab)
+		d.reads = make([]access, d.nreads*readsCap)
 	}
 	r := d.reads[:0:readsCap]
 	d.reads = d.reads[readsCap:]
