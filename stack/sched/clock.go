@@ -132,7 +132,7 @@ func (e *Exec) calloutIdle() bool {
 // returns the callout thread, which will run the timer's function.
 func (e *Exec) fireClock() *Thread {
 	tm := e.popTimer()
-	e.log.add(Event{Step: e.steps, Thread: ClockID, Kind: EvFire, Site: "fire", Obj: tm.name})
+	e.log.add(e.steps, ClockID, EvFire, "fire", tm.name)
 	c := e.callout
 	if c == nil {
 		c = e.spawn(nil, "callout", e.calloutLoop)

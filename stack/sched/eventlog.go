@@ -110,16 +110,25 @@ func (l *eventLog) init(size int) {
 	l.max = max(size, 0)
 }
 
-func (l *eventLog) add(ev Event) {
-	h := mix(l.hash, uint64(ev.Step)<<40^uint64(uint32(ev.Thread))<<8^uint64(ev.Kind))
-	h = mix(h, strWord(ev.Site))
-	l.hash = mix(h, strWord(ev.Obj))
+// add hashes an event and keeps it when the ring is on. It takes the event's fields rather
+// than an Event, which most executions (fuzzing: no ring) never need to build.
+func (l *eventLog) add(step int, thread ID, kind EventKind, site, obj string) {
+	h := mix(l.hash, uint64(step)<<40^uint64(uint32(thread))<<8^uint64(kind))
+	h = mix(h, strWord(site))
+	l.hash = mix(h, strWord(obj))
+	l.n++
+	if l.max > 0 {
+		l.keep(Event{Step: step, Thread: thread, Kind: kind, Site: site, Obj: obj})
+	}
+}
+
+// keep puts ev in the ring.
+func (l *eventLog) keep(ev Event) {
 	if len(l.ring) < l.max {
 		l.ring = append(l.ring, ev)
-	} else if l.max > 0 {
-		l.ring[l.n%l.max] = ev
+	} else {
+		l.ring[(l.n-1)%l.max] = ev
 	}
-	l.n++
 }
 
 // events returns the kept events, oldest first.

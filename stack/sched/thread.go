@@ -232,11 +232,12 @@ func (t *Thread) ClearSignal() {
 // Yield is an explicit scheduling point at site.
 func (t *Thread) Yield(site string) { t.e.point(t, EvYield, site, "") }
 
-// stackReserve is the stack a thread's goroutine grows to before it runs, in one step: a
-// goroutine starts with 2 KiB and the model's call chains need several times that, and
-// growing by doubling copies the stack at every step, deeper each time (about 5% of an
-// execution's CPU time).
-const stackReserve = 12 << 10
+// stackReserve is the stack a thread's goroutine grows to before it runs, in one step (to
+// 8 KiB): a goroutine starts with 2 KiB and the model's call chains need more, and growing by
+// doubling copies the stack at every step, deeper each time (5-8% of an execution's CPU time,
+// measured with BenchmarkTargets; a bigger reserve costs more than it saves, most threads
+// being shallow).
+const stackReserve = 6 << 10
 
 // growStack has a frame of stackReserve bytes, so that calling it grows the goroutine's stack
 // at once to the power of two that holds it. It returns a byte of the frame so that the
