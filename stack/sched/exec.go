@@ -133,6 +133,7 @@ type Exec struct {
 	cfg     Config
 	mode    Mode
 	chooser Chooser
+	trusted bool // the chooser always returns a candidate (candidateChooser)
 	budget  int
 
 	threads []*Thread
@@ -172,6 +173,7 @@ func New(cfg Config) *Exec {
 	if e.chooser == nil {
 		e.chooser = Replay(nil)
 	}
+	_, e.trusted = e.chooser.(candidateChooser)
 	if e.budget <= 0 {
 		e.budget = DefaultStepBudget
 	}

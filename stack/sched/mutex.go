@@ -92,6 +92,7 @@ func (m *Mutex) Lock(t *Thread) error {
 		}
 	}
 	t.held.add(m)
+	t.heldSnap = nil
 	return nil
 }
 
@@ -121,6 +122,7 @@ func (m *Mutex) TryLock(t *Thread) bool {
 		}
 	}
 	t.held.add(m)
+	t.heldSnap = nil
 	return true
 }
 
@@ -139,6 +141,7 @@ func (m *Mutex) Unlock(t *Thread) error {
 		return nil
 	}
 	t.held.remove(m)
+	t.heldSnap = nil
 	if e.mode == Free {
 		m.unlockFree()
 		return nil

@@ -77,9 +77,7 @@ func (d *raceDetector) join(v *vclock, o vclock) {
 	}
 	w := (*v)[:len(o)]
 	for i, x := range o {
-		if x > w[i] {
-			w[i] = x
-		}
+		w[i] = max(w[i], x) // branch-free: the clocks' components interleave unpredictably
 	}
 }
 
@@ -138,7 +136,7 @@ func (r Race) String() string {
 type access struct {
 	t      *Thread
 	site   string
-	locks  lockset
+	locks  *lockset // the mutexes held, nil for none
 	step   int
 	clk    uint32
 	write  bool
@@ -168,10 +166,12 @@ type raceDetector struct {
 	enabled bool
 	reports []Race
 	seen    map[raceKey]bool
-	clocks  []uint32 // slab that newClock carves clocks from
-	reads   []access // slab that words' lists of reads are carved from
-	nclocks int      // clocks in the last slab
-	nreads  int      // lists of reads in the last slab
+	clocks  []uint32  // slab that newClock carves clocks from
+	reads   []access  // slab that words' lists of reads are carved from
+	locks   []lockset // slab that locksOf carves snapshots from
+	nclocks int       // clocks in the last slab
+	nreads  int       // lists of reads in the last slab
+	nlocks  int       // snapshots in the last slab
 }
 
 // conflicts reports whether a (by another thread) races with an access by t.
@@ -193,19 +193,19 @@ func (d *raceDetector) onAccess(t *Thread, w *Word, site string, write, atomic b
 		d.join(&t.vc, sh.sync)
 		d.join(&sh.sync, t.vc)
 		d.tick(&t.vc, t.id)
-		sh.w.clk, sh.w.site, sh.w.step, sh.w.locks = clk, site, step, t.held
+		sh.w.clk, sh.w.site, sh.w.step, sh.w.locks = clk, site, step, d.locksOf(t)
 		return
 	}
 	if !atomic {
 		if write {
 			if sh.w.t == t && sh.w.clk == clk && !sh.w.atomic && len(sh.reads) == 0 {
-				sh.w.site, sh.w.step, sh.w.locks = site, step, t.held
+				sh.w.site, sh.w.step, sh.w.locks = site, step, d.locksOf(t)
 				return
 			}
 		} else {
 			for i := range sh.reads {
 				if r := &sh.reads[i]; r.t == t && r.clk == clk && !r.atomic {
-					r.site, r.step, r.locks = site, step, t.held
+					r.site, r.step, r.locks = site, step, d.locksOf(t)
 					return
 				}
 			}
@@ -248,7 +248,26 @@ func (d *raceDetector) onAccess(t *Thread, w *Word, site string, write, atomic b
 			a = &sh.reads[len(sh.reads)-1]
 		}
 	}
-	a.t, a.site, a.locks, a.step, a.clk, a.write, a.atomic = t, site, t.held, step, clk, write, atomic
+	a.t, a.site, a.locks, a.step, a.clk, a.write, a.atomic = t, site, d.locksOf(t), step, clk, write, atomic
+}
+
+// maxLocksSlab is the most lockset snapshots the detector allocates at a time.
+const maxLocksSlab = 64
+
+// locksOf returns the mutexes t holds, for an access record: a snapshot shared by t's
+// accesses until its lockset changes (a record then costs a pointer, not a copy of the set),
+// nil when it holds none.
+func (d *raceDetector) locksOf(t *Thread) *lockset {
+	if t.heldSnap == nil && (t.held.n > 0 || t.held.extra > 0) {
+		if len(d.locks) == 0 {
+			d.nlocks = min(max(2*d.nlocks, 8), maxLocksSlab)
+			d.locks = make([]lockset, d.nlocks)
+		}
+		d.locks[0] = t.held
+		t.heldSnap = &d.locks[0]
+		d.locks = d.locks[1:]
+	}
+	return t.heldSnap
 }
 
 // newReads returns an empty list of reads with room for readsCap.
@@ -273,13 +292,15 @@ func (d *raceDetector) report(w *Word, prev *access, t *Thread, site string, ste
 		d.seen = make(map[raceKey]bool)
 	}
 	d.seen[k] = true
-	cur := access{t: t, site: site, locks: t.held, step: step, clk: clk, write: write, atomic: atomic}
+	cur := access{t: t, site: site, locks: d.locksOf(t), step: step, clk: clk, write: write, atomic: atomic}
 	d.reports = append(d.reports, Race{Word: w.name, Prev: prev.export(), Cur: cur.export()})
 }
 
 func (a *access) export() Access {
 	x := Access{Thread: a.t.id, Name: a.t.name, Site: a.site, Write: a.write, Atomic: a.atomic,
 		Step: a.step}
-	x.Locks = a.locks.names()
+	if a.locks != nil {
+		x.Locks = a.locks.names()
+	}
 	return x
 }

@@ -98,7 +98,7 @@ func (e *Exec) decide(cur *Thread) *Thread {
 			d.Current = cur.id
 		}
 		id = e.chooser.Choose(d)
-		if !d.has(id) {
+		if !e.trusted && !d.has(id) {
 			id = Default(d)
 		}
 		if len(e.res.Choices) == cap(e.res.Choices) {

@@ -61,7 +61,10 @@ type Thread struct {
 
 	joiners []*Thread
 	held    lockset // mutexes held
-	quiet   int     // quiet mutexes held (Controlled)
+	// heldSnap is held as the race detector last recorded it, shared by the accesses made
+	// since; nil after held changes (Controlled mode with the detector on).
+	heldSnap *lockset
+	quiet    int // quiet mutexes held (Controlled)
 
 	vc vclock // happens-before clock (Controlled mode with the detector on)
 
