@@ -15,27 +15,33 @@ func (v vclock) get(i ID) uint32 {
 	return 0
 }
 
-// clockCap is the capacity of a clock carved from the detector's slab: room for a typical
-// execution's threads. A clock that needs more moves to the heap.
-const clockCap = 16
+// clockUnit is the capacity step of a clock carved from the detector's slab: a clock has room
+// for its threads rounded up to a multiple of clockUnit, up to maxSlabClock; a clock that needs
+// more moves to the heap.
+const (
+	clockUnit    = 8
+	maxSlabClock = 16
+)
 
-// maxClockSlab is the most clocks the detector allocates at a time: an execution makes a clock
-// for every thread, mutex, message and timer, and one allocation per clock was a tenth of all
-// of an execution's allocations. The slabs start small and double, so that a short execution
-// allocates little.
-const maxClockSlab = 64
+// maxClockSlab is the most clock entries the detector allocates at a time: an execution makes
+// a clock for every thread, mutex, message and timer, and one allocation per clock was a tenth
+// of all of an execution's allocations. The slabs start small and double, so that a short
+// execution allocates little.
+const maxClockSlab = 64 * clockUnit
 
 // newClock returns a zero clock of length n.
 func (d *raceDetector) newClock(n int) vclock {
-	if n > clockCap {
+	c := (n + clockUnit - 1) / clockUnit * clockUnit
+	if c > maxSlabClock {
 		return make(vclock, n, 2*n)
 	}
-	if len(d.clocks) < clockCap {
-		d.nclocks = min(max(2*d.nclocks, 8), maxClockSlab)
-		d.clocks = make([]uint32, d.nclocks*clockCap)
+	c = max(c, clockUnit)
+	if len(d.clocks) < c {
+		d.nclocks = min(max(2*d.nclocks, 8*clockUnit), maxClockSlab)
+		d.clocks = make([]uint32, d.nclocks)
 	}
-	v := d.clocks[:n:clockCap]
-	d.clocks = d.clocks[clockCap:]
+	v := d.clocks[:n:c]
+	d.clocks = d.clocks[c:]
 	return v
 }
 
@@ -259,12 +265,19 @@ const maxLocksSlab = 64
 // nil when it holds none.
 func (d *raceDetector) locksOf(t *Thread) *lockset {
 	if t.heldSnap == nil && (t.held.n > 0 || t.held.extra > 0) {
+		if t.lastSnap != nil && *t.lastSnap == t.held {
+			// Back to the lockset of its previous snapshot, as a thread that takes the same
+			// lock again and again does: share it.
+			t.heldSnap = t.lastSnap
+			return t.heldSnap
+		}
 		if len(d.locks) == 0 {
 			d.nlocks = min(max(2*d.nlocks, 8), maxLocksSlab)
 			d.locks = make([]lockset, d.nlocks)
 		}
 		d.locks[0] = t.held
 		t.heldSnap = &d.locks[0]
+		t.lastSnap = t.heldSnap
 		d.locks = d.locks[1:]
 	}
 	return t.heldSnap

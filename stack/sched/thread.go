@@ -64,7 +64,8 @@ type Thread struct {
 	// heldSnap is held as the race detector last recorded it, shared by the accesses made
 	// since; nil after held changes (Controlled mode with the detector on).
 	heldSnap *lockset
-	quiet    int // quiet mutexes held (Controlled)
+	lastSnap *lockset // the last snapshot made, reused when held returns to it
+	quiet    int      // quiet mutexes held (Controlled)
 
 	vc vclock // happens-before clock (Controlled mode with the detector on)
 
