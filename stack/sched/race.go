@@ -202,6 +202,20 @@ func (d *raceDetector) onAccess(t *Thread, w *Word, site string, write, atomic b
 		sh.w.clk, sh.w.site, sh.w.step, sh.w.locks = clk, site, step, d.locksOf(t)
 		return
 	}
+	if atomic && !write {
+		for i := range sh.reads {
+			if r := &sh.reads[i]; r.t == t && r.atomic {
+				// t's atomic read again, with no write since (a write empties the reads):
+				// t joined the word's release clock then, so joining again would change
+				// nothing. Only the check against the last write remains.
+				if conflicts(&sh.w, t, false, true) {
+					d.report(w, &sh.w, t, site, step, clk, false, true)
+				}
+				r.site, r.step, r.locks, r.clk = site, step, d.locksOf(t), clk
+				return
+			}
+		}
+	}
 	if !atomic {
 		if write {
 			if sh.w.t == t && sh.w.clk == clk && !sh.w.atomic && len(sh.reads) == 0 {
