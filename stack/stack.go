@@ -1,7 +1,6 @@
 package stack
 
 import (
-	"fmt"
 	"sync/atomic"
 
 	"github.com/sockfuzz/sockfuzz/stack/sched"
@@ -59,6 +58,9 @@ type Stack struct {
 	freedQ *sched.WaitQueue // woken by every sofree, for Teardown
 }
 
+// netisrNames names the protocol threads, without a Sprintf per thread per execution.
+var netisrNames = [4]string{"netisr0", "netisr1", "netisr2", "netisr3"}
+
 // New builds a stack in execution e and starts its protocol threads and wire thread.
 func New(e *sched.Exec, cfg Config) *Stack {
 	if cfg.CPUs < 1 {
@@ -83,8 +85,8 @@ func New(e *sched.Exec, cfg Config) *Stack {
 	st.nextISS.Store(0x1000)
 	for i := 0; i < cfg.CPUs; i++ {
 		n := &netisr{st: st, idx: i}
-		n.t = e.Go(fmt.Sprintf("netisr%d", i), n.loop)
-		n.port = e.NewPort(fmt.Sprintf("netisr%d", i), n.t)
+		n.t = e.Go(netisrNames[i], n.loop)
+		n.port = e.NewPort(netisrNames[i], n.t)
 		st.netisrs = append(st.netisrs, n)
 	}
 	st.wire = newWire(st)

@@ -40,6 +40,18 @@ type Chooser interface {
 	Choose(d *Decision) ID
 }
 
+// candidateChooser marks the package's own choosers, which always return a candidate: the
+// substrate need not check their choices.
+type candidateChooser interface {
+	Chooser
+	alwaysCandidate()
+}
+
+func (*replay) alwaysCandidate()        {}
+func (*bytesChooser) alwaysCandidate()  {}
+func (*randomChooser) alwaysCandidate() {}
+func (*pct) alwaysCandidate()           {}
+
 // Default is the fixed choice used when a chooser has no opinion (a replay list or a byte
 // stream ran out): keep running the current thread if it can, else the lowest-numbered thread,
 // and the clock only when no thread can run.

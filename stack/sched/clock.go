@@ -77,8 +77,7 @@ func (tm *Timer) arm(t *Thread, d Duration) {
 	}
 	tm.when, tm.armed = e.now+d, true
 	if e.race.enabled && t != nil {
-		tm.vc = tm.vc.assign(t.vc)
-		t.vc = t.vc.tick(t.id)
+		e.race.release(&tm.vc, t)
 	}
 	i := len(e.timers)
 	for i > 0 && (e.timers[i-1].when > tm.when || (e.timers[i-1].when == tm.when && e.timers[i-1].seq > tm.seq)) {
@@ -133,7 +132,7 @@ func (e *Exec) calloutIdle() bool {
 // returns the callout thread, which will run the timer's function.
 func (e *Exec) fireClock() *Thread {
 	tm := e.popTimer()
-	e.log.add(Event{Step: e.steps, Thread: ClockID, Kind: EvFire, Site: "fire", Obj: tm.name})
+	e.log.add(e.steps, ClockID, EvFire, "fire", tm.name)
 	c := e.callout
 	if c == nil {
 		c = e.spawn(nil, "callout", e.calloutLoop)
@@ -152,7 +151,7 @@ func (e *Exec) calloutLoop(t *Thread) {
 		if tm := t.work; tm != nil {
 			t.work = nil
 			if e.race.enabled {
-				t.vc = t.vc.join(tm.vc)
+				e.race.join(&t.vc, tm.vc)
 			}
 			tm.fn(t)
 		}

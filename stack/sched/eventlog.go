@@ -1,7 +1,6 @@
 package sched
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math/bits"
 )
@@ -78,20 +77,32 @@ func mix(h, x uint64) uint64 {
 	return bits.RotateLeft64(h, 29)
 }
 
-// hashString folds s into h: its length and its first and last eight bytes, a constant cost
-// per event. Sites and object names differ there in practice; a divergence between two
-// executions shows in the threads, kinds and steps as well.
-func hashString(h uint64, s string) uint64 {
+// strWord condenses s into a word for the hash: its length and its first and last eight
+// bytes (all of it when shorter), a constant cost per event. Sites and object names differ
+// there in practice; a divergence between two executions shows in the threads, kinds and
+// steps as well. The byte loads below compile to single wide loads.
+func strWord(s string) uint64 {
 	n := len(s)
-	if n >= 8 {
-		h = mix(h, binary.LittleEndian.Uint64([]byte(s[:8])))
-		return mix(h, binary.LittleEndian.Uint64([]byte(s[n-8:]))^uint64(n))
+	switch {
+	case n >= 8:
+		return le64(s) ^ bits.RotateLeft64(le64(s[n-8:]), 31) ^ uint64(n)<<56
+	case n >= 4:
+		return le32(s)<<32 | le32(s[n-4:]) ^ uint64(n)<<56
+	case n > 0:
+		return uint64(s[0])<<16 | uint64(s[n>>1])<<8 | uint64(s[n-1]) | uint64(n)<<56
 	}
-	var tail uint64
-	for i := 0; i < n; i++ {
-		tail |= uint64(s[i]) << (8 * i)
-	}
-	return mix(h, tail<<8|uint64(n))
+	return 0
+}
+
+func le64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+func le32(s string) uint64 {
+	_ = s[3]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24
 }
 
 func (l *eventLog) init(size int) {
@@ -99,19 +110,25 @@ func (l *eventLog) init(size int) {
 	l.max = max(size, 0)
 }
 
-func (l *eventLog) add(ev Event) {
-	h := l.hash
-	h = mix(h, uint64(ev.Step))
-	h = mix(h, uint64(uint32(ev.Thread))<<8|uint64(ev.Kind))
-	h = hashString(h, ev.Site)
-	h = hashString(h, ev.Obj)
-	l.hash = h
+// add hashes an event and keeps it when the ring is on. It takes the event's fields rather
+// than an Event, which most executions (fuzzing: no ring) never need to build.
+func (l *eventLog) add(step int, thread ID, kind EventKind, site, obj string) {
+	h := mix(l.hash, uint64(step)<<40^uint64(uint32(thread))<<8^uint64(kind))
+	h = mix(h, strWord(site))
+	l.hash = mix(h, strWord(obj))
+	l.n++
+	if l.max > 0 {
+		l.keep(Event{Step: step, Thread: thread, Kind: kind, Site: site, Obj: obj})
+	}
+}
+
+// keep puts ev in the ring.
+func (l *eventLog) keep(ev Event) {
 	if len(l.ring) < l.max {
 		l.ring = append(l.ring, ev)
-	} else if l.max > 0 {
-		l.ring[l.n%l.max] = ev
+	} else {
+		l.ring[(l.n-1)%l.max] = ev
 	}
-	l.n++
 }
 
 // events returns the kept events, oldest first.

@@ -133,6 +133,7 @@ type Exec struct {
 	cfg     Config
 	mode    Mode
 	chooser Chooser
+	trusted bool // the chooser always returns a candidate (candidateChooser)
 	budget  int
 
 	threads []*Thread
@@ -172,6 +173,7 @@ func New(cfg Config) *Exec {
 	if e.chooser == nil {
 		e.chooser = Replay(nil)
 	}
+	_, e.trusted = e.chooser.(candidateChooser)
 	if e.budget <= 0 {
 		e.budget = DefaultStepBudget
 	}
@@ -368,10 +370,7 @@ func (e *Exec) blockedThreads() []Blocked {
 		}
 		b := Blocked{Thread: t.id, Name: t.name, Kind: t.blk.kind, Obj: t.blk.obj,
 			Interruptible: t.blk.interruptible}
-		if t.blk.pred != nil {
-			b.HasPred = true
-			b.PredTrue = t.blk.pred()
-		}
+		b.HasPred, b.PredTrue = t.blk.holds()
 		out = append(out, b)
 	}
 	return out

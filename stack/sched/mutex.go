@@ -82,21 +82,22 @@ func (m *Mutex) Lock(t *Thread) error {
 		e.point(t, EvLock, "lock", m.name)
 		for m.owner != nil {
 			m.waiters = append(m.waiters, t)
-			if err := e.block(t, blockInfo{kind: "mutex", obj: m.name, pred: m.free}); err != nil {
+			if err := e.block(t, blockInfo{kind: "mutex", obj: m.name, cond: m}); err != nil {
 				return err
 			}
 		}
 		m.owner = t
 		if e.race.enabled {
-			t.vc = t.vc.join(m.vc)
+			e.race.join(&t.vc, m.vc)
 		}
 	}
 	t.held.add(m)
+	t.heldSnap = nil
 	return nil
 }
 
-// free is the wait predicate of a thread blocked on the mutex.
-func (m *Mutex) free() bool { return m.owner == nil }
+// holds is the wake condition of a thread blocked on the mutex: it is free.
+func (m *Mutex) holds() bool { return m.owner == nil }
 
 // TryLock acquires the mutex if it is free and reports whether it did.
 func (m *Mutex) TryLock(t *Thread) bool {
@@ -117,10 +118,11 @@ func (m *Mutex) TryLock(t *Thread) bool {
 		}
 		m.owner = t
 		if e.race.enabled {
-			t.vc = t.vc.join(m.vc)
+			e.race.join(&t.vc, m.vc)
 		}
 	}
 	t.held.add(m)
+	t.heldSnap = nil
 	return true
 }
 
@@ -139,14 +141,14 @@ func (m *Mutex) Unlock(t *Thread) error {
 		return nil
 	}
 	t.held.remove(m)
+	t.heldSnap = nil
 	if e.mode == Free {
 		m.unlockFree()
 		return nil
 	}
 	m.owner = nil
 	if e.race.enabled {
-		m.vc = m.vc.assign(t.vc)
-		t.vc = t.vc.tick(t.id)
+		e.race.release(&m.vc, t)
 	}
 	for _, w := range m.waiters {
 		if w.state == stBlocked {

@@ -21,6 +21,9 @@ type Msg struct {
 // Done reports whether the message has been replied to.
 func (m *Msg) Done() bool { return m.done }
 
+// holds is the wake condition of a sender waiting for the reply.
+func (m *Msg) holds() bool { return m.done }
+
 // Port is a message queue owned by one thread (an LWKT message port, a netisr's port). Any
 // thread may Send or Call; only the owner may Recv and Reply.
 type Port struct {
@@ -63,12 +66,12 @@ func (p *Port) Call(t *Thread, m *Msg) error {
 		return p.waitReplyFree(t, m)
 	}
 	for !m.done {
-		if err := e.block(t, blockInfo{kind: "reply", obj: p.name, pred: m.Done}); err != nil {
+		if err := e.block(t, blockInfo{kind: "reply", obj: p.name, cond: m}); err != nil {
 			return err
 		}
 	}
 	if e.race.enabled {
-		t.vc = t.vc.join(m.vc)
+		e.race.join(&t.vc, m.vc)
 	}
 	return nil
 }
@@ -87,8 +90,7 @@ func (p *Port) send(t *Thread, m *Msg, wait bool) error {
 	}
 	e.point(t, EvSend, "send", p.name)
 	if e.race.enabled {
-		m.vc = m.vc.assign(t.vc)
-		t.vc = t.vc.tick(t.id)
+		e.race.release(&m.vc, t)
 	}
 	p.q = append(p.q, m)
 	if o := p.owner; o != nil && o.state == stBlocked && o.blk.kind == "recv" && o.blk.obj == p.name {
@@ -111,18 +113,19 @@ func (p *Port) Recv(t *Thread) (*Msg, error) {
 	}
 	e.point(t, EvRecv, "recv", p.name)
 	for len(p.q) == 0 {
-		if err := e.block(t, blockInfo{kind: "recv", obj: p.name, pred: p.nonEmpty}); err != nil {
+		if err := e.block(t, blockInfo{kind: "recv", obj: p.name, cond: p}); err != nil {
 			return nil, err
 		}
 	}
 	m := p.pop()
 	if e.race.enabled {
-		t.vc = t.vc.join(m.vc)
+		e.race.join(&t.vc, m.vc)
 	}
 	return m, nil
 }
 
-func (p *Port) nonEmpty() bool { return len(p.q) > 0 }
+// holds is the wake condition of the owner blocked in Recv: a message is queued.
+func (p *Port) holds() bool { return len(p.q) > 0 }
 
 // pop takes the oldest message; an emptied queue starts again at the front of its array, so
 // that a port in steady use does not allocate.
@@ -155,8 +158,7 @@ func (p *Port) Reply(t *Thread, m *Msg, result any, err error) error {
 	e.point(t, EvReply, "reply", p.name)
 	m.Result, m.Err, m.done = result, err, true
 	if e.race.enabled {
-		m.vc = m.vc.assign(t.vc)
-		t.vc = t.vc.tick(t.id)
+		e.race.release(&m.vc, t)
 	}
 	if s := m.from; m.waiting && s.state == stBlocked && s.blk.kind == "reply" {
 		e.makeRunnable(t, s, nil)

@@ -15,14 +15,45 @@ func (v vclock) get(i ID) uint32 {
 	return 0
 }
 
-func (v vclock) grow(n int) vclock {
+// clockUnit is the capacity step of a clock carved from the detector's slab: a clock has room
+// for its threads rounded up to a multiple of clockUnit, up to maxSlabClock; a clock that needs
+// more moves to the heap.
+const (
+	clockUnit    = 8
+	maxSlabClock = 16
+)
+
+// maxClockSlab is the most clock entries the detector allocates at a time: an execution makes
+// a clock for every thread, mutex, message and timer, and one allocation per clock was a tenth
+// of all of an execution's allocations. The slabs start small and double, so that a short
+// execution allocates little.
+const maxClockSlab = 64 * clockUnit
+
+// newClock returns a zero clock of length n.
+func (d *raceDetector) newClock(n int) vclock {
+	c := (n + clockUnit - 1) / clockUnit * clockUnit
+	if c > maxSlabClock {
+		return make(vclock, n, 2*n)
+	}
+	c = max(c, clockUnit)
+	if len(d.clocks) < c {
+		d.nclocks = min(max(2*d.nclocks, 8*clockUnit), maxClockSlab)
+		d.clocks = make([]uint32, d.nclocks)
+	}
+	v := d.clocks[:n:c]
+	d.clocks = d.clocks[c:]
+	return v
+}
+
+// grow returns v extended with zeros to length n at least.
+func (d *raceDetector) grow(v vclock, n int) vclock {
 	if len(v) >= n {
 		return v
 	}
 	if cap(v) < n {
-		nv := make(vclock, len(v), max(n, 16)) // room for a typical execution's threads
+		nv := d.newClock(n)
 		copy(nv, v)
-		v = nv
+		return nv
 	}
 	old := len(v)
 	v = v[:n]
@@ -30,37 +61,44 @@ func (v vclock) grow(n int) vclock {
 	return v
 }
 
-func (v vclock) set(i ID, x uint32) vclock {
-	v = v.grow(int(i) + 1)
-	v[i] = x
-	return v
+// set sets i's component of *v to x.
+func (d *raceDetector) set(v *vclock, i ID, x uint32) {
+	*v = d.grow(*v, int(i)+1)
+	(*v)[i] = x
 }
 
-// tick advances i's own component, after a release, so that i's later accesses are not
+// tick advances i's own component of *v, after a release, so that i's later accesses are not
 // covered by the clock it just published.
-func (v vclock) tick(i ID) vclock {
-	v = v.grow(int(i) + 1)
-	v[i]++
-	return v
+func (d *raceDetector) tick(v *vclock, i ID) {
+	if int(i) >= len(*v) {
+		*v = d.grow(*v, int(i)+1)
+	}
+	(*v)[i]++
 }
 
-// join sets v to the component-wise maximum of v and o.
-func (v vclock) join(o vclock) vclock {
-	v = v.grow(len(o))
+// join sets *v to the component-wise maximum of *v and o.
+func (d *raceDetector) join(v *vclock, o vclock) {
+	if len(*v) < len(o) {
+		*v = d.grow(*v, len(o))
+	}
+	w := (*v)[:len(o)]
 	for i, x := range o {
-		if x > v[i] {
-			v[i] = x
-		}
+		w[i] = max(w[i], x) // branch-free: the clocks' components interleave unpredictably
 	}
-	return v
 }
 
-// assign overwrites v with o, reusing v's storage.
-func (v vclock) assign(o vclock) vclock {
-	if cap(v) < len(o) {
-		v = make(vclock, 0, max(len(o), 16))
+// assign overwrites *v with o, reusing *v's storage.
+func (d *raceDetector) assign(v *vclock, o vclock) {
+	if cap(*v) < len(o) {
+		*v = d.newClock(len(o))
 	}
-	return append(v[:0], o...)
+	*v = append((*v)[:0], o...)
+}
+
+// release publishes t's clock into *v (a mutex's, a message's, a timer's) and ticks t.
+func (d *raceDetector) release(v *vclock, t *Thread) {
+	d.assign(v, t.vc)
+	d.tick(&t.vc, t.id)
 }
 
 // Access is one side of a data race.
@@ -103,10 +141,10 @@ func (r Race) String() string {
 // access is the detector's record of one access (FastTrack-style epoch: thread and its clock).
 type access struct {
 	t      *Thread
-	clk    uint32
 	site   string
-	locks  lockset
+	locks  *lockset // the mutexes held, nil for none
 	step   int
+	clk    uint32
 	write  bool
 	atomic bool
 }
@@ -121,11 +159,25 @@ type shadow struct {
 
 type raceKey struct{ word, prev, cur string }
 
+// readsCap is the capacity of a word's list of reads carved from the detector's slab: the
+// threads that read a word between two writes are few. A longer list moves to the heap.
+const readsCap = 2
+
+// maxReadsSlab is the most lists of reads the detector allocates at a time; the slabs start
+// small and double, as the clocks' do.
+const maxReadsSlab = 32
+
 // raceDetector checks instrumented accesses for happens-before races (Controlled mode).
 type raceDetector struct {
 	enabled bool
 	reports []Race
 	seen    map[raceKey]bool
+	clocks  []uint32  // slab that newClock carves clocks from
+	reads   []access  // slab that words' lists of reads are carved from
+	locks   []lockset // slab that locksOf carves snapshots from
+	nclocks int       // clocks in the last slab
+	nreads  int       // lists of reads in the last slab
+	nlocks  int       // snapshots in the last slab
 }
 
 // conflicts reports whether a (by another thread) races with an access by t.
@@ -138,67 +190,128 @@ func conflicts(a *access, t *Thread, write, atomic bool) bool {
 func (d *raceDetector) onAccess(t *Thread, w *Word, site string, write, atomic bool) {
 	sh := &w.sh
 	clk := t.vc.get(t.id)
+	step := t.e.steps
 	// Fast paths (FastTrack's same-epoch cases): t already accessed the word in this epoch
 	// and nothing by another thread came since, so no check can find anything new. Only the
 	// site and step move on, so that a report names the latest access.
 	if atomic && write && sh.w.t == t && sh.w.atomic && len(sh.reads) == 0 {
 		// t's own atomic write again: nothing to check, only the release to publish.
-		t.vc = t.vc.join(sh.sync)
-		sh.sync = sh.sync.join(t.vc)
-		t.vc = t.vc.tick(t.id)
-		sh.w.clk, sh.w.site, sh.w.step, sh.w.locks = clk, site, t.e.steps, t.held
+		d.join(&t.vc, sh.sync)
+		d.join(&sh.sync, t.vc)
+		d.tick(&t.vc, t.id)
+		sh.w.clk, sh.w.site, sh.w.step, sh.w.locks = clk, site, step, d.locksOf(t)
 		return
+	}
+	if atomic && !write {
+		for i := range sh.reads {
+			if r := &sh.reads[i]; r.t == t && r.atomic {
+				// t's atomic read again, with no write since (a write empties the reads):
+				// t joined the word's release clock then, so joining again would change
+				// nothing. Only the check against the last write remains.
+				if conflicts(&sh.w, t, false, true) {
+					d.report(w, &sh.w, t, site, step, clk, false, true)
+				}
+				r.site, r.step, r.locks, r.clk = site, step, d.locksOf(t), clk
+				return
+			}
+		}
 	}
 	if !atomic {
 		if write {
 			if sh.w.t == t && sh.w.clk == clk && !sh.w.atomic && len(sh.reads) == 0 {
-				sh.w.site, sh.w.step, sh.w.locks = site, t.e.steps, t.held
+				sh.w.site, sh.w.step, sh.w.locks = site, step, d.locksOf(t)
 				return
 			}
 		} else {
 			for i := range sh.reads {
 				if r := &sh.reads[i]; r.t == t && r.clk == clk && !r.atomic {
-					r.site, r.step, r.locks = site, t.e.steps, t.held
+					r.site, r.step, r.locks = site, step, d.locksOf(t)
 					return
 				}
 			}
 		}
 	}
-	cur := access{t: t, clk: clk, site: site, locks: t.held, step: t.e.steps,
-		write: write, atomic: atomic}
 	if conflicts(&sh.w, t, write, atomic) {
-		d.report(w, &sh.w, &cur)
+		d.report(w, &sh.w, t, site, step, clk, write, atomic)
 	}
 	if write {
 		for i := range sh.reads {
 			if conflicts(&sh.reads[i], t, write, atomic) {
-				d.report(w, &sh.reads[i], &cur)
+				d.report(w, &sh.reads[i], t, site, step, clk, write, atomic)
 			}
 		}
 	}
 	if atomic {
-		t.vc = t.vc.join(sh.sync)
+		d.join(&t.vc, sh.sync)
 		if write {
-			sh.sync = sh.sync.join(t.vc)
-			t.vc = t.vc.tick(t.id)
+			d.join(&sh.sync, t.vc)
+			d.tick(&t.vc, t.id)
 		}
 	}
+	// Record the access in place: the last write, or t's entry among the reads.
+	var a *access
 	if write {
-		sh.w = cur
+		a = &sh.w
 		sh.reads = sh.reads[:0]
-		return
-	}
-	for i := range sh.reads {
-		if sh.reads[i].t == t {
-			sh.reads[i] = cur
-			return
+	} else {
+		for i := range sh.reads {
+			if sh.reads[i].t == t {
+				a = &sh.reads[i]
+				break
+			}
+		}
+		if a == nil {
+			if sh.reads == nil {
+				sh.reads = d.newReads()
+			}
+			sh.reads = append(sh.reads, access{})
+			a = &sh.reads[len(sh.reads)-1]
 		}
 	}
-	sh.reads = append(sh.reads, cur)
+	a.t, a.site, a.locks, a.step, a.clk, a.write, a.atomic = t, site, d.locksOf(t), step, clk, write, atomic
 }
 
-func (d *raceDetector) report(w *Word, prev, cur *access) {
-	k := raceKey{w.name, prev.site, cur.site}
+// maxLocksSlab is the most lockset snapshots the detector allocates at a time.
+const maxLocksSlab = 64
+
+// locksOf returns the mutexes t holds, for an access record: a snapshot shared by t's
+// accesses until its lockset changes (a record then costs a pointer, not a copy of the set),
+// nil when it holds none.
+func (d *raceDetector) locksOf(t *Thread) *lockset {
+	if t.heldSnap == nil && (t.held.n > 0 || t.held.extra > 0) {
+		if t.lastSnap != nil && *t.lastSnap == t.held {
+			// Back to the lockset of its previous snapshot, as a thread that takes the same
+			// lock again and again does: share it.
+			t.heldSnap = t.lastSnap
+			return t.heldSnap
+		}
+		if len(d.locks) == 0 {
+			d.nlocks = min(max(2*d.nlocks, 8), maxLocksSlab)
+			d.locks = make([]lockset, d.nlocks)
+		}
+		d.locks[0] = t.held
+		t.heldSnap = &d.locks[0]
+		t.lastSnap = t.heldSnap
+		d.locks = d.locks[1:]
+	}
+	return t.heldSnap
+}
+
+// newReads returns an empty list of reads with room for readsCap.
+func (d *raceDetector) newReads() []access {
+	if len(d.reads) < readsCap {
+		d.nreads = min(max(2*d.nreads, 4), maxReadsSlab)
+		d.reads = make([]access, d.nreads*readsCap)
+	}
+	r := d.reads[:0:readsCap]
+	d.reads = d.reads[readsCap:]
+	return r
+}
+
+// report records the race between prev and the current access by t, once per word and pair
+// of sites.
+func (d *raceDetector) report(w *Word, prev *access, t *Thread, site string, step int, clk uint32, write, atomic bool) {
+	k := raceKey{w.name, prev.site, site}
 	if d.seen[k] {
 		return
 	}
@@ -206,12 +319,15 @@ func (d *raceDetector) report(w *Word, prev, cur *access) {
 		d.seen = make(map[raceKey]bool)
 	}
 	d.seen[k] = true
+	cur := access{t: t, site: site, locks: d.locksOf(t), step: step, clk: clk, write: write, atomic: atomic}
 	d.reports = append(d.reports, Race{Word: w.name, Prev: prev.export(), Cur: cur.export()})
 }
 
 func (a *access) export() Access {
 	x := Access{Thread: a.t.id, Name: a.t.name, Site: a.site, Write: a.write, Atomic: a.atomic,
 		Step: a.step}
-	x.Locks = a.locks.names()
+	if a.locks != nil {
+		x.Locks = a.locks.names()
+	}
 	return x
 }

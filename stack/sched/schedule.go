@@ -11,7 +11,7 @@ const kindIdle = "idle"
 // and unwinds t.
 func (e *Exec) record(t *Thread, kind EventKind, site, obj string) {
 	e.steps++
-	e.log.add(Event{Step: e.steps, Thread: t.id, Kind: kind, Site: site, Obj: obj})
+	e.log.add(e.steps, t.id, kind, site, obj)
 	if e.steps > e.budget {
 		e.stopStat = Budget
 		e.stopping.Store(true)
@@ -98,8 +98,13 @@ func (e *Exec) decide(cur *Thread) *Thread {
 			d.Current = cur.id
 		}
 		id = e.chooser.Choose(d)
-		if !d.has(id) {
+		if !e.trusted && !d.has(id) {
 			id = Default(d)
+		}
+		if len(e.res.Choices) == cap(e.res.Choices) {
+			// Double: append grows a long slice by a quarter at a time, and a long execution
+			// makes a choice at nearly every step.
+			e.res.Choices = append(make([]ID, 0, 2*cap(e.res.Choices)), e.res.Choices...)
 		}
 		e.res.Choices = append(e.res.Choices, id)
 	}
@@ -162,8 +167,8 @@ func (e *Exec) makeRunnable(from, t *Thread, err error) {
 	e.setState(t, stRunnable)
 	t.wakeErr = err
 	if e.race.enabled && from != nil {
-		t.vc = t.vc.join(from.vc)
-		from.vc = from.vc.tick(from.id)
+		e.race.join(&t.vc, from.vc)
+		e.race.tick(&from.vc, from.id)
 	}
 }
 
@@ -202,7 +207,7 @@ func (e *Exec) exitControlled(t *Thread) {
 		return
 	}
 	e.steps++
-	e.log.add(Event{Step: e.steps, Thread: t.id, Kind: EvExit, Site: "exit", Obj: t.name})
+	e.log.add(e.steps, t.id, EvExit, "exit", t.name)
 	if next := e.decide(t); next != nil {
 		next.wake <- struct{}{}
 		return

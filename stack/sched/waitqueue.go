@@ -191,8 +191,8 @@ func (q *WaitQueue) wake(t *Thread, all bool) int {
 		}
 	}, func(s *Thread) {
 		if e.race.enabled {
-			s.vc = s.vc.join(t.vc)
-			t.vc = t.vc.tick(t.id)
+			e.race.join(&s.vc, t.vc)
+			e.race.tick(&t.vc, t.id)
 		}
 	})
 }
