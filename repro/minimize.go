@@ -368,8 +368,9 @@ func (m *minimizer) procs() (bool, error) {
 func (m *minimizer) calls() (bool, error) {
 	changed := false
 	for pi := len(m.cur.Procs) - 1; pi >= 0; pi-- {
-		for ci := len(m.cur.Procs[min(pi, len(m.cur.Procs)-1)].Calls) - 1; ci >= 0; ci-- {
-			if pi >= len(m.cur.Procs) || ci >= len(m.cur.Procs[pi].Calls) {
+		// Removing calls keeps the processes; a removal may take later calls with it.
+		for ci := len(m.cur.Procs[pi].Calls) - 1; ci >= 0; ci-- {
+			if ci >= len(m.cur.Procs[pi].Calls) {
 				continue
 			}
 			pr := &m.cur.Procs[pi]
