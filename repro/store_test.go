@@ -294,3 +294,29 @@ func TestWriteFileAtomic(t *testing.T) {
 		t.Errorf("write into a missing directory: %v", err)
 	}
 }
+
+// TestStoreAddConcurrent adds one title from several goroutines: every add is counted.
+func TestStoreAddConcurrent(t *testing.T) {
+	s, err := OpenStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 8
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		c := newCrasher(t, "data-race: so_state", 1+i%3)
+		go func() {
+			_, _, err := s.Add(c, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+			errs <- err
+		}()
+	}
+	for i := 0; i < n; i++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	c, err := s.Lookup("data-race: so_state")
+	if err != nil || c == nil || c.Seen != n || len(c.Program.Procs[0].Calls) != 3 {
+		t.Errorf("after %d adds: %v %+v", n, err, c)
+	}
+}
