@@ -8,6 +8,9 @@
 // Every seed runs clean on the correct stack, and most are canonical for the byte form, so
 // that the fuzz targets seed from them through repro.Encode. Each file starts with comment
 // lines that quote the mail's words for its situation and say what the program does.
+//
+// It also embeds the stored crashers of crashers/ (see crashers/README.md): minimized programs
+// that fail with one report title each, replayed as regression tests.
 package corpus
 
 import (
@@ -23,6 +26,12 @@ import (
 //go:embed seeds/*.prog
 var seedFS embed.FS
 
+// crasherFS holds crashers/ whole (its README.md included), so that the embed pattern matches
+// while the directory holds no crasher yet.
+//
+//go:embed crashers
+var crasherFS embed.FS
+
 // Seed is one seed program's text, as stored.
 type Seed struct {
 	// Name is the file's name under seeds/, such as "01_recv_connecting.prog".
@@ -33,7 +42,40 @@ type Seed struct {
 
 // Seeds returns the seed programs, sorted by name.
 func Seeds() []Seed {
-	entries, err := fs.ReadDir(seedFS, "seeds")
+	return progFiles(seedFS, "seeds")
+}
+
+// CrasherFile is one stored crasher's text, as stored.
+type CrasherFile struct {
+	// Name is the file's name under crashers/.
+	Name string
+	// Text is the file's content: a crasher header and a program in repro's text form.
+	Text []byte
+}
+
+// Crashers returns the stored crashers' files (crashers/*.prog), sorted by name; none while
+// no crasher is stored.
+func Crashers() []CrasherFile {
+	var out []CrasherFile
+	for _, f := range progFiles(crasherFS, "crashers") {
+		out = append(out, CrasherFile(f))
+	}
+	return out
+}
+
+// Crasher parses the file as a stored crasher (header and program); an error names the file
+// and line.
+func (f CrasherFile) Crasher() (*repro.Crasher, error) {
+	c, err := repro.ParseCrasher(path.Join("crashers", f.Name), f.Text)
+	if err != nil {
+		return nil, fmt.Errorf("corpus: %w", err)
+	}
+	return c, nil
+}
+
+// progFiles returns the .prog files of dir in fsys, sorted by name, as Seeds (name and text).
+func progFiles(fsys embed.FS, dir string) []Seed {
+	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		// The pattern is embedded at build time: the directory is always there.
 		panic(fmt.Sprintf("corpus: %v", err))
@@ -43,7 +85,7 @@ func Seeds() []Seed {
 		if e.IsDir() || path.Ext(e.Name()) != ".prog" {
 			continue
 		}
-		b, err := seedFS.ReadFile(path.Join("seeds", e.Name()))
+		b, err := fsys.ReadFile(path.Join(dir, e.Name()))
 		if err != nil {
 			panic(fmt.Sprintf("corpus: %v", err))
 		}

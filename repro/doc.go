@@ -1,6 +1,7 @@
 // Package repro holds the program language of sockfuzz: the program AST (prog.go), its text form
-// (parse.go, print.go), its validation (validate.go) and limits (limits.go). The byte codec, the
-// executor, the minimizer and the crash store will join it.
+// (parse.go, print.go), its validation (validate.go) and limits (limits.go), the byte codec
+// (codec.go), the executor (exec.go), the minimizer (minimize.go) and the crash store
+// (store.go).
 //
 // A program is a header, up to MaxProcs processes each making up to MaxCalls system calls, and a
 // wire script of up to MaxWireOps operations. Its text is line-oriented, shaped like syzkaller's

@@ -13,7 +13,6 @@ import (
 // subcommands lists what the tool will do and which part of the project each needs.
 var subcommands = []struct{ name, needs string }{
 	{"fuzz", "the continuous runner (issue 6); meanwhile run go test ./fuzz -run XXX -fuzz '^FuzzSockets$'"},
-	{"minimize", "the minimizer (issue 6)"},
 	{"hunt", "the fault catalog (issue 5)"},
 	{"faults", "the fault catalog (issue 5)"},
 	{"convert", "the corpus converter (issue 6)"},
@@ -33,6 +32,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if args[0] == "replay" {
 		return replayCmd(args[1:], stdout, stderr)
 	}
+	if args[0] == "minimize" {
+		return minimizeCmd(args[1:], stdout, stderr)
+	}
 	for _, c := range subcommands {
 		if c.name == args[0] {
 			fmt.Fprintf(stderr, "sockfuzz %s: not built yet: it needs %s.\n", c.name, c.needs)
@@ -49,6 +51,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: sockfuzz <command> [flags]")
 	fmt.Fprintln(w, "commands:")
 	fmt.Fprintln(w, "  replay    replay programs: sockfuzz replay [-mode controlled|free] [-runs N] [-trace N] FILE...")
+	fmt.Fprintln(w, "  minimize  shrink a failing program: sockfuzz minimize [-title T] [-seeds N] [-candidates N] [-o OUT] [-store DIR] FILE")
 	for _, c := range subcommands {
 		fmt.Fprintf(w, "  %-9s (not built yet: needs %s)\n", c.name, c.needs)
 	}

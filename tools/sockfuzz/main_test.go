@@ -15,7 +15,7 @@ func TestRunExitCodes(t *testing.T) {
 		{nil, 0, ""},
 		{[]string{"help"}, 0, ""},
 		{[]string{"fuzz"}, 2, "not built yet"},
-		{[]string{"minimize", "x.txt"}, 2, "not built yet"},
+		{[]string{"minimize", "x.txt"}, 2, "no such file"},
 		{[]string{"replay"}, 2, "no program file given"},
 		{[]string{"replay", "testdata/nosuch.prog"}, 2, "no such file"},
 		{[]string{"replay", "testdata/badport.prog"}, 2, "testdata/badport.prog:3:"},
