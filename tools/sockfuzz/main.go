@@ -17,7 +17,6 @@ var subcommands = []struct{ name, needs string }{
 	{"hunt", "the fault catalog (issue 5)"},
 	{"faults", "the fault catalog (issue 5)"},
 	{"convert", "the corpus converter (issue 6)"},
-	{"trace", "the trace view (issue 6)"},
 }
 
 func main() {
@@ -32,6 +31,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if args[0] == "replay" {
 		return replayCmd(args[1:], stdout, stderr)
+	}
+	if args[0] == "trace" {
+		return traceCmd(args[1:], stdout, stderr)
 	}
 	for _, c := range subcommands {
 		if c.name == args[0] {
@@ -49,6 +51,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: sockfuzz <command> [flags]")
 	fmt.Fprintln(w, "commands:")
 	fmt.Fprintln(w, "  replay    replay programs: sockfuzz replay [-mode controlled|free] [-runs N] [-trace N] FILE...")
+	fmt.Fprintln(w, "  trace     draw one run as an HTML page: sockfuzz trace [-events N] -html OUT.html FILE")
 	for _, c := range subcommands {
 		fmt.Fprintf(w, "  %-9s (not built yet: needs %s)\n", c.name, c.needs)
 	}
