@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/sockfuzz/sockfuzz/repro"
+	"github.com/sockfuzz/sockfuzz/stack/oracle"
 	"github.com/sockfuzz/sockfuzz/stack/sched"
 )
 
@@ -250,7 +251,7 @@ const maxSlots = 6
 // lockColors is the number of lock colours in the stylesheet, reused round-robin.
 const lockColors = 10
 
-// hold is a lock held (or waited for) by one thread, from event index From to To.
+// hold is a lock held (or waited for) by one thread over a run of rows (event indices).
 type hold struct {
 	obj           string
 	thread        sched.ID
@@ -259,6 +260,7 @@ type hold struct {
 	slot          int
 	open, granted bool // open: not released when the trace ends
 	headless      bool // released with no request in the log: held since before it
+	title         string
 }
 
 // buildTraceView lays out an outcome: columns, rows, lock bars and marks.
@@ -357,7 +359,7 @@ func buildTraceView(in traceInput) *traceView {
 	cellMarks := map[int][]badge{}
 	viol := map[int]bool{}
 	race := map[int]bool{}
-	notesAfter := map[int][]string{} // event index (-1: before all) -> report notes
+	notesAfter := map[int][]traceRow{} // event index (-1: before all) -> report notes
 	for n, r := range o.Reports {
 		rv := reportView{N: n + 1, Title: r.Title, Oracle: r.Oracle, Detail: r.Detail}
 		tag := fmt.Sprintf("R%d", n+1)
@@ -369,7 +371,7 @@ func buildTraceView(in traceInput) *traceView {
 			rv.Where = fmt.Sprintf("seen by %s after its event at step %d", threadName(o, r.Thread), evs[i].Step)
 			rv.Href = href(i)
 			viol[i] = true
-			cellMarks[i] = append(cellMarks[i], badge{Text: tag, Href: "#r" + tag[1:], Class: "bv", Title: r.Title})
+			cellMarks[i] = append(cellMarks[i], badge{Text: tag, Href: fmt.Sprintf("#r%d", n+1), Class: "bv", Title: r.Title})
 		} else {
 			// Seen between events (at quiescence, at the end) or by no thread: a note row.
 			at := sort.Search(len(evs), func(k int) bool { return evs[k].Step > r.Step }) - 1
@@ -380,8 +382,9 @@ func buildTraceView(in traceInput) *traceView {
 			if at < start-1 {
 				at = start - 1
 			}
-			notesAfter[at] = append(notesAfter[at], fmt.Sprintf("%s: %s (%s)", tag, r.Title, rv.Where))
-			rv.Href = "#n" + tag[1:]
+			id := fmt.Sprintf("n%d", n+1)
+			notesAfter[at] = append(notesAfter[at], traceRow{ID: id, Class: "note", Note: fmt.Sprintf("%s: %s (%s)", tag, r.Title, rv.Where)})
+			rv.Href = "#" + id
 		}
 		if rv.Href == "" {
 			rv.Where += ", before the first row drawn (raise -events)"
@@ -389,7 +392,11 @@ func buildTraceView(in traceInput) *traceView {
 		}
 		v.Reports = append(v.Reports, rv)
 	}
-	for _, rc := range o.Result.Races {
+	var races []sched.Race
+	if o.Result != nil {
+		races = o.Result.Races
+	}
+	for _, rc := range races {
 		for k, a := range []sched.Access{rc.Prev, rc.Cur} {
 			i := eventAt(a.Thread, a.Step)
 			if i < 0 {
@@ -408,7 +415,7 @@ func buildTraceView(in traceInput) *traceView {
 		}
 		// Tie the race to its report, if any, so the header can link both accesses.
 		for n := range v.Reports {
-			if o.Reports[n].Oracle == "data-race" && o.Reports[n].Thread == rc.Cur.Thread && o.Reports[n].Step == rc.Cur.Step {
+			if o.Reports[n].Oracle == oracle.DataRace && o.Reports[n].Thread == rc.Cur.Thread && o.Reports[n].Step == rc.Cur.Step {
 				rv := &v.Reports[n]
 				rv.Prev, rv.Cur = rc.Prev.String(), rc.Cur.String()
 				rv.PrevHref, rv.CurHref = href(eventAt(rc.Prev.Thread, rc.Prev.Step)), href(eventAt(rc.Cur.Thread, rc.Cur.Step))
@@ -420,6 +427,7 @@ func buildTraceView(in traceInput) *traceView {
 	bars := make([][]*hold, len(evs))
 	slotsUsed := make([]int, len(cols))
 	for _, h := range holds {
+		h.title = lockTitle(h, evs)
 		from := max(h.from, start)
 		for i := from; i <= h.to; i++ {
 			bars[i] = append(bars[i], h)
@@ -448,11 +456,8 @@ func buildTraceView(in traceInput) *traceView {
 	}
 
 	addNotes := func(at int) {
-		for _, text := range notesAfter[at] {
-			tag := strings.TrimPrefix(text[:strings.IndexByte(text, ':')], "R")
-			v.Rows = append(v.Rows, traceRow{ID: "n" + tag, Class: "note", Note: text})
-			v.notes++
-		}
+		v.Rows = append(v.Rows, notesAfter[at]...)
+		v.notes += len(notesAfter[at])
 	}
 	if start < len(evs) {
 		v.FirstStep = evs[start].Step
@@ -485,7 +490,7 @@ func buildTraceView(in traceInput) *traceView {
 				cls += " open"
 			}
 			cell := &row.Cells[colOf[h.thread]]
-			cell.Bars = append(cell.Bars, traceBar{Class: cls, Lock: lockTitle(h, evs), Obj: objNum(h.obj)})
+			cell.Bars = append(cell.Bars, traceBar{Class: cls, Lock: h.title, Obj: objNum(h.obj)})
 		}
 		cell := &row.Cells[colOf[ev.Thread]]
 		cell.Class = strings.TrimSpace("ev k-" + kindGroup(ev.Kind) + " " + cell.Class)
@@ -495,9 +500,9 @@ func buildTraceView(in traceInput) *traceView {
 			cell.Class += " mr"
 		}
 		cell.Text, cell.Title = eventText(ev, threadName(o, ev.Thread))
-		textLens[colOf[ev.Thread]] = append(textLens[colOf[ev.Thread]], len(cell.Text)+3*len(cell.Badges))
 		cell.Obj = objNum(ev.Obj)
 		cell.Badges = cellMarks[i]
+		textLens[colOf[ev.Thread]] = append(textLens[colOf[ev.Thread]], len(cell.Text)+4*len(cell.Badges))
 		v.Rows = append(v.Rows, row)
 		addNotes(i)
 	}

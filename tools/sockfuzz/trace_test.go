@@ -432,15 +432,17 @@ func TestTraceArgs(t *testing.T) {
 		args     []string
 		wantCode int
 		wantErr  string
+		wantOut  string
 	}{
-		{[]string{"trace"}, 2, "want one program file, got 0"},
-		{[]string{"trace", "-html", "x.html", "a.prog", "b.prog"}, 2, "want one program file, got 2"},
-		{[]string{"trace", "testdata/clean.prog"}, 2, "-html FILE is required"},
-		{[]string{"trace", "-events", "0", "-html", "x.html", "testdata/clean.prog"}, 2, "-events 0"},
-		{[]string{"trace", "-html", "x.html", "testdata/nosuch.prog"}, 2, "no such file"},
-		{[]string{"trace", "-html", "x.html", "testdata/badport.prog"}, 2, "testdata/badport.prog:3:"},
-		{[]string{"trace", "-html", filepath.Join(dir, "nodir", "x.html"), "testdata/clean.prog"}, 2, "nodir"},
-		{[]string{"trace", "-html", filepath.Join(dir, "ok.html"), "testdata/clean.prog"}, 0, ""},
+		{[]string{"trace"}, 2, "want one program file, got 0", ""},
+		{[]string{"trace", "-html", "x.html", "a.prog", "b.prog"}, 2, "want one program file, got 2", ""},
+		{[]string{"trace", "testdata/clean.prog"}, 2, "-html FILE is required", ""},
+		{[]string{"trace", "-events", "0", "-html", "x.html", "testdata/clean.prog"}, 2, "-events 0", ""},
+		{[]string{"trace", "-html", "x.html", "testdata/nosuch.prog"}, 2, "no such file", ""},
+		{[]string{"trace", "-html", "x.html", "testdata/badport.prog"}, 2, "testdata/badport.prog:3:", ""},
+		{[]string{"trace", "-html", filepath.Join(dir, "nodir", "x.html"), "testdata/clean.prog"}, 2, "nodir", ""},
+		{[]string{"trace", "-html", filepath.Join(dir, "ok.html"), "testdata/clean.prog"}, 0, "", "clean; "},
+		{[]string{"trace", "testdata/clean.prog", "-html", "-"}, 0, "", "<!DOCTYPE html>"},
 	}
 	for _, tc := range tests {
 		var out, errb bytes.Buffer
@@ -450,6 +452,9 @@ func TestTraceArgs(t *testing.T) {
 		}
 		if !strings.Contains(errb.String(), tc.wantErr) {
 			t.Errorf("run(%q) stderr = %q, want it to contain %q", tc.args, errb.String(), tc.wantErr)
+		}
+		if !strings.Contains(out.String(), tc.wantOut) {
+			t.Errorf("run(%q) stdout = %.100q, want it to contain %q", tc.args, out.String(), tc.wantOut)
 		}
 	}
 	if _, err := os.Stat(filepath.Join(dir, "ok.html")); err != nil {

@@ -57,14 +57,14 @@ ul.locks li.lh{font:600 11px system-ui,sans-serif;color:#666;text-transform:uppe
 .elided{margin:0;padding:4px 14px;color:#555;background:#fff3cd;font-size:12px}
 table.trace{width:100%;border-collapse:collapse;table-layout:fixed;font:11px/17px ui-monospace,Menlo,Consolas,monospace;margin:0 0 40px}
 table.trace th{position:sticky;top:0;z-index:3;padding:3px 6px;text-align:left;font:600 12px system-ui,sans-serif;border-bottom:2px solid #999;border-left:1px solid #ccc;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
-table.trace th.step{background:#eee;text-align:right;border-left:0}
+table.trace th.step{background:#eee;text-align:right;border-left:0;left:0;z-index:4}
 th.g-proc{background:#d6e4ff}th.g-script{background:#e6dcff}th.g-netisr{background:#d7f0da}th.g-wire{background:#ffe6c4}th.g-clock{background:#f3dcef}th.g-reaper,th.g-other{background:#e6e6e6}
 th .grp{font-weight:400;color:#666;font-size:10.5px;margin-left:4px}
 table.trace td{height:17px;padding:0 4px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;position:relative;border-left:1px solid #eee}
-table.trace td.step{color:#999;text-align:right;border-left:0;padding-right:6px}
+table.trace td.step{color:#999;text-align:right;border-left:0;padding-right:6px;position:sticky;left:0;z-index:1;background:#fff}
 tr.ev:nth-child(10n) td{border-bottom:1px solid #f0f0f0}
 tr.ev:hover td{background:#f0f4ff}
-tr.viol td{background:#fff0f0}
+table.trace tr.viol td{background:#fff0f0}
 td.ev{cursor:default}
 td.mv{background:#ffcdd2 !important;box-shadow:inset 0 0 0 2px #c62828;font-weight:600}
 td.mr{background:#ffe0a0 !important;box-shadow:inset 0 0 0 2px #e08000}
