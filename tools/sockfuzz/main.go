@@ -16,7 +16,6 @@ var subcommands = []struct{ name, needs string }{
 	{"hunt", "the fault catalog (issue 5)"},
 	{"faults", "the fault catalog (issue 5)"},
 	{"convert", "the corpus converter (issue 6)"},
-	{"trace", "the trace view (issue 6)"},
 }
 
 func main() {
@@ -35,6 +34,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if args[0] == "minimize" {
 		return minimizeCmd(args[1:], stdout, stderr)
 	}
+	if args[0] == "trace" {
+		return traceCmd(args[1:], stdout, stderr)
+	}
 	for _, c := range subcommands {
 		if c.name == args[0] {
 			fmt.Fprintf(stderr, "sockfuzz %s: not built yet: it needs %s.\n", c.name, c.needs)
@@ -52,6 +54,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "commands:")
 	fmt.Fprintln(w, "  replay    replay programs: sockfuzz replay [-mode controlled|free] [-runs N] [-trace N] FILE...")
 	fmt.Fprintln(w, "  minimize  shrink a failing program: sockfuzz minimize [-title T] [-seeds N] [-candidates N] [-o OUT] [-store DIR] FILE")
+	fmt.Fprintln(w, "  trace     draw one run as an HTML page: sockfuzz trace [-events N] -html OUT.html FILE")
 	for _, c := range subcommands {
 		fmt.Fprintf(w, "  %-9s (not built yet: needs %s)\n", c.name, c.needs)
 	}
