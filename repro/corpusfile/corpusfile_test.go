@@ -77,11 +77,11 @@ func TestUnmarshalGo(t *testing.T) {
 func TestIsGo(t *testing.T) {
 	for src, want := range map[string]bool{
 		"go test fuzz v1\n[]byte(\"\")": true,
-		"go test fuzz v1\r\n":          true,
-		"go test fuzz v1":              true,
-		"go test fuzz v10\n":           false,
-		"# sockfuzz program v1\n":      false,
-		"\x00\x00\x00\x02ab":           false,
+		"go test fuzz v1\r\n":           true,
+		"go test fuzz v1":               true,
+		"go test fuzz v10\n":            false,
+		"# sockfuzz program v1\n":       false,
+		"\x00\x00\x00\x02ab":            false,
 	} {
 		if got := IsGo([]byte(src)); got != want {
 			t.Errorf("IsGo(%q) = %v, want %v", src, got, want)
