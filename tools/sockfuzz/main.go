@@ -16,7 +16,6 @@ var subcommands = []struct{ name, needs string }{
 	{"minimize", "the minimizer (issue 6)"},
 	{"hunt", "the fault catalog (issue 5)"},
 	{"faults", "the fault catalog (issue 5)"},
-	{"convert", "the corpus converter (issue 6)"},
 	{"trace", "the trace view (issue 6)"},
 }
 
@@ -32,6 +31,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if args[0] == "replay" {
 		return replayCmd(args[1:], stdout, stderr)
+	}
+	if args[0] == "convert" {
+		return convertCmd(args[1:], stdout, stderr)
 	}
 	for _, c := range subcommands {
 		if c.name == args[0] {
@@ -49,6 +51,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: sockfuzz <command> [flags]")
 	fmt.Fprintln(w, "commands:")
 	fmt.Fprintln(w, "  replay    replay programs: sockfuzz replay [-mode controlled|free] [-runs N] [-trace N] FILE...")
+	fmt.Fprintln(w, "  convert   convert programs and fuzz inputs: sockfuzz convert [-from auto|text|gofuzz|libfuzzer] -to text|gofuzz|libfuzzer [-target FuzzX] [-o OUT] FILE...")
 	for _, c := range subcommands {
 		fmt.Fprintf(w, "  %-9s (not built yet: needs %s)\n", c.name, c.needs)
 	}
