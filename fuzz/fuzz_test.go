@@ -13,7 +13,7 @@ import (
 // title. Their bodies use only f.Add, f.Fuzz and t.Fatal, for libFuzzer builds.
 
 func FuzzSockets(f *testing.F) {
-	h := NewHarness(Sockets)
+	h := HarnessFor(Sockets)
 	for _, s := range h.Seeds() {
 		f.Add(s)
 	}
@@ -25,7 +25,7 @@ func FuzzSockets(f *testing.F) {
 }
 
 func FuzzAcceptQueue(f *testing.F) {
-	h := NewHarness(AcceptQueue)
+	h := HarnessFor(AcceptQueue)
 	for _, s := range h.Seeds() {
 		f.Add(s)
 	}
@@ -37,7 +37,7 @@ func FuzzAcceptQueue(f *testing.F) {
 }
 
 func FuzzAsyncWakeup(f *testing.F) {
-	h := NewHarness(AsyncWakeup)
+	h := HarnessFor(AsyncWakeup)
 	for _, s := range h.Seeds() {
 		f.Add(s)
 	}
@@ -49,7 +49,7 @@ func FuzzAsyncWakeup(f *testing.F) {
 }
 
 func FuzzSoclose(f *testing.F) {
-	h := NewHarness(Soclose)
+	h := HarnessFor(Soclose)
 	for _, s := range h.Seeds() {
 		f.Add(s)
 	}
