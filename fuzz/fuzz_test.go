@@ -3,7 +3,6 @@ package fuzz
 import (
 	"testing"
 
-	"github.com/sockfuzz/sockfuzz/corpus"
 	"github.com/sockfuzz/sockfuzz/repro"
 )
 
@@ -61,8 +60,8 @@ func FuzzSoclose(f *testing.F) {
 }
 
 func FuzzReproText(f *testing.F) {
-	for _, s := range corpus.Seeds() {
-		f.Add(s.Text)
+	for _, s := range TextSeeds() {
+		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if err := repro.CheckText(data); err != nil {

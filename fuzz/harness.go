@@ -152,6 +152,20 @@ func (h *Harness) Seeds() [][]byte {
 	return slices.Clip(h.seeds)
 }
 
+// textSeeds is TextSeeds' value, read once.
+var textSeeds = sync.OnceValue(func() [][]byte {
+	var out [][]byte
+	for _, s := range corpus.Seeds() {
+		out = append(out, s.Text)
+	}
+	return out
+})
+
+// TextSeeds returns the seed programs' text, FuzzReproText's seeds, read once per process: a
+// libFuzzer build calls the target once per input, and reading them costs as much as the
+// check.
+func TextSeeds() [][]byte { return slices.Clip(textSeeds()) }
+
 // Run executes one input and returns a failure message, "" when every oracle is quiet. The
 // message starts with the first report's title, the dedup key a crash store uses. The seed
 // runs (the first ones) and every LeakCheckEvery-th run also check for leaked goroutines.
