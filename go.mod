@@ -6,3 +6,12 @@ require (
 	github.com/AdaLogics/go-fuzz-headers v0.0.0-20240806141605-e8a1dd7889d6
 	go.uber.org/goleak v1.3.0
 )
+
+require (
+	github.com/AdamKorcz/go-118-fuzz-build v0.0.0-20250520111509-a70c2aa677fa // indirect
+	golang.org/x/mod v0.6.0 // indirect
+	golang.org/x/sys v0.2.0 // indirect
+	golang.org/x/tools v0.2.0 // indirect
+)
+
+tool github.com/AdamKorcz/go-118-fuzz-build

@@ -3,7 +3,6 @@ package fuzz
 import (
 	"testing"
 
-	"github.com/sockfuzz/sockfuzz/corpus"
 	"github.com/sockfuzz/sockfuzz/repro"
 )
 
@@ -13,7 +12,7 @@ import (
 // title. Their bodies use only f.Add, f.Fuzz and t.Fatal, for libFuzzer builds.
 
 func FuzzSockets(f *testing.F) {
-	h := NewHarness(Sockets)
+	h := HarnessFor(Sockets)
 	for _, s := range h.Seeds() {
 		f.Add(s)
 	}
@@ -25,7 +24,7 @@ func FuzzSockets(f *testing.F) {
 }
 
 func FuzzAcceptQueue(f *testing.F) {
-	h := NewHarness(AcceptQueue)
+	h := HarnessFor(AcceptQueue)
 	for _, s := range h.Seeds() {
 		f.Add(s)
 	}
@@ -37,7 +36,7 @@ func FuzzAcceptQueue(f *testing.F) {
 }
 
 func FuzzAsyncWakeup(f *testing.F) {
-	h := NewHarness(AsyncWakeup)
+	h := HarnessFor(AsyncWakeup)
 	for _, s := range h.Seeds() {
 		f.Add(s)
 	}
@@ -49,7 +48,7 @@ func FuzzAsyncWakeup(f *testing.F) {
 }
 
 func FuzzSoclose(f *testing.F) {
-	h := NewHarness(Soclose)
+	h := HarnessFor(Soclose)
 	for _, s := range h.Seeds() {
 		f.Add(s)
 	}
@@ -61,8 +60,8 @@ func FuzzSoclose(f *testing.F) {
 }
 
 func FuzzReproText(f *testing.F) {
-	for _, s := range corpus.Seeds() {
-		f.Add(s.Text)
+	for _, s := range TextSeeds() {
+		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if err := repro.CheckText(data); err != nil {

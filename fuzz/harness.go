@@ -12,7 +12,9 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"go.uber.org/goleak"
@@ -74,6 +76,29 @@ type Harness struct {
 	err    error // a bad environment: every run reports it
 	runs   atomic.Int64
 	nseeds int64 // the first runs are the seeds' (go test runs them first)
+
+	seedsOnce sync.Once
+	seeds     [][]byte
+}
+
+// harnesses holds the fuzz targets' harnesses, one per target for the process: a libFuzzer
+// build calls the target function once per input, and a new harness each time would encode
+// every seed and check for leaks on every input (67 execs/s instead of thousands).
+var (
+	harnessMu sync.Mutex
+	harnesses = map[string]*Harness{}
+)
+
+// HarnessFor returns the process's harness for a target, made on first use.
+func HarnessFor(t Target) *Harness {
+	harnessMu.Lock()
+	defer harnessMu.Unlock()
+	h := harnesses[t.Name]
+	if h == nil {
+		h = NewHarness(t)
+		harnesses[t.Name] = h
+	}
+	return h
 }
 
 // NewHarness reads the environment once for a target. A bad environment (an unknown fault, an
@@ -112,18 +137,34 @@ func isFuzzWorker() bool {
 }
 
 // Seeds returns the seed corpus in the target's byte form: every seed program its profile can
-// express. A seed that does not parse is a broken build, reported by the corpus tests.
+// express, encoded once per harness. A seed that does not parse is a broken build, reported
+// by the corpus tests.
 func (h *Harness) Seeds() [][]byte {
-	progs, _ := corpus.Programs()
-	var out [][]byte
-	for _, p := range progs {
-		if data, err := h.target.Profile.Encode(p); err == nil {
-			out = append(out, data)
+	h.seedsOnce.Do(func() {
+		progs, _ := corpus.Programs()
+		for _, p := range progs {
+			if data, err := h.target.Profile.Encode(p); err == nil {
+				h.seeds = append(h.seeds, data)
+			}
 		}
-	}
-	h.nseeds = int64(len(out))
-	return out
+		h.nseeds = int64(len(h.seeds))
+	})
+	return slices.Clip(h.seeds)
 }
+
+// textSeeds is TextSeeds' value, read once.
+var textSeeds = sync.OnceValue(func() [][]byte {
+	var out [][]byte
+	for _, s := range corpus.Seeds() {
+		out = append(out, s.Text)
+	}
+	return out
+})
+
+// TextSeeds returns the seed programs' text, FuzzReproText's seeds, read once per process: a
+// libFuzzer build calls the target once per input, and reading them costs as much as the
+// check.
+func TextSeeds() [][]byte { return slices.Clip(textSeeds()) }
 
 // Run executes one input and returns a failure message, "" when every oracle is quiet. The
 // message starts with the first report's title, the dedup key a crash store uses. The seed

@@ -53,3 +53,22 @@ func TestFreeModeRuns(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestHarnessFor checks the fuzz targets' harness is made once per target, with its seeds
+// encoded once: a libFuzzer build calls a target once per input.
+func TestHarnessFor(t *testing.T) {
+	a, b := HarnessFor(Sockets), HarnessFor(Sockets)
+	if a != b {
+		t.Error("HarnessFor(Sockets) made two harnesses")
+	}
+	if HarnessFor(Soclose) == a {
+		t.Error("HarnessFor(Soclose) returned FuzzSockets' harness")
+	}
+	s1, s2 := a.Seeds(), a.Seeds()
+	if len(s1) == 0 || len(s1) != len(s2) || &s1[0][0] != &s2[0][0] {
+		t.Error("Seeds encoded the seeds again")
+	}
+	if len(TextSeeds()) == 0 || TextSeeds()[0][0] != '#' {
+		t.Error("TextSeeds holds no seed program text")
+	}
+}

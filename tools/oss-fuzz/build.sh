@@ -1,0 +1,31 @@
+#!/bin/bash -eu
+# OSS-Fuzz and ClusterFuzzLite build of sockfuzz: every fuzz target of fuzz/fuzz_test.go as a
+# libFuzzer binary in $OUT, each with its seed corpus ($OUT/FuzzX_seed_corpus.zip).
+#
+# It runs in the base-builder-go image (which provides $SRC, $OUT, $CXX, $CXXFLAGS,
+# $LIB_FUZZING_ENGINE and compile_native_go_fuzzer), or under tools/oss-fuzz/local.sh, which
+# provides the same on a machine without Docker. The project is at $SRC/sockfuzz; the builder
+# rewrites files of ./fuzz in place while it works, so the tree must be a scratch copy.
+
+cd "$SRC/sockfuzz"
+
+# The fuzz targets, as compile_native_go_fuzzer finds them: func FuzzX(f *testing.F).
+targets=$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(f \*testing\.F) {$/\1/p' fuzz/fuzz_test.go)
+if [ -z "$targets" ]; then
+  echo "build.sh: no fuzz target found in fuzz/fuzz_test.go" >&2
+  exit 1
+fi
+
+# The go-118-fuzz-build that go.mod pins (tool directive), ahead of any other on PATH: the
+# builder and the testing package it links in must agree.
+bindir=$(mktemp -d)
+go build -o "$bindir/go-118-fuzz-build" github.com/AdamKorcz/go-118-fuzz-build
+export PATH="$bindir:$PATH"
+
+# Seed corpora: the seed programs each target's profile can express, and the inputs kept
+# under fuzz/testdata/fuzz, as libFuzzer inputs.
+go run ./tools/oss-fuzz/seedzip -o "$OUT" $targets
+
+for t in $targets; do
+  compile_native_go_fuzzer ./fuzz "$t" "$t"
+done
