@@ -121,3 +121,15 @@ func (s Seed) Program() (*repro.Program, error) {
 	}
 	return p, nil
 }
+
+// Witnesses returns the witness of each fault of the catalog (crashers/witnesses/FAULT.prog):
+// a program in the crasher format that trips the fault's expected oracle under its explicit
+// schedule with the fault on, and runs clean with it off. The hunt never starts from them.
+func Witnesses() []CrasherFile {
+	var out []CrasherFile
+	for _, f := range progFiles(crasherFS, "crashers/witnesses") {
+		f.Name = path.Join("witnesses", f.Name)
+		out = append(out, CrasherFile(f))
+	}
+	return out
+}

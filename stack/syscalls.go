@@ -560,6 +560,11 @@ func (p *Proc) Close(t *sched.Thread, fd int) Errno {
 func (st *Stack) soclose(t *sched.Thread, so *Socket) {
 	so.sigio.AtomicStore(t, "funsetown", 0)
 	st.observe(t, ObsEvent{Kind: ObsSetOwn, Sock: so.id, Head: -1, Arg: -1, Proc: -1, Site: "funsetown"})
+	if st.faults.Has(FaultListenCloseDrain) {
+		// Before 19be7d321e: the queues are drained while the listener is still in the
+		// tables, so a connection arriving between the drain and the detach stays queued.
+		st.sodrain(t, so)
+	}
 	if so.pcb.AtomicLoad(t, "soclose:so_pcb") != 0 {
 		state := so.getstate(t, "soclose")
 		if state&SS_ISCONNECTED != 0 && state&SS_ISDISCONNECTING == 0 && so.proto == TCP {
@@ -587,6 +592,20 @@ func (st *Stack) soclose(t *sched.Thread, so *Socket) {
 			return OK
 		})
 	}
+	if !st.faults.Has(FaultListenCloseDrain) {
+		st.sodrain(t, so)
+	}
+	if so.getstate(t, "soclose:nofdref")&SS_NOFDREF != 0 {
+		panic("soclose: NOFDREF")
+	}
+	so.sosetstate(t, "soclose", SS_NOFDREF)
+	st.sofree(t, so)
+}
+
+// sodrain is soclose's drain of a listener's queues: under the queue lock, SO_ACCEPTCONN is
+// cleared first (so that sonewconn queues nothing more) and each queued connection is taken
+// off with a reference for its abort.
+func (st *Stack) sodrain(t *sched.Thread, so *Socket) {
 	_ = so.qlock.Lock(t)
 	so.options.AtomicAndNot(t, "soclose:acceptconn", SO_ACCEPTCONN)
 	var aborted []*Socket
@@ -611,11 +630,6 @@ func (st *Stack) soclose(t *sched.Thread, so *Socket) {
 	for _, sp := range aborted {
 		st.soaborta(t, sp, so)
 	}
-	if so.getstate(t, "soclose:nofdref")&SS_NOFDREF != 0 {
-		panic("soclose: NOFDREF")
-	}
-	so.sosetstate(t, "soclose", SS_NOFDREF)
-	st.sofree(t, so)
 }
 
 // Dup is dup(2).
