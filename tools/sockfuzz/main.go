@@ -14,7 +14,6 @@ import (
 var subcommands = []struct{ name, needs string }{
 	{"fuzz", "the continuous runner (issue 6); meanwhile run go test ./fuzz -run XXX -fuzz '^FuzzSockets$'"},
 	{"hunt", "the fault catalog (issue 5)"},
-	{"faults", "the fault catalog (issue 5)"},
 }
 
 func main() {
@@ -35,6 +34,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if args[0] == "trace" {
 		return traceCmd(args[1:], stdout, stderr)
+	}
+	if args[0] == "faults" {
+		return faultsCmd(args[1:], stdout, stderr)
 	}
 	if args[0] == "convert" {
 		return convertCmd(args[1:], stdout, stderr)
@@ -57,6 +59,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "  replay    replay programs: sockfuzz replay [-mode controlled|free] [-runs N] [-trace N] FILE...")
 	fmt.Fprintln(w, "  minimize  shrink a failing program: sockfuzz minimize [-title T] [-seeds N] [-candidates N] [-o OUT] [-store DIR] FILE")
 	fmt.Fprintln(w, "  trace     draw one run as an HTML page: sockfuzz trace [-events N] -html OUT.html FILE")
+	fmt.Fprintln(w, "  faults    list the fault catalog: sockfuzz faults [-names]")
 	fmt.Fprintln(w, "  convert   convert programs and fuzz inputs: sockfuzz convert [-from auto|text|gofuzz|libfuzzer] -to text|gofuzz|libfuzzer [-target FuzzX] [-o OUT] FILE...")
 	for _, c := range subcommands {
 		fmt.Fprintf(w, "  %-9s (not built yet: needs %s)\n", c.name, c.needs)

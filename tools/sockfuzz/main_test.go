@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/sockfuzz/sockfuzz/stack"
 )
 
 func TestRunExitCodes(t *testing.T) {
@@ -34,5 +36,26 @@ func TestRunExitCodes(t *testing.T) {
 		if !strings.Contains(errb.String(), tc.wantErr) {
 			t.Errorf("run(%q) stderr = %q, want it to contain %q", tc.args, errb.String(), tc.wantErr)
 		}
+	}
+}
+
+// TestFaultsCmd checks that sockfuzz faults lists every fault of the catalog with its oracle,
+// and that -names prints exactly the names.
+func TestFaultsCmd(t *testing.T) {
+	var out, errb strings.Builder
+	if code := run([]string{"faults"}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	for _, fi := range stack.Catalog {
+		if !strings.Contains(out.String(), fi.Name+"\n  re-creates: "+fi.Recreates+"\n  caught by:  "+fi.Oracle+"\n") {
+			t.Errorf("fault %s not listed with its oracle", fi.Name)
+		}
+	}
+	out.Reset()
+	if code := run([]string{"faults", "-names"}, &out, &errb); code != 0 || out.String() != strings.Join(stack.FaultNames(), "\n")+"\n" {
+		t.Errorf("-names: exit %d, %q", code, out.String())
+	}
+	if code := run([]string{"faults", "extra"}, &out, &errb); code != 2 {
+		t.Errorf("extra argument: exit %d, want 2", code)
 	}
 }
