@@ -113,7 +113,7 @@ var Catalog = []FaultInfo{
 		"lost-wakeup"},
 	{FaultListenCloseDrain, "listen-close-drain",
 		"connections arriving while the listener closes are left on its queues (DragonFly 19be7d321e)",
-		"socket-leak"},
+		"accept-queue"},
 	{FaultAcceptQueueUnlocked, "accept-queue-unlocked",
 		"soisconnected from process context moves the socket between queues without the queue lock (the 2008 mail)",
 		"accept-queue"},

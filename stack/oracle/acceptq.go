@@ -57,6 +57,7 @@ const (
 	titleCompleteTwice = "accept-queue: connection completed twice"
 	titleLostConn      = "accept-queue: completed connection neither accepted, queued nor aborted"
 	titleAcceptNotComp = "accept-queue: accept returned a connection never completed"
+	titleFreedListener = "accept-queue: listener freed with connections on its queues"
 )
 
 // memberTitle is the title for a member of queue q whose so_head or flags are wrong.

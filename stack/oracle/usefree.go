@@ -78,6 +78,15 @@ func (c *Checker) onFreed(ev stack.ObsEvent, so *sockInfo) {
 		c.reportEv(UseAfterSoclose, titleFreeOnQueue,
 			fmt.Sprintf("so%d freed while on %s of so%d", ev.Sock, queueName(so.qwhich), so.qhead), ev)
 	}
+	// A listener goes only once its queues are drained: a member left behind keeps an so_head
+	// that points at freed memory.
+	for id := range c.socks {
+		if m := &c.socks[id]; m.qhead == ev.Sock && !m.freed {
+			c.reportEv(AcceptQueue, titleFreedListener,
+				fmt.Sprintf("listener so%d freed with so%d still on its %s", ev.Sock, id, queueName(m.qwhich)), ev)
+			break
+		}
+	}
 	so.freed = true
 	so.asyncOn = false
 }

@@ -33,6 +33,17 @@ func TestUseAfterSoclose(t *testing.T) {
 			E(stack.ObsQueueInsert, 2, 1, head(0), arg(stack.QIncomp)),
 			E(stack.ObsSockFreed, 3, 1)),
 			[]string{titleFreeOnQueue}},
+		{"listener freed with a member queued", evs(
+			E(stack.ObsSockCreated, 1, 0), E(stack.ObsSockCreated, 2, 1, state(0, stack.SS_NOFDREF)),
+			E(stack.ObsQueueInsert, 2, 1, head(0), arg(stack.QIncomp)),
+			E(stack.ObsSockFreed, 3, 0)),
+			[]string{titleFreedListener}},
+		{"listener freed after its queue drained", evs(
+			E(stack.ObsSockCreated, 1, 0), E(stack.ObsSockCreated, 2, 1, state(0, stack.SS_NOFDREF)),
+			E(stack.ObsQueueInsert, 2, 1, head(0), arg(stack.QIncomp)),
+			E(stack.ObsQueueRemove, 1, 1, head(0), arg(stack.QIncomp)),
+			E(stack.ObsSockFreed, 3, 0)),
+			nil},
 		{"freed twice", cat(life, evs(E(stack.ObsSockFreed, 2, 0))), []string{titleDoubleFree}},
 		{"NOFDREF set twice", cat(life[:5], evs(
 			E(stack.ObsState, 1, 0, state(stack.SS_NOFDREF, 0), site("so-state-rmw")),
