@@ -15,8 +15,6 @@ import (
 // other fault lacks one.
 var missingWitnesses = map[string]string{
 	"connect-eintr-clears-connecting": "the so_state oracle looks only at quiescence, and a socket in SYN_SENT always has a timer pending: the oracle cannot see this fault yet",
-	"abort-twice":                     "no schedule of the hand-written listener-close-with-RST program found yet",
-	"close-pending-send":              "no hand-written program found yet",
 }
 
 // TestWitnesses replays the witness of every fault (crashers/witnesses/FAULT.prog): it names

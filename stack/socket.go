@@ -303,17 +303,19 @@ func (st *Stack) socantrcvmore(t *sched.Thread, so *Socket) {
 // soaborta aborts a connection asynchronously (DragonFly soaborta): pru_abort on the owning
 // protocol thread, then the reference for the message in flight is dropped. The caller took
 // that reference while the socket was still on head's queue, under the queue lock: taken
-// later, a RST could free the socket in between (FaultAbortTwice takes it here, too late).
+// later, a RST could free the socket in between. FaultAbortTwice takes it when the message
+// runs (4402d8a2a5): a RST queued ahead of the abort frees the socket while the abort is in
+// flight.
 func (st *Stack) soaborta(t *sched.Thread, so *Socket, head *Socket) {
-	if st.faults.Has(FaultAbortTwice) {
-		so.soreference(t, "soaborta")
-	}
 	hid := -1
 	if head != nil {
 		hid = head.id
 	}
 	st.observe(t, ObsEvent{Kind: ObsAborted, Sock: so.id, Head: hid, Proc: -1, Site: "soaborta"})
 	st.sendmsg(t, st.soport(t, so), "pru_abort", func(t *sched.Thread) Errno {
+		if st.faults.Has(FaultAbortTwice) {
+			so.soreference(t, "pru_abort")
+		}
 		st.pruAbort(t, so)
 		if !st.faults.Has(FaultAbortLostSofree) {
 			st.sofree(t, so)
