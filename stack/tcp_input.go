@@ -156,7 +156,11 @@ func (st *Stack) tcpInputSynced(t *sched.Thread, tp *tcpcb, seg *Segment) {
 			seqLEQ(tp.rcvNxt, end) && seqLT(end, tp.rcvNxt+wnd)
 	}
 	if !acceptable && !(slen == 0 && seg.Seq == tp.rcvNxt) {
-		if seg.Flags&TH_RST == 0 {
+		// RFC 793 answers an unacceptable segment with an ACK. A bare ACK is not answered:
+		// two ends that disagree on the sequence (a socket connected to itself that sent
+		// into a zero window) would otherwise exchange ACKs forever; modern stacks throttle
+		// these (RFC 5961 section 5), the model does not send them.
+		if seg.Flags&TH_RST == 0 && slen > 0 {
 			tp.ackNow = true
 			st.tcpOutput(t, tp)
 		}
@@ -313,7 +317,13 @@ func (st *Stack) tcpInputData(t *sched.Thread, tp *tcpcb, seg *Segment, extra ui
 		seq = tp.rcvNxt
 	}
 	if seq != tp.rcvNxt {
-		tp.ackNow = true // out of order: dropped, the peer retransmits
+		// Out of order: dropped, the peer retransmits. Only a segment that carries something
+		// is acknowledged (BSD's reassembly path sets TF_ACKNOW for data or a FIN): answering
+		// a bare ACK with an ACK lets two ends that disagree on the sequence (a socket
+		// connected to itself with a zero window) ping-pong forever.
+		if len(data) > 0 || extra > 0 || seg.Flags&TH_FIN != 0 {
+			tp.ackNow = true
+		}
 		st.tcpOutput(t, tp)
 		return
 	}
