@@ -66,6 +66,51 @@ func (st *Stack) serviceSync(t *sched.Thread) {
 	}
 }
 
+// errForward is a netmsg's internal answer: the socket changed protocol threads while the
+// message was queued, send it again to the new owner.
+const errForward Errno = -3
+
+// pcbmsg sends a request about so to its protocol thread and waits (lwkt_domsg to so_port).
+// connect(2) moves a socket to the thread its address hashes to; a message that reached the
+// old thread is forwarded to the new one, as DragonFly's pru functions forward a message that
+// arrives on the wrong port, so that the pcb is only ever touched by its owner.
+func (st *Stack) pcbmsg(t *sched.Thread, so *Socket, name string, fn func(*sched.Thread) Errno) Errno {
+	for {
+		e := st.domsg(t, st.soport(t, so), name, func(t *sched.Thread) Errno {
+			if st.owner(so).t != t {
+				return errForward
+			}
+			return fn(t)
+		})
+		if e != errForward {
+			return e
+		}
+	}
+}
+
+// pcbsendmsg is pcbmsg without the wait (lwkt_sendmsg to so_port): the handler forwards itself.
+func (st *Stack) pcbsendmsg(t *sched.Thread, so *Socket, name string, fn func(*sched.Thread) Errno) {
+	var h func(*sched.Thread) Errno
+	h = func(t *sched.Thread) Errno {
+		if n := st.owner(so); n.t != t {
+			st.sendmsg(t, n, name, h)
+			return OK
+		}
+		return fn(t)
+	}
+	st.sendmsg(t, st.soport(t, so), name, h)
+}
+
+// owner is soport without a scheduling point: the handler's check of where it runs, which the
+// message system makes for free in DragonFly.
+func (st *Stack) owner(so *Socket) *netisr {
+	i := int(so.port.Peek())
+	if i < 0 || i >= len(st.netisrs) {
+		i = 0
+	}
+	return st.netisrs[i]
+}
+
 // soport returns the protocol thread that owns so (so_port).
 func (st *Stack) soport(t *sched.Thread, so *Socket) *netisr {
 	i := int(so.port.AtomicLoad(t, "so_port"))

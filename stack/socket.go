@@ -312,7 +312,7 @@ func (st *Stack) soaborta(t *sched.Thread, so *Socket, head *Socket) {
 		hid = head.id
 	}
 	st.observe(t, ObsEvent{Kind: ObsAborted, Sock: so.id, Head: hid, Proc: -1, Site: "soaborta"})
-	st.sendmsg(t, st.soport(t, so), "pru_abort", func(t *sched.Thread) Errno {
+	st.pcbsendmsg(t, so, "pru_abort", func(t *sched.Thread) Errno {
 		if st.faults.Has(FaultAbortTwice) {
 			so.soreference(t, "pru_abort")
 		}

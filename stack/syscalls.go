@@ -170,7 +170,7 @@ func (st *Stack) soconnect(t *sched.Thread, so *Socket, addr Addr) Errno {
 	}); err != OK {
 		return err
 	}
-	return st.domsg(t, st.soport(t, so), "tcp_connect", func(t *sched.Thread) Errno { return st.tcpConnect(t, so) })
+	return st.pcbmsg(t, so, "tcp_connect", func(t *sched.Thread) Errno { return st.tcpConnect(t, so) })
 }
 
 // Accept is accept(2) (kern_accept).
@@ -288,16 +288,16 @@ func (st *Stack) sosend(t *sched.Thread, so *Socket, data []byte, to *Addr, flag
 			} else if so.up != nil {
 				dst = so.up.remote
 			}
-			e = st.domsg(t, st.soport(t, so), "pru_send", func(t *sched.Thread) Errno { return st.udpSend(t, so, chunk, dst) })
+			e = st.pcbmsg(t, so, "pru_send", func(t *sched.Thread) Errno { return st.udpSend(t, so, chunk, dst) })
 		} else {
 			oob := flags&MSG_OOB != 0 && sent+n == len(data)
 			send := func(t *sched.Thread) Errno { return st.tcpSend(t, so, chunk, oob) }
 			if st.faults.Has(FaultClosePendingSend) {
 				// An asynchronous pru_send holding no reference (939c81e437): a close can
 				// free the socket while the message is still queued.
-				st.sendmsg(t, st.soport(t, so), "pru_send", send)
+				st.pcbsendmsg(t, so, "pru_send", send)
 			} else {
-				e = st.domsg(t, st.soport(t, so), "pru_send", send)
+				e = st.pcbmsg(t, so, "pru_send", send)
 			}
 		}
 		if e != OK {
@@ -364,7 +364,7 @@ func (st *Stack) soreceive(t *sched.Thread, so *Socket, n, flags int, nonblock b
 			return nil, Addr{}, EOPNOTSUPP
 		}
 		var b byte
-		e := st.domsg(t, st.soport(t, so), "pru_rcvoob", func(t *sched.Thread) Errno {
+		e := st.pcbmsg(t, so, "pru_rcvoob", func(t *sched.Thread) Errno {
 			tp := so.tp
 			if tp == nil || tp.closed {
 				return EINVAL
@@ -497,7 +497,7 @@ func (st *Stack) received(t *sched.Thread, so *Socket, out []byte, from Addr, fl
 
 // pruRcvd is pru_rcvd (tcp_usr_rcvd): tell the peer about the room made.
 func (st *Stack) pruRcvd(t *sched.Thread, so *Socket) {
-	st.domsg(t, st.soport(t, so), "pru_rcvd", func(t *sched.Thread) Errno {
+	st.pcbmsg(t, so, "pru_rcvd", func(t *sched.Thread) Errno {
 		if tp := so.tp; tp != nil && !tp.closed && tp.state >= TCPS_ESTABLISHED {
 			tp.ackNow = true
 			st.tcpOutput(t, tp)
@@ -527,7 +527,7 @@ func (p *Proc) Shutdown(t *sched.Thread, fd, how int) Errno {
 		_ = so.rcv.token.Unlock(t)
 	}
 	if how != SHUT_RD {
-		return st.domsg(t, st.soport(t, so), "pru_shutdown", func(t *sched.Thread) Errno {
+		return st.pcbmsg(t, so, "pru_shutdown", func(t *sched.Thread) Errno {
 			st.socantsendmore(t, so)
 			if tp := so.tp; tp != nil && !tp.closed {
 				if tp = st.tcpUsrClosed(t, tp); tp != nil {
@@ -568,7 +568,7 @@ func (st *Stack) soclose(t *sched.Thread, so *Socket) {
 	if so.pcb.AtomicLoad(t, "soclose:so_pcb") != 0 {
 		state := so.getstate(t, "soclose")
 		if state&SS_ISCONNECTED != 0 && state&SS_ISDISCONNECTING == 0 && so.proto == TCP {
-			st.domsg(t, st.soport(t, so), "pru_disconnect", func(t *sched.Thread) Errno {
+			st.pcbmsg(t, so, "pru_disconnect", func(t *sched.Thread) Errno {
 				if tp := so.tp; tp != nil && !tp.closed {
 					st.tcpDisconnect(t, tp)
 				}
@@ -583,7 +583,7 @@ func (st *Stack) soclose(t *sched.Thread, so *Socket) {
 				}
 			}
 		}
-		st.domsg(t, st.soport(t, so), "pru_detach", func(t *sched.Thread) Errno {
+		st.pcbmsg(t, so, "pru_detach", func(t *sched.Thread) Errno {
 			if so.proto == UDP {
 				st.udpDetach(t, so)
 			} else if tp := so.tp; tp != nil && !tp.closed {
