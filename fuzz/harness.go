@@ -79,7 +79,7 @@ type Harness struct {
 	opt    repro.Options
 	err    error // a bad environment: every run reports it
 	runs   atomic.Int64
-	nseeds int64 // the first runs are the seeds' (go test runs them first)
+	nseeds int64           // the first runs are the seeds' (go test runs them first)
 	known  map[string]bool // titles that pass (SOCKFUZZ_KNOWN), looked up, never iterated
 
 	seedsOnce sync.Once
