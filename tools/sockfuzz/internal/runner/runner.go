@@ -185,7 +185,8 @@ func (r *runner) finish() {
 	}
 }
 
-// build compiles the fuzz test binary and finds the package's directory (its seed files).
+// build compiles the fuzz test binary, with -fuzz so that it carries the coverage
+// instrumentation that guides fuzzing (without it go test warns and fuzzes blind), and finds the package's directory (its seed files).
 func (r *runner) build(ctx context.Context) error {
 	out, err := exec.CommandContext(ctx, "go", "list", "-f", "{{.Dir}}", FuzzPackage).CombinedOutput()
 	if err != nil {
@@ -196,7 +197,7 @@ func (r *runner) build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if out, err := exec.CommandContext(ctx, "go", "test", "-c", "-o", bin, FuzzPackage).CombinedOutput(); err != nil {
+	if out, err := exec.CommandContext(ctx, "go", "test", "-c", "-fuzz", ".", "-o", bin, FuzzPackage).CombinedOutput(); err != nil {
 		return fmt.Errorf("go test -c %s: %w\n%s", FuzzPackage, err, out)
 	}
 	r.bin = bin
@@ -208,7 +209,7 @@ func (r *runner) dir(parts ...string) string {
 }
 
 // progressRE matches go test's progress line.
-var progressRE = regexp.MustCompile(`^fuzz: elapsed: [^,]+, execs: (\d+) \((\d+)/sec\), new interesting: \d+ \(total: (\d+)\)`)
+var progressRE = regexp.MustCompile(`^fuzz: elapsed: [^,]+, execs: (\d+) \((\d+)/sec\), ?(?:new interesting: \d+ \(total: (\d+)\))?`)
 
 // seedFailRE matches the failure of a corpus entry before fuzzing starts.
 var seedFailRE = regexp.MustCompile(`failure while testing seed corpus entry: (Fuzz\w+)/(\S+)`)
