@@ -117,6 +117,41 @@ type runner struct {
 // An error means the run could not go on (the binary did not build, a round failed without a
 // crash, a directory is not writable); the result then holds what was done until then.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
+	r, err := newRunner(cfg)
+	if err != nil {
+		return nil, err
+	}
+	cfg = r.cfg
+	if err := r.build(ctx); err != nil {
+		return r.res, err
+	}
+	// A previous run killed mid-round may have left crash inputs in run/ or pending/.
+	for _, name := range cfg.Targets {
+		if err := r.collect(name); err != nil {
+			return r.res, err
+		}
+		if err := r.processPending(name); err != nil {
+			return r.res, err
+		}
+	}
+	for i := 0; ctx.Err() == nil; i++ {
+		left := cfg.Duration - time.Since(r.start)
+		if left < 2*time.Second {
+			break
+		}
+		name := cfg.Targets[i%len(cfg.Targets)]
+		if err := r.round(ctx, name, min(cfg.Round, left)); err != nil {
+			r.finish()
+			return r.res, err
+		}
+	}
+	r.finish()
+	return r.res, nil
+}
+
+// newRunner checks the configuration, fills in its defaults, opens the store and makes the work
+// directory.
+func newRunner(cfg Config) (*runner, error) {
 	if len(cfg.Targets) == 0 {
 		cfg.Targets = AllTargets()
 	}
@@ -125,6 +160,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	if cfg.Round <= 0 {
 		cfg.Round = min(max(cfg.Duration/time.Duration(len(cfg.Targets)), 10*time.Second), time.Minute)
+	}
+	if cfg.Out == nil {
+		cfg.Out = io.Discard
 	}
 	r := &runner{cfg: cfg, start: time.Now(), stats: map[string]*Stats{}, res: &Result{},
 		profile: map[string]*repro.Profile{}}
@@ -151,31 +189,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			return nil, fmt.Errorf("work dir: %w", err)
 		}
 	}
-	if err := r.build(ctx); err != nil {
-		return r.res, err
-	}
-	// A previous run killed mid-round may have left crash inputs in run/ or pending/.
-	for _, name := range cfg.Targets {
-		if err := r.collect(name); err != nil {
-			return r.res, err
-		}
-		if err := r.processPending(name); err != nil {
-			return r.res, err
-		}
-	}
-	for i := 0; ctx.Err() == nil; i++ {
-		left := cfg.Duration - time.Since(r.start)
-		if left < 2*time.Second {
-			break
-		}
-		name := cfg.Targets[i%len(cfg.Targets)]
-		if err := r.round(ctx, name, min(cfg.Round, left)); err != nil {
-			r.finish()
-			return r.res, err
-		}
-	}
-	r.finish()
-	return r.res, nil
+	return r, nil
 }
 
 // finish counts the corpora for the summary.
@@ -209,7 +223,7 @@ func (r *runner) dir(parts ...string) string {
 }
 
 // progressRE matches go test's progress line.
-var progressRE = regexp.MustCompile(`^fuzz: elapsed: [^,]+, execs: (\d+) \((\d+)/sec\), ?(?:new interesting: \d+ \(total: (\d+)\))?`)
+var progressRE = regexp.MustCompile(`^fuzz: elapsed: [^,]+, execs: (\d+) \((\d+)/sec\),? ?(?:new interesting: \d+ \(total: (\d+)\))?`)
 
 // seedFailRE matches the failure of a corpus entry before fuzzing starts.
 var seedFailRE = regexp.MustCompile(`failure while testing seed corpus entry: (Fuzz\w+)/(\S+)`)
