@@ -31,6 +31,7 @@ func fuzzCmd(args []string, stdout, stderr io.Writer) int {
 	faults := fs.String("faults", "", "faults switched on, comma-separated (SOCKFUZZ_FAULTS); default off")
 	workdir := fs.String("workdir", ".sockfuzz", "work directory: the binary, the growing corpus, crash inputs")
 	store := fs.String("store", repro.DefaultStoreDir, "crash store directory")
+	libfuzzer := fs.String("libfuzzer", "", "a directory of libFuzzer crash inputs, DIR/FuzzX/crash-*, processed at the start")
 	status := fs.Duration("status", 3*time.Second, "status line period")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -43,7 +44,7 @@ func fuzzCmd(args []string, stdout, stderr io.Writer) int {
 		return fail("unexpected argument %q", fs.Arg(0))
 	}
 	cfg := runner.Config{Duration: *duration, Round: *round, Jobs: *jobs, WorkDir: *workdir, StoreDir: *store,
-		Status: *status, Out: stdout}
+		Status: *status, Out: stdout, LibFuzzer: *libfuzzer}
 	switch {
 	case *duration < 5*time.Second:
 		return fail("-duration %s: want at least 5s", *duration)

@@ -60,7 +60,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "  minimize  shrink a failing program: sockfuzz minimize [-title T] [-seeds N] [-candidates N] [-o OUT] [-store DIR] FILE")
 	fmt.Fprintln(w, "  trace     draw one run as an HTML page: sockfuzz trace [-events N] -html OUT.html FILE")
 	fmt.Fprintln(w, "  convert   convert programs and fuzz inputs: sockfuzz convert [-from auto|text|gofuzz|libfuzzer] -to text|gofuzz|libfuzzer [-target FuzzX] [-o OUT] FILE...")
-	fmt.Fprintln(w, "  fuzz      run the fuzz targets continuously, storing new crashers: sockfuzz fuzz [-targets a,b] [-duration 2m] [-jobs N] [-faults a,b] [-workdir .sockfuzz] [-store corpus/crashers]")
+	fmt.Fprintln(w, "  fuzz      run the fuzz targets continuously, storing new crashers: sockfuzz fuzz [-targets a,b] [-duration 2m] [-jobs N] [-faults a,b] [-workdir .sockfuzz] [-store corpus/crashers] [-libfuzzer DIR]")
 	for _, c := range subcommands {
 		fmt.Fprintf(w, "  %-9s (not built yet: needs %s)\n", c.name, c.needs)
 	}

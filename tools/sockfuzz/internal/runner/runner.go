@@ -70,6 +70,11 @@ type Config struct {
 	StoreDir string
 	Status   time.Duration // the status line's period; 0 means 3s
 	Out      io.Writer     // status lines, findings and the summary
+	// LibFuzzer, when set, is a directory of libFuzzer crash inputs to process at the start:
+	// LibFuzzer/FuzzX/crash-* for each target (as the OSS-Fuzz binaries write them, run with
+	// -artifact_prefix=DIR/FuzzX/). The files are read, not moved; an input already processed
+	// is skipped.
+	LibFuzzer string
 }
 
 // Stats is what the run did for one target.
@@ -127,6 +132,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	// A previous run killed mid-round may have left crash inputs in run/ or pending/.
 	for _, name := range cfg.Targets {
+		if err := r.importLibFuzzer(name); err != nil {
+			return r.res, err
+		}
 		if err := r.collect(name); err != nil {
 			return r.res, err
 		}
@@ -134,15 +142,27 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			return r.res, err
 		}
 	}
-	for i := 0; ctx.Err() == nil; i++ {
+	// A round that a crash ends early is continued, for the time it had left, once the crash
+	// is stored and suppressed: go test stops at the first crash.
+	for i, owed := 0, time.Duration(0); ctx.Err() == nil; {
 		left := cfg.Duration - time.Since(r.start)
 		if left < 2*time.Second {
 			break
 		}
 		name := cfg.Targets[i%len(cfg.Targets)]
-		if err := r.round(ctx, name, min(cfg.Round, left)); err != nil {
+		d := cfg.Round
+		if owed > 0 {
+			d = owed
+		}
+		d = min(d, left)
+		started := time.Now()
+		if err := r.round(ctx, name, d); err != nil {
 			r.finish()
 			return r.res, err
+		}
+		if owed = d - time.Since(started); owed < 3*time.Second {
+			owed = 0
+			i++
 		}
 	}
 	r.finish()
@@ -348,6 +368,50 @@ func (r *runner) pendingEntry(name, entry string) error {
 		return err
 	}
 	return corpusfile.WriteFile(filepath.Join(dir, corpusfile.GoName(file)), file, 0o644)
+}
+
+// importLibFuzzer turns the target's libFuzzer crash-* files into pending crash inputs, in the
+// go test corpus form, skipping those already processed.
+func (r *runner) importLibFuzzer(name string) error {
+	if r.cfg.LibFuzzer == "" {
+		return nil
+	}
+	files, err := filepath.Glob(filepath.Join(r.cfg.LibFuzzer, name, "crash-*"))
+	if err != nil {
+		return err
+	}
+	for _, path := range files {
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		// Every target takes one []byte: the libFuzzer form is a length, then the bytes.
+		data, _, err := corpusfile.UnmarshalLibFuzzer(src)
+		if err != nil {
+			fmt.Fprintf(r.cfg.Out, "%s: %s: %v (skipped)\n", name, path, err)
+			continue
+		}
+		file := corpusfile.MarshalGo(data)
+		base := corpusfile.GoName(file)
+		done := false
+		for _, d := range []string{"done", "unreproduced", "text"} {
+			if _, err := os.Stat(r.dir("crashers", d, name, base)); err == nil {
+				done = true
+			}
+		}
+		if done {
+			continue
+		}
+		dir := r.dir("crashers", "pending", name)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		if err := corpusfile.WriteFile(filepath.Join(dir, base), file, 0o644); err != nil {
+			return err
+		}
+		fmt.Fprintf(r.cfg.Out, "%s: imported %s\n", name, path)
+	}
+	return nil
 }
 
 // prepare gives the round's working directory the package's seed files for the target, and

@@ -91,3 +91,47 @@ func TestProcessIdempotent(t *testing.T) {
 		t.Errorf("stored program has no process")
 	}
 }
+
+// TestImportLibFuzzer checks that a libFuzzer crash input is converted, processed into the
+// store, and skipped by a second import.
+func TestImportLibFuzzer(t *testing.T) {
+	t.Setenv(fuzz.EnvFaults, "abort-lost-sofree")
+	h := fuzz.NewHarness(fuzz.Sockets)
+	var failing []byte
+	for _, s := range h.Seeds() {
+		if h.Run(s) != "" {
+			failing = s
+			break
+		}
+	}
+	if failing == nil {
+		t.Fatal("no seed of FuzzSockets fails with abort-lost-sofree")
+	}
+	tmp := t.TempDir()
+	lf := filepath.Join(tmp, "libfuzzer")
+	if err := os.MkdirAll(filepath.Join(lf, "FuzzSockets"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(lf, "FuzzSockets", "crash-0123"), corpusfile.MarshalLibFuzzer(failing), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := newRunner(Config{Targets: []string{"FuzzSockets"}, Faults: []string{"abort-lost-sofree"},
+		WorkDir: filepath.Join(tmp, "work"), StoreDir: filepath.Join(tmp, "store"), LibFuzzer: lf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for pass := 1; pass <= 2; pass++ {
+		if err := r.importLibFuzzer("FuzzSockets"); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := r.countPending("FuzzSockets"), 2-pass; got != want {
+			t.Errorf("pass %d: %d pending after the import, want %d", pass, got, want)
+		}
+		if err := r.processPending("FuzzSockets"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st := r.stats["FuzzSockets"]; st.New != 1 || st.Known != 0 {
+		t.Errorf("stats: new %d known %d, want 1 0", st.New, st.Known)
+	}
+}
