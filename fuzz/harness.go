@@ -31,6 +31,10 @@ const (
 	// EnvMode is "controlled" (the default) or "free" (go test -fuzz -race is then the race
 	// oracle on the stack's real memory).
 	EnvMode = "SOCKFUZZ_MODE"
+	// EnvKnown names a file of known report titles, one per line: an input that fails with a
+	// known title passes, so that a continuous run (sockfuzz fuzz) keeps searching past a bug
+	// it has already stored.
+	EnvKnown = "SOCKFUZZ_KNOWN"
 )
 
 // StepBudget bounds one fuzz execution: a livelocked input ends quickly, reported.
@@ -75,7 +79,8 @@ type Harness struct {
 	opt    repro.Options
 	err    error // a bad environment: every run reports it
 	runs   atomic.Int64
-	nseeds int64 // the first runs are the seeds' (go test runs them first)
+	nseeds int64           // the first runs are the seeds' (go test runs them first)
+	known  map[string]bool // titles that pass (SOCKFUZZ_KNOWN), looked up, never iterated
 
 	seedsOnce sync.Once
 	seeds     [][]byte
@@ -114,6 +119,11 @@ func NewHarness(t Target) *Harness {
 		}
 		h.opt.Faults = f
 	}
+	known, err := readKnown(os.Getenv(EnvKnown))
+	if err != nil {
+		h.err = err
+	}
+	h.known = known
 	switch m := os.Getenv(EnvMode); m {
 	case "", "controlled":
 		// A controlled execution runs one goroutine at a time: in a fuzzing worker process a
@@ -173,6 +183,18 @@ func (h *Harness) Run(data []byte) string {
 	if h.err != nil {
 		return h.err.Error()
 	}
+	msg := h.run(data)
+	if msg == "" {
+		return ""
+	}
+	if title, _, _ := strings.Cut(msg, "\n"); h.known[title] {
+		return ""
+	}
+	return msg
+}
+
+// run is Run without the known-title filter.
+func (h *Harness) run(data []byte) string {
 	p := h.target.Profile.Decode(data)
 	out, err := repro.Execute(p, h.opt)
 	if err != nil {
@@ -192,14 +214,39 @@ func (h *Harness) Run(data []byte) string {
 	return ""
 }
 
-// LeakCheck looks for goroutines left behind, ignoring the fuzzing engine's own.
+// readKnown reads a file of titles, one per line; "" is no file. Blank lines are ignored.
+func readKnown(path string) (map[string]bool, error) {
+	known := map[string]bool{}
+	if path == "" {
+		return known, nil
+	}
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", EnvKnown, err)
+	}
+	for _, l := range strings.Split(string(src), "\n") {
+		if l = strings.TrimRight(l, "\r"); strings.TrimSpace(l) != "" {
+			known[l] = true
+		}
+	}
+	return known, nil
+}
+
+// leakIgnores are the goroutines of the test and fuzzing engines, alive during every check.
+// They are named by function, not taken with goleak.IgnoreCurrent: that snapshot, taken at the
+// check, would ignore the very goroutines the check looks for.
+var leakIgnores = []goleak.Option{
+	goleak.IgnoreTopFunction("testing.(*F).Fuzz.func1"),
+	goleak.IgnoreTopFunction("os/signal.NotifyContext.func1"),
+	goleak.IgnoreTopFunction("testing.tRunner.func1"),
+	goleak.IgnoreTopFunction("testing.(*T).Run"),
+	goleak.IgnoreTopFunction("testing.runFuzzing"),
+	goleak.IgnoreTopFunction("testing.(*F).Fuzz"),
+}
+
+// LeakCheck looks for goroutines left behind, ignoring the test and fuzzing engines' own.
 func LeakCheck() *oracle.Report {
-	err := goleak.Find(
-		goleak.IgnoreTopFunction("testing.(*F).Fuzz.func1"),
-		goleak.IgnoreTopFunction("os/signal.NotifyContext.func1"),
-		goleak.IgnoreTopFunction("testing.tRunner.func1"),
-		goleak.IgnoreCurrent(),
-	)
+	err := goleak.Find(leakIgnores...)
 	if err == nil {
 		return nil
 	}

@@ -1,6 +1,8 @@
 package fuzz
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -70,5 +72,71 @@ func TestHarnessFor(t *testing.T) {
 	}
 	if len(TextSeeds()) == 0 || TextSeeds()[0][0] != '#' {
 		t.Error("TextSeeds holds no seed program text")
+	}
+}
+
+// TestLeakCheckReports checks that a goroutine left running is reported, and that once it
+// ends the check is quiet again.
+func TestLeakCheckReports(t *testing.T) {
+	if r := LeakCheck(); r != nil {
+		t.Fatalf("before the leak: %s\n%s", r.Title, r.Detail)
+	}
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		<-stop
+	}()
+	r := LeakCheck()
+	close(stop)
+	<-done
+	if r == nil {
+		t.Fatal("a goroutine blocked on a channel was not reported")
+	}
+	if !strings.Contains(r.Detail, "TestLeakCheckReports") {
+		t.Errorf("the report does not name the leaked goroutine's function:\n%s", r.Detail)
+	}
+	if r := LeakCheck(); r != nil {
+		t.Errorf("after the goroutine ended: %s\n%s", r.Title, r.Detail)
+	}
+}
+
+// TestKnownTitles checks SOCKFUZZ_KNOWN: an input failing with a listed title passes, one with
+// another title still fails, and an unreadable file fails every run.
+func TestKnownTitles(t *testing.T) {
+	t.Setenv(EnvFaults, "abort-lost-sofree")
+	h := NewHarness(Sockets)
+	var failing []byte
+	var title string
+	for _, s := range h.Seeds() {
+		if msg := h.Run(s); msg != "" {
+			failing = s
+			title, _, _ = strings.Cut(msg, "\n")
+			break
+		}
+	}
+	if failing == nil {
+		t.Fatal("no seed of FuzzSockets fails with abort-lost-sofree")
+	}
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name, file string
+		wantFail   bool
+	}{
+		{"listed", "other title\n" + title + "\n", false},
+		{"not listed", "other title\n", true},
+	} {
+		path := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-"))
+		if err := os.WriteFile(path, []byte(tc.file), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Setenv(EnvKnown, path)
+		if msg := NewHarness(Sockets).Run(failing); (msg != "") != tc.wantFail {
+			t.Errorf("%s: run said %q, want failing=%v", tc.name, msg, tc.wantFail)
+		}
+	}
+	t.Setenv(EnvKnown, filepath.Join(dir, "missing"))
+	if msg := NewHarness(Sockets).Run(failing); !strings.Contains(msg, EnvKnown) {
+		t.Errorf("missing known file: run said %q, want an error naming %s", msg, EnvKnown)
 	}
 }

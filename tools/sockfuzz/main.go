@@ -12,7 +12,6 @@ import (
 
 // subcommands lists what the tool will do and which part of the project each needs.
 var subcommands = []struct{ name, needs string }{
-	{"fuzz", "the continuous runner (issue 6); meanwhile run go test ./fuzz -run XXX -fuzz '^FuzzSockets$'"},
 	{"hunt", "the fault catalog (issue 5)"},
 }
 
@@ -38,6 +37,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if args[0] == "faults" {
 		return faultsCmd(args[1:], stdout, stderr)
 	}
+	if args[0] == "fuzz" {
+		return fuzzCmd(args[1:], stdout, stderr)
+	}
 	if args[0] == "convert" {
 		return convertCmd(args[1:], stdout, stderr)
 	}
@@ -61,6 +63,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "  trace     draw one run as an HTML page: sockfuzz trace [-events N] -html OUT.html FILE")
 	fmt.Fprintln(w, "  faults    list the fault catalog: sockfuzz faults [-names]")
 	fmt.Fprintln(w, "  convert   convert programs and fuzz inputs: sockfuzz convert [-from auto|text|gofuzz|libfuzzer] -to text|gofuzz|libfuzzer [-target FuzzX] [-o OUT] FILE...")
+	fmt.Fprintln(w, "  fuzz      run the fuzz targets continuously, storing new crashers: sockfuzz fuzz [-targets a,b] [-duration 2m] [-jobs N] [-faults a,b] [-workdir .sockfuzz] [-store corpus/crashers] [-libfuzzer DIR]")
 	for _, c := range subcommands {
 		fmt.Fprintf(w, "  %-9s (not built yet: needs %s)\n", c.name, c.needs)
 	}

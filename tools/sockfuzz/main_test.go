@@ -16,7 +16,11 @@ func TestRunExitCodes(t *testing.T) {
 	}{
 		{nil, 0, ""},
 		{[]string{"help"}, 0, ""},
-		{[]string{"fuzz"}, 2, "not built yet"},
+		{[]string{"fuzz", "-jobs", "0"}, 2, "-jobs 0"},
+		{[]string{"fuzz", "-targets", "FuzzNope"}, 2, `unknown target "FuzzNope"`},
+		{[]string{"fuzz", "-faults", "no-such-fault"}, 2, "no-such-fault"},
+		{[]string{"fuzz", "extra"}, 2, "unexpected argument"},
+		{[]string{"hunt"}, 2, "not built yet"},
 		{[]string{"minimize", "x.txt"}, 2, "no such file"},
 		{[]string{"replay"}, 2, "no program file given"},
 		{[]string{"replay", "testdata/nosuch.prog"}, 2, "no such file"},

@@ -1,0 +1,658 @@
+// Package runner is `sockfuzz fuzz`, the continuous runner: it cycles over the fuzz targets in
+// rounds, each round one `go test -fuzz` process of a test binary built once, and after each
+// round turns the crash inputs go test wrote into minimized crashers in the crash store.
+//
+// Everything it keeps lives in the work directory, laid out so that a SIGKILL at any point
+// loses nothing:
+//
+//	bin/fuzz.test                 the fuzz test binary (rebuilt at every start; go caches it)
+//	cache/FuzzX/                  the generated corpus (-test.fuzzcachedir), grown by every round
+//	run/testdata/fuzz/FuzzX/      the rounds' working directory: the package's seed files, and
+//	                              the crash inputs go test writes there
+//	crashers/pending/FuzzX/       crash inputs moved (renamed) out of run/ before processing
+//	crashers/done/FuzzX/          inputs processed: stored, or of a title already stored
+//	crashers/unreproduced/FuzzX/  inputs whose replay reported nothing
+//	crashers/text/FuzzX/          FuzzReproText failures (parser bugs, not stack crashers)
+//	known.txt                     the store's titles, which the targets skip (SOCKFUZZ_KNOWN)
+//
+// Processing a pending input is idempotent: a title already in the store is not added again,
+// so an input processed just before a kill, and processed again after, changes nothing.
+package runner
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sockfuzz/sockfuzz/fuzz"
+	"github.com/sockfuzz/sockfuzz/repro"
+	"github.com/sockfuzz/sockfuzz/repro/corpusfile"
+)
+
+// FuzzPackage is the import path of the package holding the fuzz targets.
+const FuzzPackage = "github.com/sockfuzz/sockfuzz/fuzz"
+
+// TextTarget is the fuzz target whose inputs are program text.
+const TextTarget = "FuzzReproText"
+
+// byteTargets are the targets whose inputs decode with a profile of the byte codec.
+var byteTargets = []fuzz.Target{fuzz.Sockets, fuzz.AcceptQueue, fuzz.AsyncWakeup, fuzz.Soclose}
+
+// AllTargets lists every fuzz target of fuzz/fuzz_test.go, in the order the runner cycles.
+func AllTargets() []string {
+	var names []string
+	for _, t := range byteTargets {
+		names = append(names, t.Name)
+	}
+	return append(names, TextTarget)
+}
+
+// Config is one run's settings.
+type Config struct {
+	Targets  []string      // fuzz targets to cycle over; empty means AllTargets
+	Duration time.Duration // total wall time
+	Round    time.Duration // one round's fuzzing time; 0 picks Duration/len(Targets) within [10s, 1m]
+	Jobs     int           // fuzzing workers of a round (-test.parallel)
+	Faults   []string      // SOCKFUZZ_FAULTS of the rounds and the faults of stored programs
+	WorkDir  string
+	StoreDir string
+	Status   time.Duration // the status line's period; 0 means 3s
+	Out      io.Writer     // status lines, findings and the summary
+	// LibFuzzer, when set, is a directory of libFuzzer crash inputs to process at the start:
+	// LibFuzzer/FuzzX/crash-* for each target (as the OSS-Fuzz binaries write them, run with
+	// -artifact_prefix=DIR/FuzzX/). The files are read, not moved; an input already processed
+	// is skipped.
+	LibFuzzer string
+}
+
+// Stats is what the run did for one target.
+type Stats struct {
+	Target       string
+	Rounds       int
+	Fuzzed       time.Duration
+	Execs        int64
+	Corpus       int // inputs in the cache directory at the end
+	New          int // new titles stored
+	Known        int // crash inputs of titles already stored
+	Unreproduced int // crash inputs whose replay reported nothing
+	Text         int // FuzzReproText failures kept
+}
+
+// Result is a whole run's outcome.
+type Result struct {
+	Stats  []*Stats
+	Stored []string // the files of new crashers, "file: title"
+}
+
+// Found reports whether the run stored a new crasher or kept a text-target failure.
+func (r *Result) Found() bool {
+	for _, s := range r.Stats {
+		if s.New > 0 || s.Text > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// runner is one run's state.
+type runner struct {
+	cfg     Config
+	store   *repro.Store
+	bin     string
+	pkgDir  string
+	start   time.Time
+	stats   map[string]*Stats // by target; looked up, never iterated
+	res     *Result
+	profile map[string]*repro.Profile
+}
+
+// Run runs the fuzzer until the duration is spent or ctx is cancelled, and returns what it did.
+// An error means the run could not go on (the binary did not build, a round failed without a
+// crash, a directory is not writable); the result then holds what was done until then.
+func Run(ctx context.Context, cfg Config) (*Result, error) {
+	r, err := newRunner(cfg)
+	if err != nil {
+		return nil, err
+	}
+	cfg = r.cfg
+	if err := r.build(ctx); err != nil {
+		return r.res, err
+	}
+	// A previous run killed mid-round may have left crash inputs in run/ or pending/.
+	for _, name := range cfg.Targets {
+		if err := r.importLibFuzzer(name); err != nil {
+			return r.res, err
+		}
+		if err := r.collect(name); err != nil {
+			return r.res, err
+		}
+		if err := r.processPending(name); err != nil {
+			return r.res, err
+		}
+	}
+	// A round that a crash ends early is continued, for the time it had left, once the crash
+	// is stored and suppressed: go test stops at the first crash.
+	for i, owed := 0, time.Duration(0); ctx.Err() == nil; {
+		left := cfg.Duration - time.Since(r.start)
+		if left < 2*time.Second {
+			break
+		}
+		name := cfg.Targets[i%len(cfg.Targets)]
+		d := cfg.Round
+		if owed > 0 {
+			d = owed
+		}
+		d = min(d, left)
+		started := time.Now()
+		if err := r.round(ctx, name, d); err != nil {
+			r.finish()
+			return r.res, err
+		}
+		if owed = d - time.Since(started); owed < 3*time.Second {
+			owed = 0
+			i++
+		}
+	}
+	r.finish()
+	return r.res, nil
+}
+
+// newRunner checks the configuration, fills in its defaults, opens the store and makes the work
+// directory.
+func newRunner(cfg Config) (*runner, error) {
+	if len(cfg.Targets) == 0 {
+		cfg.Targets = AllTargets()
+	}
+	if cfg.Status <= 0 {
+		cfg.Status = 3 * time.Second
+	}
+	if cfg.Round <= 0 {
+		cfg.Round = min(max(cfg.Duration/time.Duration(len(cfg.Targets)), 10*time.Second), time.Minute)
+	}
+	if cfg.Out == nil {
+		cfg.Out = io.Discard
+	}
+	r := &runner{cfg: cfg, start: time.Now(), stats: map[string]*Stats{}, res: &Result{},
+		profile: map[string]*repro.Profile{}}
+	for _, t := range byteTargets {
+		r.profile[t.Name] = t.Profile
+	}
+	for _, name := range cfg.Targets {
+		if _, ok := r.profile[name]; !ok && name != TextTarget {
+			return nil, fmt.Errorf("unknown fuzz target %q: want one of %s", name, strings.Join(AllTargets(), ", "))
+		}
+		s := &Stats{Target: name}
+		r.stats[name] = s
+		r.res.Stats = append(r.res.Stats, s)
+	}
+	if _, err := repro.FaultSet(cfg.Faults); err != nil {
+		return nil, err
+	}
+	var err error
+	if r.store, err = repro.OpenStore(cfg.StoreDir); err != nil {
+		return nil, err
+	}
+	for _, d := range []string{"bin", "cache", "run"} {
+		if err := os.MkdirAll(filepath.Join(cfg.WorkDir, d), 0o755); err != nil {
+			return nil, fmt.Errorf("work dir: %w", err)
+		}
+	}
+	return r, nil
+}
+
+// finish counts the corpora for the summary.
+func (r *runner) finish() {
+	for _, s := range r.res.Stats {
+		s.Corpus = r.corpusSize(s.Target)
+	}
+}
+
+// build compiles the fuzz test binary, with -fuzz so that it carries the coverage
+// instrumentation that guides fuzzing (without it go test warns and fuzzes blind), and finds the package's directory (its seed files).
+func (r *runner) build(ctx context.Context) error {
+	out, err := exec.CommandContext(ctx, "go", "list", "-f", "{{.Dir}}", FuzzPackage).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("go list %s (run sockfuzz fuzz inside the sockfuzz module): %w\n%s", FuzzPackage, err, out)
+	}
+	r.pkgDir = strings.TrimSpace(string(out))
+	bin, err := filepath.Abs(filepath.Join(r.cfg.WorkDir, "bin", "fuzz.test"))
+	if err != nil {
+		return err
+	}
+	if out, err := exec.CommandContext(ctx, "go", "test", "-c", "-fuzz", ".", "-o", bin, FuzzPackage).CombinedOutput(); err != nil {
+		return fmt.Errorf("go test -c %s: %w\n%s", FuzzPackage, err, out)
+	}
+	r.bin = bin
+	return nil
+}
+
+func (r *runner) dir(parts ...string) string {
+	return filepath.Join(append([]string{r.cfg.WorkDir}, parts...)...)
+}
+
+// progressRE matches go test's progress line.
+var progressRE = regexp.MustCompile(`^fuzz: elapsed: [^,]+, execs: (\d+) \((\d+)/sec\),? ?(?:new interesting: \d+ \(total: (\d+)\))?`)
+
+// seedFailRE matches the failure of a corpus entry before fuzzing starts.
+var seedFailRE = regexp.MustCompile(`failure while testing seed corpus entry: (Fuzz\w+)/(\S+)`)
+
+// round runs one go test -fuzz process for a target, then processes its crash inputs.
+func (r *runner) round(ctx context.Context, name string, d time.Duration) error {
+	st := r.stats[name]
+	st.Rounds++
+	known, err := r.writeKnown()
+	if err != nil {
+		return err
+	}
+	if err := r.prepare(name); err != nil {
+		return err
+	}
+	fmt.Fprintf(r.cfg.Out, "round %d of %s: %s, %d jobs, faults %s\n", st.Rounds, name, d.Round(time.Second), r.cfg.Jobs, faultsText(r.cfg.Faults))
+	// The process gets the round's time, its start-up and the seeds' run, and a grace period
+	// after an interrupt before it is killed.
+	rctx, cancel := context.WithTimeout(ctx, d+2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(rctx, r.bin,
+		"-test.run", "^$",
+		"-test.fuzz", "^"+name+"$",
+		"-test.fuzztime", d.String(),
+		"-test.fuzzminimizetime", "0s", // the runner minimizes programs, not bytes
+		"-test.parallel", strconv.Itoa(max(r.cfg.Jobs, 1)),
+		"-test.fuzzcachedir", absPath(r.dir("cache")),
+	)
+	cmd.Dir = r.dir("run")
+	cmd.Env = append(os.Environ(), fuzz.EnvFaults+"="+strings.Join(r.cfg.Faults, ","), fuzz.EnvKnown+"="+known)
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 15 * time.Second
+	setDeathSignal(cmd)
+	pipe, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	cmd.Stderr = cmd.Stdout
+	roundStart := time.Now()
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	var tail []string
+	var failed []string // corpus entries that failed before fuzzing
+	var execs int64
+	lastStatus := time.Now()
+	sc := bufio.NewScanner(pipe)
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if len(tail) == 40 {
+			tail = tail[1:]
+		}
+		tail = append(tail, line)
+		if m := seedFailRE.FindStringSubmatch(line); m != nil && m[1] == name {
+			failed = append(failed, m[2])
+		}
+		if m := progressRE.FindStringSubmatch(line); m != nil {
+			execs, _ = strconv.ParseInt(m[1], 10, 64)
+			if time.Since(lastStatus) >= r.cfg.Status {
+				lastStatus = time.Now()
+				rate, _ := strconv.Atoi(m[2])
+				corpus, _ := strconv.Atoi(m[3])
+				fmt.Fprintf(r.cfg.Out, "%-16s elapsed %s/%s  round %s  execs/s %d  corpus %d  crashers new %d known %d\n",
+					name, short(time.Since(r.start)), short(r.cfg.Duration), short(time.Since(roundStart)), rate, corpus, st.New, st.Known)
+			}
+		}
+	}
+	werr := cmd.Wait()
+	st.Fuzzed += time.Since(roundStart)
+	st.Execs += execs
+	for _, entry := range failed {
+		if err := r.pendingEntry(name, entry); err != nil {
+			return err
+		}
+	}
+	before := r.countPending(name)
+	if err := r.collect(name); err != nil {
+		return err
+	}
+	crashes := r.countPending(name)
+	if werr != nil && crashes == 0 && before == 0 && len(failed) == 0 && ctx.Err() == nil {
+		return fmt.Errorf("%s: the fuzzing process failed with no crash input: %w\n%s", name, werr, strings.Join(tail, "\n"))
+	}
+	return r.processPending(name)
+}
+
+// pendingEntry saves a corpus entry that failed before fuzzing (a seed of f.Add, a file of
+// testdata or of the cache) as a pending crash input.
+func (r *runner) pendingEntry(name, entry string) error {
+	var data []byte
+	if n, ok := strings.CutPrefix(entry, "seed#"); ok {
+		i, err := strconv.Atoi(n)
+		var seeds [][]byte
+		if name == TextTarget {
+			seeds = fuzz.TextSeeds()
+		} else if p := r.profile[name]; p != nil {
+			seeds = fuzz.HarnessFor(fuzz.Target{Name: name, Profile: p}).Seeds()
+		}
+		if err != nil || i < 0 || i >= len(seeds) {
+			return fmt.Errorf("%s: go test names seed %q, which the runner does not have (%d seeds)", name, entry, len(seeds))
+		}
+		data = seeds[i]
+	} else {
+		for _, dir := range []string{r.dir("run", "testdata", "fuzz", name), r.dir("cache", name)} {
+			src, err := os.ReadFile(filepath.Join(dir, filepath.Base(entry)))
+			if err != nil {
+				continue
+			}
+			if data, err = corpusfile.UnmarshalGo(entry, src); err != nil {
+				return err
+			}
+			break
+		}
+		if data == nil {
+			return nil // a testdata file: collect moves it
+		}
+	}
+	file := corpusfile.MarshalGo(data)
+	dir := r.dir("crashers", "pending", name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	return corpusfile.WriteFile(filepath.Join(dir, corpusfile.GoName(file)), file, 0o644)
+}
+
+// importLibFuzzer turns the target's libFuzzer crash-* files into pending crash inputs, in the
+// go test corpus form, skipping those already processed.
+func (r *runner) importLibFuzzer(name string) error {
+	if r.cfg.LibFuzzer == "" {
+		return nil
+	}
+	files, err := filepath.Glob(filepath.Join(r.cfg.LibFuzzer, name, "crash-*"))
+	if err != nil {
+		return err
+	}
+	for _, path := range files {
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		// Every target takes one []byte: the libFuzzer form is a length, then the bytes.
+		data, _, err := corpusfile.UnmarshalLibFuzzer(src)
+		if err != nil {
+			fmt.Fprintf(r.cfg.Out, "%s: %s: %v (skipped)\n", name, path, err)
+			continue
+		}
+		file := corpusfile.MarshalGo(data)
+		base := corpusfile.GoName(file)
+		done := false
+		for _, d := range []string{"done", "unreproduced", "text"} {
+			if _, err := os.Stat(r.dir("crashers", d, name, base)); err == nil {
+				done = true
+			}
+		}
+		if done {
+			continue
+		}
+		dir := r.dir("crashers", "pending", name)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		if err := corpusfile.WriteFile(filepath.Join(dir, base), file, 0o644); err != nil {
+			return err
+		}
+		fmt.Fprintf(r.cfg.Out, "%s: imported %s\n", name, path)
+	}
+	return nil
+}
+
+// prepare gives the round's working directory the package's seed files for the target, and
+// sets aside cache entries that do not read (a write cut by a kill), which would fail go test.
+func (r *runner) prepare(name string) error {
+	dst := r.dir("run", "testdata", "fuzz", name)
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		return err
+	}
+	seeds, err := os.ReadDir(filepath.Join(r.pkgDir, "testdata", "fuzz", name))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	for _, e := range seeds {
+		src, err := os.ReadFile(filepath.Join(r.pkgDir, "testdata", "fuzz", name, e.Name()))
+		if err != nil {
+			return err
+		}
+		if err := corpusfile.WriteFile(filepath.Join(dst, e.Name()), src, 0o644); err != nil {
+			return err
+		}
+	}
+	cache := r.dir("cache", name)
+	entries, _ := os.ReadDir(cache)
+	for _, e := range entries {
+		path := filepath.Join(cache, e.Name())
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if _, err := corpusfile.UnmarshalGo(path, src); err != nil {
+			bad := r.dir("bad-cache", name)
+			if err := os.MkdirAll(bad, 0o755); err != nil {
+				return err
+			}
+			fmt.Fprintf(r.cfg.Out, "%s: set aside a cache entry that does not read: %v\n", name, err)
+			if err := os.Rename(path, filepath.Join(bad, e.Name())); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// collect moves the crash inputs go test wrote to the round's working directory (every file
+// that is not one of the package's seed files) into pending/, by rename.
+func (r *runner) collect(name string) error {
+	src := r.dir("run", "testdata", "fuzz", name)
+	entries, err := os.ReadDir(src)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	dst := r.dir("crashers", "pending", name)
+	for _, e := range entries {
+		path := filepath.Join(src, e.Name())
+		if r.isSeedFile(name, path) {
+			continue
+		}
+		if err := os.MkdirAll(dst, 0o755); err != nil {
+			return err
+		}
+		if err := os.Rename(path, filepath.Join(dst, e.Name())); err != nil {
+			return fmt.Errorf("collect %s: %w", path, err)
+		}
+	}
+	return nil
+}
+
+// isSeedFile reports whether path holds the same bytes as the package's seed file of its name.
+func (r *runner) isSeedFile(name, path string) bool {
+	seed, err := os.ReadFile(filepath.Join(r.pkgDir, "testdata", "fuzz", name, filepath.Base(path)))
+	if err != nil {
+		return false
+	}
+	got, err := os.ReadFile(path)
+	return err == nil && bytes.Equal(seed, got)
+}
+
+func (r *runner) countPending(name string) int {
+	entries, _ := os.ReadDir(r.dir("crashers", "pending", name))
+	return len(entries)
+}
+
+func (r *runner) corpusSize(name string) int {
+	entries, _ := os.ReadDir(r.dir("cache", name))
+	return len(entries)
+}
+
+// writeKnown writes the store's titles to known.txt, atomically, and returns its absolute path.
+func (r *runner) writeKnown() (string, error) {
+	crashers, err := r.store.Load()
+	if err != nil {
+		fmt.Fprintf(r.cfg.Out, "crash store: %v (those files are skipped)\n", err)
+	}
+	var titles []string
+	for _, c := range crashers {
+		titles = append(titles, c.Title)
+	}
+	slices.Sort(titles)
+	var b strings.Builder
+	for _, t := range titles {
+		b.WriteString(t + "\n")
+	}
+	path := absPath(r.dir("known.txt"))
+	if err := repro.WriteFileAtomic(path, []byte(b.String()), 0o644); err != nil {
+		return "", err
+	}
+	return path, nil
+}
+
+// processPending turns every pending crash input of a target into a stored crasher (or files
+// it as known, unreproduced or a text failure). Inputs go in name order.
+func (r *runner) processPending(name string) error {
+	dir := r.dir("crashers", "pending", name)
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		path := filepath.Join(dir, e.Name())
+		outcome, err := r.process(name, path)
+		if err != nil {
+			return err
+		}
+		to := r.dir("crashers", outcome, name)
+		if err := os.MkdirAll(to, 0o755); err != nil {
+			return err
+		}
+		if err := os.Rename(path, filepath.Join(to, e.Name())); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// process handles one crash input and returns the directory it goes to: done, unreproduced or
+// text.
+func (r *runner) process(name, path string) (string, error) {
+	st := r.stats[name]
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	data, err := corpusfile.UnmarshalGo(path, src)
+	if err != nil {
+		fmt.Fprintf(r.cfg.Out, "%s: %v\n", name, err)
+		st.Unreproduced++
+		return "unreproduced", nil
+	}
+	if name == TextTarget {
+		if err := repro.CheckText(data); err != nil {
+			st.Text++
+			first, _, _ := strings.Cut(err.Error(), "\n")
+			fmt.Fprintf(r.cfg.Out, "%s: text failure kept in %s: %s\n", name, r.dir("crashers", "text", name, filepath.Base(path)), first)
+			return "text", nil
+		}
+		st.Unreproduced++
+		return "unreproduced", nil
+	}
+	p := r.profile[name].Decode(data)
+	p.Header.Mode = repro.Controlled
+	p.Header.Faults = slices.Clone(r.cfg.Faults)
+	p.Comments = append([]string{fmt.Sprintf(" found by sockfuzz fuzz %s, input %s", name, filepath.Base(path))}, p.Comments...)
+	out, err := repro.Execute(p, repro.Options{StepBudget: fuzz.StepBudget})
+	if err != nil || len(out.Reports) == 0 {
+		why := "no report"
+		if err != nil {
+			why = err.Error()
+		} else if out.Live != 0 {
+			why = fmt.Sprintf("%d threads alive after the execution", out.Live)
+		}
+		fmt.Fprintf(r.cfg.Out, "%s: %s does not reproduce in a controlled replay (%s); kept in %s\n",
+			name, filepath.Base(path), why, r.dir("crashers", "unreproduced", name))
+		st.Unreproduced++
+		return "unreproduced", nil
+	}
+	title := out.Reports[0].Title
+	if c, err := r.store.Lookup(title); c != nil {
+		st.Known++
+		fmt.Fprintf(r.cfg.Out, "%s: known title %q (%s)\n", name, title, c.File)
+		return "done", nil
+	} else if err != nil {
+		fmt.Fprintf(r.cfg.Out, "crash store: %v\n", err)
+	}
+	fmt.Fprintf(r.cfg.Out, "%s: new title %q from %s (%s); minimizing\n", name, title, filepath.Base(path), repro.Summary(p))
+	m, err := repro.Minimize(p, repro.MinimizeOptions{Title: title})
+	if err != nil {
+		fmt.Fprintf(r.cfg.Out, "%s: minimize %s: %v\n", name, filepath.Base(path), err)
+		st.Unreproduced++
+		return "unreproduced", nil
+	}
+	now := time.Now().UTC().Truncate(time.Second)
+	c := &repro.Crasher{Title: m.Title, Oracle: m.Oracle, Reproduced: m.Reproduced, Replays: m.Replays,
+		FirstFound: now, Seen: 1, FoundBy: "sockfuzz fuzz " + name, Program: m.Program}
+	got, isNew, err := r.store.Add(c, now)
+	if err != nil {
+		return "", err
+	}
+	if isNew {
+		st.New++
+		r.res.Stored = append(r.res.Stored, got.File+": "+got.Title)
+	} else {
+		st.Known++
+	}
+	fmt.Fprintf(r.cfg.Out, "%s: stored %s: %s, reliability %s\n", name, got.File, repro.Summary(m.Program), m.Reliability())
+	return "done", nil
+}
+
+// Summary writes the end-of-run table.
+func (res *Result) Summary(w io.Writer) {
+	fmt.Fprintf(w, "\n%-16s %6s %8s %10s %7s %4s %6s %7s %5s\n", "target", "rounds", "fuzzed", "execs", "corpus", "new", "known", "unrepro", "text")
+	for _, s := range res.Stats {
+		fmt.Fprintf(w, "%-16s %6d %8s %10d %7d %4d %6d %7d %5d\n", s.Target, s.Rounds, short(s.Fuzzed), s.Execs, s.Corpus, s.New, s.Known, s.Unreproduced, s.Text)
+	}
+	for _, s := range res.Stored {
+		fmt.Fprintf(w, "stored %s\n", s)
+	}
+}
+
+func faultsText(f []string) string {
+	if len(f) == 0 {
+		return "off"
+	}
+	return strings.Join(f, ",")
+}
+
+// short prints a duration as m:ss.
+func short(d time.Duration) string {
+	s := int(d.Round(time.Second) / time.Second)
+	return fmt.Sprintf("%d:%02d", s/60, s%60)
+}
+
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
+}
