@@ -13,7 +13,6 @@ import (
 // subcommands lists what the tool will do and which part of the project each needs.
 var subcommands = []struct{ name, needs string }{
 	{"fuzz", "the continuous runner (issue 6); meanwhile run go test ./fuzz -run XXX -fuzz '^FuzzSockets$'"},
-	{"hunt", "the fault catalog (issue 5)"},
 	{"faults", "the fault catalog (issue 5)"},
 }
 
@@ -35,6 +34,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if args[0] == "trace" {
 		return traceCmd(args[1:], stdout, stderr)
+	}
+	if args[0] == "hunt" {
+		return huntCmd(args[1:], stdout, stderr)
 	}
 	if args[0] == "convert" {
 		return convertCmd(args[1:], stdout, stderr)
@@ -58,6 +60,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "  minimize  shrink a failing program: sockfuzz minimize [-title T] [-seeds N] [-candidates N] [-o OUT] [-store DIR] FILE")
 	fmt.Fprintln(w, "  trace     draw one run as an HTML page: sockfuzz trace [-events N] -html OUT.html FILE")
 	fmt.Fprintln(w, "  convert   convert programs and fuzz inputs: sockfuzz convert [-from auto|text|gofuzz|libfuzzer] -to text|gofuzz|libfuzzer [-target FuzzX] [-o OUT] FILE...")
+	fmt.Fprintln(w, "  hunt      time each strategy to expose each fault: sockfuzz hunt [-faults a,b] [-strategies s,...] [-trials N] [-trials-by s=N,...] [-cap 90s] [-jobs 2] [-results F] [-report F] [-report-only]")
 	for _, c := range subcommands {
 		fmt.Fprintf(w, "  %-9s (not built yet: needs %s)\n", c.name, c.needs)
 	}
