@@ -41,13 +41,6 @@ type Config struct {
 	Log io.Writer
 }
 
-// trial is one trial to run.
-type trial struct {
-	fault    stack.FaultInfo
-	strategy string
-	index    int
-}
-
 // Plan returns the trials not yet recorded, interleaved (trial index, then fault, then
 // strategy) so that a hunt stopped early still has every fault and strategy's first trials.
 func Plan(cfg Config, done map[Key]bool) ([]Key, error) {
@@ -213,6 +206,10 @@ func (r *runner) trial(ctx context.Context, k Key) Result {
 	if err != nil {
 		res.Error = err.Error()
 	}
+	if res.Found && res.Seconds > k.Cap {
+		// Exposed after the cap (a process's own deadline runs late): a miss, like any other.
+		res.Found, res.Title, res.Oracle = false, "", ""
+	}
 	if !res.Found && res.Seconds > k.Cap {
 		res.Seconds = k.Cap
 	}
@@ -292,46 +289,8 @@ func (r *runner) stress(ctx context.Context, info stack.FaultInfo, k Key, res *R
 		env = append(env, "GORACE=halt_on_error=1")
 	}
 	cmd.Env = env
-	var raceAt time.Duration
-	inRace := false
-	seen := map[string]bool{}
-	err := stream(cctx, cmd, start, func(l line) bool {
-		f := strings.Fields(l.text)
-		switch {
-		case strings.Contains(l.text, "WARNING: DATA RACE"):
-			inRace, raceAt = true, l.at
-		case inRace && strings.HasPrefix(strings.TrimSpace(l.text), "github.com/") || inRace && strings.HasPrefix(strings.TrimSpace(l.text), "main."):
-			fn := strings.TrimSpace(l.text)
-			if i := strings.LastIndexByte(fn, '('); i > 0 {
-				fn = fn[:i]
-			}
-			title := "go -race: DATA RACE in " + fn
-			inRace = false
-			if goRace {
-				res.Found, res.Seconds, res.Title, res.Oracle = true, raceAt.Seconds(), title, "data-race"
-				return false
-			}
-			if !seen[title] {
-				seen[title] = true
-				res.Other = append(res.Other, title)
-			}
-		case len(f) >= 2 && f[0] == "progress":
-			res.Execs, _ = strconv.ParseInt(f[1], 10, 64)
-		case len(f) >= 2 && f[0] == "done":
-			res.Execs, _ = strconv.ParseInt(f[1], 10, 64)
-		case len(f) >= 3 && f[0] == "other":
-			res.Other = append(res.Other, strings.TrimSpace(strings.SplitN(l.text, "\t", 2)[len(strings.SplitN(l.text, "\t", 2))-1]))
-		case len(f) >= 3 && f[0] == "found":
-			res.Execs, _ = strconv.ParseInt(f[1], 10, 64)
-			parts := strings.SplitN(strings.TrimPrefix(l.text, "found "), "\t", 2)
-			res.Found, res.Seconds, res.Oracle = true, l.at.Seconds(), info.Oracle
-			if len(parts) == 2 {
-				res.Title = parts[1]
-			}
-			return false
-		}
-		return true
-	})
+	out := stressOutput{goRace: goRace, oracle: info.Oracle, res: res}
+	err := stream(cctx, cmd, start, out.feed)
 	if res.Found {
 		return nil
 	}
@@ -378,38 +337,11 @@ func (r *runner) sockfuzz(ctx context.Context, info stack.FaultInfo, k Key, res 
 			"-test.fuzzcachedir", cache, "-test.fuzzminimizetime", "0")
 		cmd.Dir = dir
 		cmd.Env = append(os.Environ(), fuzz.EnvFaults+"="+info.Name, fuzz.EnvMode+"=controlled")
-		var (
-			failAt        time.Duration
-			failed        bool
-			title, oracle string
-			written       string
-			execs         int64
-			tail          []string
-		)
-		werr := stream(cctx, cmd, start, func(l line) bool {
-			if len(tail) < 200 {
-				tail = append(tail, l.text)
-			}
-			if m := execsRe.FindStringSubmatch(l.text); m != nil {
-				execs, _ = strconv.ParseInt(m[1], 10, 64)
-			}
-			if strings.HasPrefix(l.text, "--- FAIL") && !failed {
-				failed, failAt = true, l.at
-			}
-			if failed {
-				if m := reportRe.FindStringSubmatch(l.text); m != nil && oracle == "" {
-					title, oracle = m[1], m[2]
-				} else if m := fatalRe.FindStringSubmatch(l.text); m != nil && title == "" {
-					title = m[1]
-				}
-				if m := writtenRe.FindStringSubmatch(l.text); m != nil {
-					written = m[1]
-				}
-			}
-			return true
-		})
+		var out fuzzOutput
+		werr := stream(cctx, cmd, start, func(l line) bool { out.feed(l); return true })
 		cancel()
-		res.Execs = execsBefore + execs
+		failed, failAt, title, oracle, written, tail := out.failed, out.failAt, out.title, out.oracle, out.written, out.tail
+		res.Execs = execsBefore + out.execs
 		execsBefore = res.Execs
 		if !failed {
 			if werr != nil && time.Until(deadline) > time.Second && ctx.Err() == nil {
@@ -441,4 +373,93 @@ func (r *runner) sockfuzz(ctx context.Context, info stack.FaultInfo, k Key, res 
 	}
 	res.Seconds = time.Since(start).Seconds()
 	return nil
+}
+
+// fuzzOutput parses go test -fuzz's output as it streams.
+type fuzzOutput struct {
+	failed        bool
+	failAt        time.Duration // when the --- FAIL line came
+	title, oracle string        // the failure's report title and [oracle]
+	written       string        // where the failing input was written, if it was
+	execs         int64         // the last status line's executions
+	tail          []string      // the first lines, for an error message
+}
+
+func (o *fuzzOutput) feed(l line) {
+	if len(o.tail) < 200 {
+		o.tail = append(o.tail, l.text)
+	}
+	if m := execsRe.FindStringSubmatch(l.text); m != nil {
+		o.execs, _ = strconv.ParseInt(m[1], 10, 64)
+	}
+	if strings.HasPrefix(l.text, "--- FAIL") && !o.failed {
+		o.failed, o.failAt = true, l.at
+	}
+	if !o.failed {
+		return
+	}
+	if m := reportRe.FindStringSubmatch(l.text); m != nil && o.oracle == "" {
+		o.title, o.oracle = m[1], m[2]
+	} else if m := fatalRe.FindStringSubmatch(l.text); m != nil && o.title == "" {
+		o.title = m[1]
+	}
+	if m := writtenRe.FindStringSubmatch(l.text); m != nil {
+		o.written = m[1]
+	}
+}
+
+// stressOutput parses the stress worker's output and the -race runtime's reports into a
+// result as they stream.
+type stressOutput struct {
+	goRace bool   // a Go race report is the exposure (the fault's oracle is data-race)
+	oracle string // the expected oracle
+	res    *Result
+
+	inRace bool
+	raceAt time.Duration
+	seen   map[string]bool
+}
+
+// feed takes one line and reports whether to go on reading.
+func (o *stressOutput) feed(l line) bool {
+	text := strings.TrimSpace(l.text)
+	f := strings.Fields(text)
+	switch {
+	case strings.Contains(text, "WARNING: DATA RACE"):
+		o.inRace, o.raceAt = true, l.at
+	case o.inRace && (strings.HasPrefix(text, "github.com/") || strings.HasPrefix(text, "main.")):
+		// The first frame of the race's first access names it.
+		fn := text
+		if i := strings.LastIndexByte(fn, '('); i > 0 {
+			fn = fn[:i]
+		}
+		title := "go -race: DATA RACE in " + fn
+		o.inRace = false
+		if o.goRace {
+			o.res.Found, o.res.Seconds, o.res.Title, o.res.Oracle = true, o.raceAt.Seconds(), title, "data-race"
+			return false
+		}
+		o.other(title)
+	case len(f) == 2 && (f[0] == "progress" || f[0] == "done"):
+		o.res.Execs, _ = strconv.ParseInt(f[1], 10, 64)
+	case len(f) >= 3 && f[0] == "other":
+		_, title, _ := strings.Cut(text, "\t")
+		o.other(title)
+	case len(f) >= 3 && f[0] == "found":
+		o.res.Execs, _ = strconv.ParseInt(f[1], 10, 64)
+		_, title, _ := strings.Cut(text, "\t")
+		o.res.Found, o.res.Seconds, o.res.Title, o.res.Oracle = true, l.at.Seconds(), title, o.oracle
+		return false
+	}
+	return true
+}
+
+func (o *stressOutput) other(title string) {
+	if o.seen == nil {
+		o.seen = map[string]bool{}
+	}
+	if !o.seen[title] {
+		o.seen[title] = true
+		o.res.Other = append(o.res.Other, title)
+	}
 }
