@@ -30,6 +30,8 @@ type LoopConfig struct {
 	Seed uint64
 	// Deadline ends the loop; it is checked between executions.
 	Deadline time.Time
+	// Done, when set, ends the loop early when closed (the hunt interrupted).
+	Done <-chan struct{}
 	// Progress, when set, is called every ProgressEvery executions with the count.
 	Progress func(execs int64)
 	// Other, when set, is called once per new title of another oracle.
@@ -56,6 +58,11 @@ func Loop(cfg LoopConfig) (LoopResult, error) {
 	seen := map[string]bool{}
 	var res LoopResult
 	for !time.Now().After(cfg.Deadline) {
+		select {
+		case <-cfg.Done:
+			return res, fmt.Errorf("mutation loop: interrupted")
+		default:
+		}
 		data := Mutate(rng, cfg.Seeds)
 		p := cfg.Profile.Decode(data)
 		opt := repro.Options{Faults: cfg.Faults, Mode: cfg.Mode, StepBudget: fuzz.StepBudget}

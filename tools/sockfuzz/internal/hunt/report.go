@@ -190,7 +190,9 @@ func (s Summary) Markdown(svgName string) []byte {
 	b.WriteString("Time to exposure is wall time from the trial's start (process start for sockfuzz and stress). A miss\n")
 	b.WriteString("counts as the cap in every median, so a median shown as `>cap` and any median including a miss are lower bounds.\n")
 	b.WriteString("Executions are the fuzzer's `execs:` count at its last status line before the failure (go test -fuzz\n")
-	b.WriteString("prints one every 3 s, so for sockfuzz it is a lower bound; 0 means found before the first status line).\n\n")
+	b.WriteString("prints one every 3 s, so for sockfuzz it is a lower bound; 0 means found before the first status line, e.g.\n")
+	b.WriteString("by a seed), the stress worker's count at its last progress line (every 500) when the Go race detector\n")
+	b.WriteString("stopped it, exact otherwise; exact for random.\n\n")
 
 	fmt.Fprintf(&b, "## Results (cap %s)\n\n", secs(s.Cap))
 	b.WriteString("| fault | strategy | found/trials | median time | max time | median execs | title found |\n")

@@ -199,7 +199,7 @@ func (r *runner) trial(ctx context.Context, k Key) Result {
 	case Stress:
 		err = r.stress(ctx, info, k, &res)
 	case Random:
-		err = r.random(info, k, &res)
+		err = r.random(ctx, info, k, &res)
 	default:
 		err = fmt.Errorf("unknown strategy %q", k.Strategy)
 	}
@@ -218,7 +218,7 @@ func (r *runner) trial(ctx context.Context, k Key) Result {
 
 // random is strategy (c), in process: mutated seeds, a random schedule per execution,
 // controlled mode, no coverage feedback.
-func (r *runner) random(info stack.FaultInfo, k Key, res *Result) error {
+func (r *runner) random(ctx context.Context, info stack.FaultInfo, k Key, res *Result) error {
 	t, err := TargetByName(r.cfg.Target)
 	if err != nil {
 		return err
@@ -227,7 +227,7 @@ func (r *runner) random(info stack.FaultInfo, k Key, res *Result) error {
 	lr, err := Loop(LoopConfig{
 		Profile: t.Profile, Seeds: fuzz.NewHarness(t).Seeds(), Faults: info.Fault, Oracle: info.Oracle,
 		Mode: repro.Controlled, RandomSchedule: true, Seed: trialSeed(k),
-		Deadline: start.Add(r.cfg.Cap),
+		Deadline: start.Add(r.cfg.Cap), Done: ctx.Done(),
 	})
 	res.Seconds = time.Since(start).Seconds()
 	res.Found, res.Execs, res.Title, res.Oracle, res.Other = lr.Found, lr.Execs, lr.Title, lr.Oracle, lr.Others
