@@ -369,6 +369,12 @@ func (s Summary) chart(b *bytes.Buffer, x, y, w, h float64, title string, cs []c
 		fmt.Fprintf(b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#eee"/>`+"\n", lx(t), y, lx(t), y+h)
 		fmt.Fprintf(b, `<text x="%.1f" y="%.1f" font-size="%.0f" text-anchor="middle">%gs</text>`+"\n", lx(t), y+h+fs, fs-1, t)
 	}
+	fmt.Fprintf(b, `<text x="%.1f" y="%.1f" font-size="%.0f" text-anchor="end">cap %s</text>`+"\n", x+w, y+h+2*fs+2, fs-1, secs(capT))
+	if big {
+		fmt.Fprintf(b, `<text x="%.1f" y="%.1f" font-size="%.0f" text-anchor="middle">time to exposure (log scale)</text>`+"\n", x+w/2, y+h+2*fs+2, fs)
+		fmt.Fprintf(b, `<text x="%.1f" y="%.1f" font-size="%.0f" text-anchor="middle" transform="rotate(-90 %.1f %.1f)">fraction of trials</text>`+"\n",
+			x-30, y+h/2, fs, x-30, y+h/2)
+	}
 	for _, c := range cs {
 		var pts []string
 		pts = append(pts, fmt.Sprintf("%.1f,%.1f", lx(minTime), ly(0)))
