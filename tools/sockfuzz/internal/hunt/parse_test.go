@@ -56,12 +56,12 @@ func TestStressOutput(t *testing.T) {
 		read   int
 		want   Result
 	}{
-		{"race is the exposure", true, "data-race", 7, Result{Found: true, Seconds: 4, Execs: 1000,
-			Title: "go -race: DATA RACE in github.com/sockfuzz/sockfuzz/stack/sched.(*Word).rmw", Oracle: "data-race",
+		{"race is the exposure", true, "data-race", 10, Result{Found: true, Seconds: 4, Execs: 1000,
+			Title: "go -race: DATA RACE stack/sched.(*Word).rmw vs stack.(*Stack).sowakeup", Oracle: "data-race",
 			Other: []string{"lost wakeup: blocked in accept"}}},
 		{"race is noise", false, "lost-wakeup", 13, Result{Found: true, Seconds: 12, Execs: 1733,
 			Title: "lost wakeup: blocked in so_rcv sleep with condition true", Oracle: "lost-wakeup",
-			Other: []string{"lost wakeup: blocked in accept", "go -race: DATA RACE in github.com/sockfuzz/sockfuzz/stack/sched.(*Word).rmw"}}},
+			Other: []string{"lost wakeup: blocked in accept", "go -race: DATA RACE stack/sched.(*Word).rmw vs stack.(*Stack).sowakeup"}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -415,9 +415,11 @@ type stressOutput struct {
 	oracle string // the expected oracle
 	res    *Result
 
-	inRace bool
-	raceAt time.Duration
-	seen   map[string]bool
+	inRace   bool
+	previous bool     // in the race's previous access
+	frames   []string // the accesses' first frames
+	raceAt   time.Duration
+	seen     map[string]bool
 }
 
 // feed takes one line and reports whether to go on reading.
@@ -426,15 +428,24 @@ func (o *stressOutput) feed(l line) bool {
 	f := strings.Fields(text)
 	switch {
 	case strings.Contains(text, "WARNING: DATA RACE"):
-		o.inRace, o.raceAt = true, l.at
+		o.inRace, o.raceAt, o.frames = true, l.at, nil
+	case o.inRace && strings.HasPrefix(text, "Previous "):
+		o.previous = true
 	case o.inRace && (strings.HasPrefix(text, "github.com/") || strings.HasPrefix(text, "main.")):
-		// The first frame of the race's first access names it.
+		// The race is named by the first frame of each of its two accesses.
+		if len(o.frames) == 1 && !o.previous {
+			return true
+		}
 		fn := text
 		if i := strings.LastIndexByte(fn, '('); i > 0 {
 			fn = fn[:i]
 		}
-		title := "go -race: DATA RACE in " + fn
-		o.inRace = false
+		o.frames = append(o.frames, strings.TrimPrefix(fn, "github.com/sockfuzz/sockfuzz/"))
+		if len(o.frames) < 2 {
+			return true
+		}
+		title := "go -race: DATA RACE " + o.frames[0] + " vs " + o.frames[1]
+		o.inRace, o.previous = false, false
 		if o.goRace {
 			o.res.Found, o.res.Seconds, o.res.Title, o.res.Oracle = true, o.raceAt.Seconds(), title, "data-race"
 			return false
