@@ -242,7 +242,7 @@ type line struct {
 
 // stream runs cmd and calls each for every output line (stdout and stderr merged) as it
 // arrives, with its time since start. The command is killed at the deadline.
-func stream(ctx context.Context, cmd *exec.Cmd, start time.Time, each func(line) bool) error {
+func stream(cmd *exec.Cmd, start time.Time, each func(line) bool) error {
 	pr, pw := io.Pipe()
 	cmd.Stdout, cmd.Stderr = pw, pw
 	ownGroup(cmd)
@@ -271,7 +271,6 @@ func stream(ctx context.Context, cmd *exec.Cmd, start time.Time, each func(line)
 	err := cmd.Wait()
 	pw.Close()
 	<-done
-	_ = ctx
 	return err
 }
 
@@ -290,7 +289,7 @@ func (r *runner) stress(ctx context.Context, info stack.FaultInfo, k Key, res *R
 	}
 	cmd.Env = env
 	out := stressOutput{goRace: goRace, oracle: info.Oracle, res: res}
-	err := stream(cctx, cmd, start, out.feed)
+	err := stream(cmd, start, out.feed)
 	if res.Found {
 		return nil
 	}
@@ -338,7 +337,7 @@ func (r *runner) sockfuzz(ctx context.Context, info stack.FaultInfo, k Key, res 
 		cmd.Dir = dir
 		cmd.Env = append(os.Environ(), fuzz.EnvFaults+"="+info.Name, fuzz.EnvMode+"=controlled")
 		var out fuzzOutput
-		werr := stream(cctx, cmd, start, func(l line) bool { out.feed(l); return true })
+		werr := stream(cmd, start, func(l line) bool { out.feed(l); return true })
 		cancel()
 		failed, failAt, title, oracle, written, tail := out.failed, out.failAt, out.title, out.oracle, out.written, out.tail
 		res.Execs = execsBefore + out.execs
