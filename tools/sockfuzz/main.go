@@ -1,7 +1,5 @@
 // Command sockfuzz drives the sockfuzz harness: fuzzing, replay, minimization, the fault hunt,
 // the fault catalog, corpus conversion and trace views.
-//
-// Subcommands not built yet say so plainly and exit with status 2.
 package main
 
 import (
@@ -9,11 +7,6 @@ import (
 	"io"
 	"os"
 )
-
-// subcommands lists what the tool will do and which part of the project each needs.
-var subcommands = []struct{ name, needs string }{
-	{"hunt", "the fault catalog (issue 5)"},
-}
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -40,15 +33,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if args[0] == "fuzz" {
 		return fuzzCmd(args[1:], stdout, stderr)
 	}
+	if args[0] == "hunt" {
+		return huntCmd(args[1:], stdout, stderr)
+	}
 	if args[0] == "convert" {
 		return convertCmd(args[1:], stdout, stderr)
-	}
-	for _, c := range subcommands {
-		if c.name == args[0] {
-			fmt.Fprintf(stderr, "sockfuzz %s: not built yet: it needs %s.\n", c.name, c.needs)
-			fmt.Fprintln(stderr, "What exists today: sockfuzz replay, the fuzz targets in ./fuzz, and go test ./...")
-			return 2
-		}
 	}
 	fmt.Fprintf(stderr, "sockfuzz: unknown command %q\n", args[0])
 	usage(stderr)
@@ -64,7 +53,5 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "  faults    list the fault catalog: sockfuzz faults [-names]")
 	fmt.Fprintln(w, "  convert   convert programs and fuzz inputs: sockfuzz convert [-from auto|text|gofuzz|libfuzzer] -to text|gofuzz|libfuzzer [-target FuzzX] [-o OUT] FILE...")
 	fmt.Fprintln(w, "  fuzz      run the fuzz targets continuously, storing new crashers: sockfuzz fuzz [-targets a,b] [-duration 2m] [-jobs N] [-faults a,b] [-workdir .sockfuzz] [-store corpus/crashers] [-libfuzzer DIR]")
-	for _, c := range subcommands {
-		fmt.Fprintf(w, "  %-9s (not built yet: needs %s)\n", c.name, c.needs)
-	}
+	fmt.Fprintln(w, "  hunt      time each strategy to expose each fault: sockfuzz hunt [-faults a,b] [-strategies s,...] [-trials N] [-trials-by s=N,...] [-cap 90s] [-jobs 2] [-results F] [-report F] [-report-only]")
 }

@@ -1,0 +1,475 @@
+package hunt
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sockfuzz/sockfuzz/fuzz"
+	"github.com/sockfuzz/sockfuzz/repro"
+	"github.com/sockfuzz/sockfuzz/stack"
+)
+
+// Config is one hunt.
+type Config struct {
+	// Faults are the catalog names to hunt, in order.
+	Faults []string
+	// Strategies to run, in order, and the trials of each.
+	Strategies []string
+	Trials     map[string]int
+	// Cap bounds each trial.
+	Cap time.Duration
+	// Jobs is the number of trials run at a time.
+	Jobs int
+	// Target is the fuzz target (its profile for stress and random).
+	Target string
+	// Results is the results file.
+	Results string
+	// WorkDir holds the built binaries and the trials' scratch directories.
+	WorkDir string
+	// Log receives one line per trial.
+	Log io.Writer
+}
+
+// Plan returns the trials not yet recorded, interleaved (trial index, then fault, then
+// strategy) so that a hunt stopped early still has every fault and strategy's first trials.
+func Plan(cfg Config, done map[Key]bool) ([]Key, error) {
+	var out []Key
+	maxTrials := 0
+	for _, s := range cfg.Strategies {
+		maxTrials = max(maxTrials, cfg.Trials[s])
+	}
+	for i := range maxTrials {
+		for _, f := range cfg.Faults {
+			if _, ok := stack.FaultByName(f); !ok {
+				return nil, fmt.Errorf("unknown fault %q (sockfuzz faults lists them)", f)
+			}
+			for _, s := range cfg.Strategies {
+				k := Key{f, s, i, CapSeconds(cfg.Cap)}
+				if i < cfg.Trials[s] && !done[k] {
+					out = append(out, k)
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// Run runs the trials not yet in the results file, Jobs at a time, appending each result as
+// it ends. It returns the number of trials run.
+func Run(ctx context.Context, cfg Config) (int, error) {
+	if cfg.Jobs < 1 {
+		cfg.Jobs = 1
+	}
+	prev, err := ReadResults(cfg.Results)
+	if err != nil {
+		return 0, err
+	}
+	todo, err := Plan(cfg, Done(prev))
+	if err != nil {
+		return 0, err
+	}
+	if len(todo) == 0 {
+		return 0, nil
+	}
+	if cfg.Log == nil {
+		cfg.Log = io.Discard
+	}
+	r := &runner{cfg: cfg}
+	if err := r.build(ctx, todo); err != nil {
+		return 0, err
+	}
+	var (
+		mu       sync.Mutex
+		firstErr error
+		ran      int
+		wg       sync.WaitGroup
+	)
+	ch := make(chan Key)
+	for range cfg.Jobs {
+		wg.Go(func() {
+			for k := range ch {
+				res := r.trial(ctx, k)
+				if ctx.Err() != nil {
+					return // an interrupted trial is not a result
+				}
+				mu.Lock()
+				if err := AppendResult(cfg.Results, res); err != nil && firstErr == nil {
+					firstErr = err
+				}
+				ran++
+				fmt.Fprintln(cfg.Log, logLine(res))
+				mu.Unlock()
+			}
+		})
+	}
+feed:
+	for _, k := range todo {
+		select {
+		case ch <- k:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(ch)
+	wg.Wait()
+	if firstErr == nil && ctx.Err() != nil {
+		firstErr = fmt.Errorf("hunt interrupted: %w", ctx.Err())
+	}
+	return ran, firstErr
+}
+
+func logLine(r Result) string {
+	switch {
+	case r.Error != "":
+		return fmt.Sprintf("%-32s %-8s #%d error: %s", r.Fault, r.Strategy, r.Trial, r.Error)
+	case r.Found:
+		return fmt.Sprintf("%-32s %-8s #%d found in %.2fs (%d execs): %s", r.Fault, r.Strategy, r.Trial, r.Seconds, r.Execs, r.Title)
+	}
+	return fmt.Sprintf("%-32s %-8s #%d not found in %.0fs (%d execs)", r.Fault, r.Strategy, r.Trial, r.Seconds, r.Execs)
+}
+
+// runner holds a hunt's built binaries. The fuzz test binary is built with -fuzz so that it
+// carries the coverage instrumentation go test -fuzz would add.
+type runner struct {
+	cfg       Config
+	fuzzBin   string // the fuzz package's test binary
+	stressBin string // the stress worker, built with -race
+}
+
+// build compiles what the planned trials need, once for the hunt.
+func (r *runner) build(ctx context.Context, todo []Key) error {
+	need := map[string]bool{}
+	for _, k := range todo {
+		need[k.Strategy] = true
+	}
+	if err := os.MkdirAll(r.cfg.WorkDir, 0o755); err != nil {
+		return fmt.Errorf("hunt work dir: %w", err)
+	}
+	if need[Sockfuzz] {
+		r.fuzzBin = filepath.Join(r.cfg.WorkDir, "fuzz.test")
+		if err := goBuild(ctx, "test", "-c", "-fuzz", "^"+r.cfg.Target+"$", "-o", r.fuzzBin, "github.com/sockfuzz/sockfuzz/fuzz"); err != nil {
+			return err
+		}
+	}
+	if need[Stress] {
+		r.stressBin = filepath.Join(r.cfg.WorkDir, "stressworker")
+		if err := goBuild(ctx, "build", "-race", "-o", r.stressBin, "github.com/sockfuzz/sockfuzz/tools/sockfuzz/internal/hunt/stressworker"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func goBuild(ctx context.Context, args ...string) error {
+	out, err := exec.CommandContext(ctx, "go", args...).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("go %s: %w\n%s", strings.Join(args, " "), err, out)
+	}
+	return nil
+}
+
+// trialSeed derives a trial's random seed from its key, so that a trial is reproducible and
+// trials differ.
+func trialSeed(k Key) uint64 {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%s/%s/%d", k.Fault, k.Strategy, k.Trial)
+	return h.Sum64()
+}
+
+// trial runs one trial and returns its result (an Error result when it could not run).
+func (r *runner) trial(ctx context.Context, k Key) Result {
+	res := Result{Fault: k.Fault, Strategy: k.Strategy, Trial: k.Trial, Cap: k.Cap, Target: r.cfg.Target,
+		Start: time.Now().UTC().Format(time.RFC3339)}
+	info, _ := stack.FaultByName(k.Fault)
+	var err error
+	switch k.Strategy {
+	case Sockfuzz:
+		err = r.sockfuzz(ctx, info, k, &res)
+	case Stress:
+		err = r.stress(ctx, info, k, &res)
+	case Random:
+		err = r.random(ctx, info, k, &res)
+	default:
+		err = fmt.Errorf("unknown strategy %q", k.Strategy)
+	}
+	if err != nil {
+		res.Error = err.Error()
+	}
+	if res.Found && res.Seconds > k.Cap {
+		// Exposed after the cap (a process's own deadline runs late): a miss, like any other.
+		res.Found, res.Title, res.Oracle = false, "", ""
+	}
+	if !res.Found && res.Seconds > k.Cap {
+		res.Seconds = k.Cap
+	}
+	return res
+}
+
+// random is strategy (c), in process: mutated seeds, a random schedule per execution,
+// controlled mode, no coverage feedback.
+func (r *runner) random(ctx context.Context, info stack.FaultInfo, k Key, res *Result) error {
+	t, err := TargetByName(r.cfg.Target)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	lr, err := Loop(LoopConfig{
+		Profile: t.Profile, Seeds: fuzz.NewHarness(t).Seeds(), Faults: info.Fault, Oracle: info.Oracle,
+		Mode: repro.Controlled, RandomSchedule: true, Seed: trialSeed(k),
+		Deadline: start.Add(r.cfg.Cap), Done: ctx.Done(),
+	})
+	res.Seconds = time.Since(start).Seconds()
+	res.Found, res.Execs, res.Title, res.Oracle, res.Other = lr.Found, lr.Execs, lr.Title, lr.Oracle, lr.Others
+	return err
+}
+
+// line is one output line of a trial's process, with its time from the trial's start.
+type line struct {
+	at   time.Duration
+	text string
+}
+
+// stream runs cmd and calls each for every output line (stdout and stderr merged) as it
+// arrives, with its time since start. The command is killed at the deadline.
+func stream(cmd *exec.Cmd, start time.Time, each func(line) bool) error {
+	pr, pw := io.Pipe()
+	cmd.Stdout, cmd.Stderr = pw, pw
+	ownGroup(cmd)
+	cmd.WaitDelay = 5 * time.Second
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", cmd.Path, err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sc := bufio.NewScanner(pr)
+		sc.Buffer(make([]byte, 0, 64*1024), 4<<20)
+		stop := false
+		for sc.Scan() {
+			if !stop && !each(line{time.Since(start), sc.Text()}) {
+				stop = true
+				if cmd.Cancel != nil {
+					_ = cmd.Cancel()
+				} else {
+					_ = cmd.Process.Kill()
+				}
+			}
+		}
+		_, _ = io.Copy(io.Discard, pr)
+	}()
+	err := cmd.Wait()
+	pw.Close()
+	<-done
+	return err
+}
+
+// stress is strategy (b): the -race stress worker in its own process, free mode.
+func (r *runner) stress(ctx context.Context, info stack.FaultInfo, k Key, res *Result) error {
+	start := time.Now()
+	cctx, cancel := context.WithTimeout(ctx, r.cfg.Cap+10*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(cctx, r.stressBin, "-faults", info.Name, "-oracle", info.Oracle,
+		"-target", r.cfg.Target, "-seed", strconv.FormatUint(trialSeed(k), 10), "-for", r.cfg.Cap.String())
+	goRace := info.Oracle == "data-race"
+	env := os.Environ()
+	if goRace {
+		// The -race runtime's report is this fault's exposure: stop at the first.
+		env = append(env, "GORACE=halt_on_error=1")
+	}
+	cmd.Env = env
+	out := stressOutput{goRace: goRace, oracle: info.Oracle, res: res}
+	err := stream(cmd, start, out.feed)
+	if res.Found {
+		return nil
+	}
+	res.Seconds = time.Since(start).Seconds()
+	if err != nil && cctx.Err() == nil {
+		if ee, ok := err.(*exec.ExitError); ok && ee.ExitCode() == 66 {
+			return nil // races of another fault's kind, reported in Other
+		}
+		return fmt.Errorf("stress worker: %w", err)
+	}
+	return nil
+}
+
+// Patterns of go test -fuzz's output.
+var (
+	execsRe   = regexp.MustCompile(`^fuzz: elapsed: \S+, execs: (\d+)`)
+	reportRe  = regexp.MustCompile(`^\s*(.*\S) \[([a-z][a-z-]*)\] thread -?\d+ step \d+\s*$`)
+	fatalRe   = regexp.MustCompile(`^\s+\S+\.go:\d+: (.*)$`)
+	writtenRe = regexp.MustCompile(`Failing input written to (\S+)`)
+)
+
+// sockfuzz is strategy (a): the fuzz package's test binary with -test.fuzz, one worker, in a
+// scratch directory (no testdata: the seeds are the target's f.Add corpus only) with its own
+// fuzz cache. A failure of another oracle is noted, its input removed, and fuzzing resumed on
+// the same cache for the rest of the cap.
+func (r *runner) sockfuzz(ctx context.Context, info stack.FaultInfo, k Key, res *Result) error {
+	dir, err := os.MkdirTemp(r.cfg.WorkDir, "trial-*")
+	if err != nil {
+		return fmt.Errorf("trial dir: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	cache := filepath.Join(dir, "cache")
+	start := time.Now()
+	deadline := start.Add(r.cfg.Cap)
+	var execsBefore int64
+	for restarts := 0; ; restarts++ {
+		left := time.Until(deadline)
+		if left < time.Second || restarts > 50 {
+			break
+		}
+		cctx, cancel := context.WithDeadline(ctx, deadline)
+		cmd := exec.CommandContext(cctx, r.fuzzBin, "-test.run", "XXX", "-test.fuzz", "^"+r.cfg.Target+"$",
+			"-test.fuzztime", left.Round(time.Second).String(), "-test.parallel", "1",
+			"-test.fuzzcachedir", cache, "-test.fuzzminimizetime", "0")
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), fuzz.EnvFaults+"="+info.Name, fuzz.EnvMode+"=controlled")
+		var out fuzzOutput
+		werr := stream(cmd, start, func(l line) bool { out.feed(l); return true })
+		cancel()
+		failed, failAt, title, oracle, written, tail := out.failed, out.failAt, out.title, out.oracle, out.written, out.tail
+		res.Execs = execsBefore + out.execs
+		execsBefore = res.Execs
+		if !failed {
+			if werr != nil && time.Until(deadline) > time.Second && ctx.Err() == nil {
+				return fmt.Errorf("go test -fuzz: %w\n%s", werr, strings.Join(tail, "\n"))
+			}
+			break
+		}
+		if oracle == info.Oracle {
+			res.Found, res.Seconds, res.Title, res.Oracle = true, failAt.Seconds(), title, oracle
+			return nil
+		}
+		if title == "" {
+			title = "unparsed failure"
+		}
+		res.Other = append(res.Other, title)
+		if written == "" {
+			// A seed of the target's own corpus fails with another oracle: go test -fuzz
+			// cannot get past it, so the trial is a miss, said so in Other.
+			res.Other = append(res.Other, "a seed fails with another oracle: fuzzing cannot start")
+			res.Seconds = k.Cap
+			return nil
+		}
+		if !filepath.IsAbs(written) {
+			written = filepath.Join(dir, written)
+		}
+		if err := os.Remove(written); err != nil {
+			return fmt.Errorf("remove the other oracle's input: %w", err)
+		}
+	}
+	res.Seconds = time.Since(start).Seconds()
+	return nil
+}
+
+// fuzzOutput parses go test -fuzz's output as it streams.
+type fuzzOutput struct {
+	failed        bool
+	failAt        time.Duration // when the --- FAIL line came
+	title, oracle string        // the failure's report title and [oracle]
+	written       string        // where the failing input was written, if it was
+	execs         int64         // the last status line's executions
+	tail          []string      // the first lines, for an error message
+}
+
+func (o *fuzzOutput) feed(l line) {
+	if len(o.tail) < 200 {
+		o.tail = append(o.tail, l.text)
+	}
+	if m := execsRe.FindStringSubmatch(l.text); m != nil {
+		o.execs, _ = strconv.ParseInt(m[1], 10, 64)
+	}
+	if strings.HasPrefix(l.text, "--- FAIL") && !o.failed {
+		o.failed, o.failAt = true, l.at
+	}
+	if !o.failed {
+		return
+	}
+	if m := reportRe.FindStringSubmatch(l.text); m != nil && o.oracle == "" {
+		o.title, o.oracle = m[1], m[2]
+	} else if m := fatalRe.FindStringSubmatch(l.text); m != nil && o.title == "" {
+		o.title = m[1]
+	}
+	if m := writtenRe.FindStringSubmatch(l.text); m != nil {
+		o.written = m[1]
+	}
+}
+
+// stressOutput parses the stress worker's output and the -race runtime's reports into a
+// result as they stream.
+type stressOutput struct {
+	goRace bool   // a Go race report is the exposure (the fault's oracle is data-race)
+	oracle string // the expected oracle
+	res    *Result
+
+	inRace   bool
+	previous bool     // in the race's previous access
+	frames   []string // the accesses' first frames
+	raceAt   time.Duration
+	seen     map[string]bool
+}
+
+// feed takes one line and reports whether to go on reading.
+func (o *stressOutput) feed(l line) bool {
+	text := strings.TrimSpace(l.text)
+	f := strings.Fields(text)
+	switch {
+	case strings.Contains(text, "WARNING: DATA RACE"):
+		o.inRace, o.raceAt, o.frames = true, l.at, nil
+	case o.inRace && strings.HasPrefix(text, "Previous "):
+		o.previous = true
+	case o.inRace && (strings.HasPrefix(text, "github.com/") || strings.HasPrefix(text, "main.")):
+		// The race is named by the first frame of each of its two accesses.
+		if len(o.frames) == 1 && !o.previous {
+			return true
+		}
+		fn := text
+		if i := strings.LastIndexByte(fn, '('); i > 0 {
+			fn = fn[:i]
+		}
+		o.frames = append(o.frames, strings.TrimPrefix(fn, "github.com/sockfuzz/sockfuzz/"))
+		if len(o.frames) < 2 {
+			return true
+		}
+		title := "go -race: DATA RACE " + o.frames[0] + " vs " + o.frames[1]
+		o.inRace, o.previous = false, false
+		if o.goRace {
+			o.res.Found, o.res.Seconds, o.res.Title, o.res.Oracle = true, o.raceAt.Seconds(), title, "data-race"
+			return false
+		}
+		o.other(title)
+	case len(f) == 2 && (f[0] == "progress" || f[0] == "done"):
+		o.res.Execs, _ = strconv.ParseInt(f[1], 10, 64)
+	case len(f) >= 3 && f[0] == "other":
+		_, title, _ := strings.Cut(text, "\t")
+		o.other(title)
+	case len(f) >= 3 && f[0] == "found":
+		o.res.Execs, _ = strconv.ParseInt(f[1], 10, 64)
+		_, title, _ := strings.Cut(text, "\t")
+		o.res.Found, o.res.Seconds, o.res.Title, o.res.Oracle = true, l.at.Seconds(), title, o.oracle
+		return false
+	}
+	return true
+}
+
+func (o *stressOutput) other(title string) {
+	if o.seen == nil {
+		o.seen = map[string]bool{}
+	}
+	if !o.seen[title] {
+		o.seen[title] = true
+		o.res.Other = append(o.res.Other, title)
+	}
+}
