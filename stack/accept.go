@@ -11,7 +11,7 @@ func (st *Stack) solisten(t *sched.Thread, so *Socket, backlog int) Errno {
 	if so.getstate(t, "solisten")&(SS_ISCONNECTED|SS_ISCONNECTING|SS_ISDISCONNECTING) != 0 {
 		return EINVAL
 	}
-	if err := st.domsg(t, st.netisrs[0], "pru_listen", func(t *sched.Thread) Errno { return st.tcpListen(t, so) }); err != OK {
+	if err := st.pcbmsgTo(t, so, st.owner(so), "pru_listen", func(t *sched.Thread) Errno { return st.tcpListen(t, so) }); err != OK {
 		return err
 	}
 	if backlog < 0 || backlog > somaxconn {

@@ -75,8 +75,14 @@ const errForward Errno = -3
 // old thread is forwarded to the new one, as DragonFly's pru functions forward a message that
 // arrives on the wrong port, so that the pcb is only ever touched by its owner.
 func (st *Stack) pcbmsg(t *sched.Thread, so *Socket, name string, fn func(*sched.Thread) Errno) Errno {
+	return st.pcbmsgTo(t, so, st.soport(t, so), name, fn)
+}
+
+// pcbmsgTo is pcbmsg with the first destination given: bind, listen and connect go to the
+// socket's current owner as read by owner (netisr0 until a connect moves the socket).
+func (st *Stack) pcbmsgTo(t *sched.Thread, so *Socket, n *netisr, name string, fn func(*sched.Thread) Errno) Errno {
 	for {
-		e := st.domsg(t, st.soport(t, so), name, func(t *sched.Thread) Errno {
+		e := st.domsg(t, n, name, func(t *sched.Thread) Errno {
 			if st.owner(so).t != t {
 				return errForward
 			}
@@ -85,6 +91,7 @@ func (st *Stack) pcbmsg(t *sched.Thread, so *Socket, name string, fn func(*sched
 		if e != errForward {
 			return e
 		}
+		n = st.owner(so)
 	}
 }
 

@@ -77,7 +77,7 @@ func (p *Proc) Bind(t *sched.Thread, fd int, port uint16) Errno {
 		return err
 	}
 	defer st.fdrop(t, f)
-	return st.domsg(t, st.netisrs[0], "pru_bind", func(t *sched.Thread) Errno {
+	return st.pcbmsgTo(t, so, st.owner(so), "pru_bind", func(t *sched.Thread) Errno {
 		if so.pcb.AtomicLoad(t, "pru_bind") == 0 {
 			return EINVAL
 		}
@@ -160,9 +160,9 @@ func (st *Stack) soconnect(t *sched.Thread, so *Socket, addr Addr) Errno {
 	}
 	so.error.AtomicStore(t, "soconnect:so_error", 0)
 	if so.proto == UDP {
-		return st.domsg(t, st.netisrs[0], "pru_connect", func(t *sched.Thread) Errno { return st.udpConnect(t, so, addr) })
+		return st.pcbmsgTo(t, so, st.owner(so), "pru_connect", func(t *sched.Thread) Errno { return st.udpConnect(t, so, addr) })
 	}
-	if err := st.domsg(t, st.netisrs[0], "pru_connect", func(t *sched.Thread) Errno {
+	if err := st.pcbmsgTo(t, so, st.owner(so), "pru_connect", func(t *sched.Thread) Errno {
 		if so.pcb.AtomicLoad(t, "pru_connect") == 0 {
 			return EINVAL
 		}
