@@ -662,6 +662,11 @@ func (p *Proc) SetAsync(t *sched.Thread, fd int, on bool) Errno {
 	defer p.st.fdrop(t, f)
 	f.async.Store(on)
 	arg := 0
+	if !on {
+		// The owner's intent changes before the bit does: an observer must not see SS_ASYNC
+		// clear while FIOASYNC still counts as set (and, turning it on, the bit is set first).
+		p.st.observe(t, ObsEvent{Kind: ObsAsyncSet, Sock: so.id, Head: -1, Arg: 0, Proc: p.pid, Site: "soo_ioctl"})
+	}
 	if st := p.st; st.faults.Has(FaultFIOASYNCRMW) {
 		// A plain read-modify-write of so_state, racing the protocol thread's atomic ones.
 		old := so.state.Load(t, "soo_ioctl:FIOASYNC")
@@ -686,7 +691,9 @@ func (p *Proc) SetAsync(t *sched.Thread, fd int, on bool) Errno {
 		so.rcv.flags.AtomicAndNot(t, "soo_ioctl:FIOASYNC", SSB_ASYNC)
 		so.snd.flags.AtomicAndNot(t, "soo_ioctl:FIOASYNC", SSB_ASYNC)
 	}
-	p.st.observe(t, ObsEvent{Kind: ObsAsyncSet, Sock: so.id, Head: -1, Arg: arg, Proc: p.pid, Site: "soo_ioctl"})
+	if on {
+		p.st.observe(t, ObsEvent{Kind: ObsAsyncSet, Sock: so.id, Head: -1, Arg: arg, Proc: p.pid, Site: "soo_ioctl"})
+	}
 	return OK
 }
 
