@@ -68,10 +68,10 @@ func (st *Stack) sonewconn(t *sched.Thread, head *Socket, n *netisr, connected b
 			victim = head.incomp[0]
 			head.qremove(t, victim, QIncomp)
 			victim.soclrstate(t, "sonewconn:drop", SS_INCOMP)
-			victim.head.AtomicStore(t, "sonewconn:drop", 0)
 			if !st.faults.Has(FaultAbortTwice) {
 				victim.soreference(t, "sonewconn:drop")
 			}
+			victim.head.AtomicStore(t, "sonewconn:drop", 0)
 		}
 		head.qinsert(t, so, QIncomp)
 		so.sosetstate(t, "sonewconn", SS_INCOMP)
@@ -106,10 +106,10 @@ func (st *Stack) soacceptPredicate(nonblock bool) func(*sched.Thread, *notifyMsg
 			so := head.comp[0]
 			head.qremove(t, so, QComp)
 			so.soclrstate(t, "soaccept_predicate", SS_COMP)
-			so.head.AtomicStore(t, "soaccept_predicate", 0)
 			if !st.faults.Has(FaultAcceptRefLate) {
 				so.soreference(t, "soaccept_predicate")
 			}
+			so.head.AtomicStore(t, "soaccept_predicate", 0)
 			_ = head.qlock.Unlock(t)
 			nm.val, nm.result = so, OK
 			return true

@@ -170,11 +170,19 @@ func (st *Stack) sofree(t *sched.Thread, so *Socket) {
 			return
 		default:
 			_ = head.qlock.Unlock(t)
-			panic("sofree: not queued")
+			// Taken off the queue meanwhile by a drain or an accept, which took a
+			// reference before clearing so_head: the socket is theirs now.
+			assert(so.refs.AtomicLoad(t, "sofree:adopted") > 0, "sofree: not queued")
+			return
 		}
 		so.soclrstate(t, "sofree", SS_INCOMP)
 		so.head.AtomicStore(t, "sofree", 0)
 		_ = head.qlock.Unlock(t)
+	}
+	if so.refs.AtomicLoad(t, "sofree:adopted") > 0 {
+		// A drain or an accept took the socket off its queue, with a reference, between
+		// the last reference going and the look at so_head.
+		return
 	}
 	so.rcv.release(t)
 	so.snd.release(t)

@@ -620,10 +620,10 @@ func (st *Stack) sodrain(t *sched.Thread, so *Socket) {
 			so.qremove(t, sp, QComp)
 			sp.soclrstate(t, "soclose:drain", SS_COMP)
 		}
-		sp.head.AtomicStore(t, "soclose:drain", 0)
 		if !st.faults.Has(FaultAbortTwice) {
 			sp.soreference(t, "soclose:drain")
 		}
+		sp.head.AtomicStore(t, "soclose:drain", 0)
 		aborted = append(aborted, sp)
 	}
 	_ = so.qlock.Unlock(t)
