@@ -129,9 +129,10 @@ func (st *Stack) tcpBind(t *sched.Thread, so *Socket, port uint16) Errno {
 // tcpListen is tcp_usr_listen.
 func (st *Stack) tcpListen(t *sched.Thread, so *Socket) Errno {
 	tp := so.tp
-	if tp == nil || tp.state != TCPS_CLOSED && tp.state != TCPS_LISTEN {
+	if tp == nil || tp.state != TCPS_CLOSED && tp.state != TCPS_LISTEN || tp.remote.Port != 0 {
 		// A connect that won the race with this listen (solisten's check of the so_state
-		// bits ran before it): the pcb is no longer CLOSED. Found by FuzzSockets in Free mode.
+		// bits ran before it): the pcb is no longer CLOSED, or its connect has chosen a
+		// remote address and moved it to another protocol thread. Found by FuzzSockets.
 		return EINVAL
 	}
 	if tp.local.Port == 0 {
@@ -192,6 +193,9 @@ func (st *Stack) tcpConnect(t *sched.Thread, so *Socket) Errno {
 	tp := so.tp
 	if tp == nil || tp.closed {
 		return EINVAL
+	}
+	if tp.state != TCPS_CLOSED {
+		return EOPNOTSUPP // a listen won the race between the two halves of connect
 	}
 	so.soisconnecting(t)
 	tp.iss = st.iss()
