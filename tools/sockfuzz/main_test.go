@@ -20,7 +20,7 @@ func TestRunExitCodes(t *testing.T) {
 		{[]string{"fuzz", "-targets", "FuzzNope"}, 2, `unknown target "FuzzNope"`},
 		{[]string{"fuzz", "-faults", "no-such-fault"}, 2, "no-such-fault"},
 		{[]string{"fuzz", "extra"}, 2, "unexpected argument"},
-		{[]string{"hunt"}, 2, "not built yet"},
+		{[]string{"hunt", "-jobs", "0"}, 2, "-jobs 0"},
 		{[]string{"minimize", "x.txt"}, 2, "no such file"},
 		{[]string{"replay"}, 2, "no program file given"},
 		{[]string{"replay", "testdata/nosuch.prog"}, 2, "no such file"},
