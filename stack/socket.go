@@ -21,6 +21,9 @@ type Socket struct {
 	error   sched.Word // so_error
 	oobmark sched.Word // so_oobmark
 	sigio   sched.Word // so_sigio: the owner's process id + 1, 0 for none
+	// asyncLock serializes FIOASYNC on the socket, so that SS_ASYNC and the owner's request
+	// (the file's FASYNC) cannot end up disagreeing when two processes toggle it at once.
+	asyncLock sched.Mutex
 	port    sched.Word // so_port: the owning protocol thread
 	pcb     sched.Word // so_pcb: 1 while a protocol control block is attached
 
@@ -59,6 +62,7 @@ func (st *Stack) soalloc(t *sched.Thread, proto Proto) *Socket {
 	n := "so" + strconv.Itoa(id)
 	so := &Socket{st: st, id: id, proto: proto, name: n}
 	e.InitMutex(&so.qlock, n+".qlock")
+	e.InitMutex(&so.asyncLock, n+".fioasync")
 	e.InitWord(&so.state, "so_state", nil)
 	e.InitWord(&so.refs, "so_refs", nil)
 	e.InitWord(&so.options, "so_options", nil)
