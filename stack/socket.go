@@ -24,8 +24,8 @@ type Socket struct {
 	// asyncLock serializes FIOASYNC on the socket, so that SS_ASYNC and the owner's request
 	// (the file's FASYNC) cannot end up disagreeing when two processes toggle it at once.
 	asyncLock sched.Mutex
-	port    sched.Word // so_port: the owning protocol thread
-	pcb     sched.Word // so_pcb: 1 while a protocol control block is attached
+	port      sched.Word // so_port: the owning protocol thread
+	pcb       sched.Word // so_pcb: 1 while a protocol control block is attached
 
 	// Listen queues, on the listener; guarded by its qlock.
 	qlock   sched.Mutex
