@@ -2,7 +2,6 @@ package stack
 
 import (
 	"fmt"
-	"math/bits"
 	"strings"
 )
 
@@ -162,17 +161,3 @@ func FaultNames() []string {
 	}
 	return names
 }
-
-// Names returns the names of the faults in fs, in catalog order.
-func (fs Faults) Names() []string {
-	var names []string
-	for _, fi := range Catalog {
-		if fs.Has(fi.Fault) {
-			names = append(names, fi.Name)
-		}
-	}
-	return names
-}
-
-// Len is the number of faults in fs.
-func (fs Faults) Len() int { return bits.OnesCount64(uint64(fs)) }

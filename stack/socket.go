@@ -245,10 +245,7 @@ func (st *Stack) soisconnected(t *sched.Thread, so *Socket) {
 		// The 2008 mail's case: soisconnected in process context moves the socket between
 		// the queues with no queue lock and no second look at so_head.
 		if so.getstate(t, "soisconnected")&SS_INCOMP != 0 {
-			head.qremove(t, so, QIncomp)
-			head.qinsert(t, so, QComp)
-			so.sosetstate(t, "soisconnected", SS_COMP)
-			so.soclrstate(t, "soisconnected", SS_INCOMP)
+			head.soqcomplete(t, so)
 			st.observe(t, ObsEvent{Kind: ObsCompleted, Sock: so.id, Head: head.id, Proc: -1, Site: "soisconnected"})
 			st.sorwakeup(t, head)
 			head.timeo.WakeOne(t)
@@ -257,10 +254,7 @@ func (st *Stack) soisconnected(t *sched.Thread, so *Socket) {
 	} else if head != nil {
 		_ = head.qlock.Lock(t)
 		if st.sock(t, so.head.AtomicLoad(t, "soisconnected:revalidate")) == head && so.getstate(t, "soisconnected")&SS_INCOMP != 0 {
-			head.qremove(t, so, QIncomp)
-			head.qinsert(t, so, QComp)
-			so.sosetstate(t, "soisconnected", SS_COMP)
-			so.soclrstate(t, "soisconnected", SS_INCOMP)
+			head.soqcomplete(t, so)
 			// The listener cannot go while so is on its queue and the lock is held; the
 			// wakeups come after the lock is dropped, so hold a reference for them (a
 			// close of the listener on another CPU could free it meanwhile).
@@ -277,6 +271,15 @@ func (st *Stack) soisconnected(t *sched.Thread, so *Socket) {
 	so.timeo.WakeAll(t)
 	st.sorwakeup(t, so)
 	st.sowwakeup(t, so)
+}
+
+// soqcomplete moves so from head's so_incomp to its so_comp with its flags (soisconnected's
+// queue change; head's qlock is held unless a fault left it out).
+func (head *Socket) soqcomplete(t *sched.Thread, so *Socket) {
+	head.qremove(t, so, QIncomp)
+	head.qinsert(t, so, QComp)
+	so.sosetstate(t, "soisconnected", SS_COMP)
+	so.soclrstate(t, "soisconnected", SS_INCOMP)
 }
 
 // soisdisconnecting is DragonFly soisdisconnecting.
