@@ -6,10 +6,10 @@ import (
 	"github.com/sockfuzz/sockfuzz/repro"
 )
 
-// The fuzz targets. Each decodes its input with the byte codec into a program of its profile
-// (the schedule comes from the input's tail), runs it in Controlled mode (or Free with
-// SOCKFUZZ_MODE=free) with SOCKFUZZ_FAULTS switched on, and fails with the first report's
-// title. Their bodies use only f.Add, f.Fuzz and t.Fatal, for libFuzzer builds.
+// The fuzz targets. Each decodes its input with the byte codec into a program of its profile,
+// runs it in Controlled mode (or Free with SOCKFUZZ_MODE=free) with SOCKFUZZ_FAULTS switched
+// on, under the schedule in the input's tail and SOCKFUZZ_SCHEDULES-1 more derived from its
+// bytes, and fails with the first report's title. Their bodies use only f.Add, f.Fuzz and t.Fatal, for libFuzzer builds.
 
 func FuzzSockets(f *testing.F) {
 	h := HarnessFor(Sockets)

@@ -37,6 +37,8 @@ const (
 	EnvKnown = "SOCKFUZZ_KNOWN"
 )
 
+// EnvSchedules is declared with the schedule exploration (schedules.go).
+
 // StepBudget bounds one fuzz execution: a livelocked input ends quickly, reported.
 const StepBudget = 50_000
 
@@ -77,6 +79,7 @@ var (
 type Harness struct {
 	target Target
 	opt    repro.Options
+	nsched int   // schedules per input (EnvSchedules)
 	err    error // a bad environment: every run reports it
 	runs   atomic.Int64
 	nseeds int64           // the first runs are the seeds' (go test runs them first)
@@ -112,6 +115,7 @@ func NewHarness(t Target) *Harness {
 	// Controlled unless the environment asks for free mode: the decoder's own mode bit would
 	// make a target's results depend on the machine's timing.
 	h := &Harness{target: t, opt: repro.Options{StepBudget: StepBudget, Mode: repro.Controlled}}
+	h.nsched, h.err = SchedulesFromEnv()
 	if names := strings.TrimSpace(os.Getenv(EnvFaults)); names != "" {
 		f, err := repro.FaultSet(strings.Split(names, ","))
 		if err != nil {
@@ -176,8 +180,9 @@ var textSeeds = sync.OnceValue(func() [][]byte {
 // check.
 func TextSeeds() [][]byte { return slices.Clip(textSeeds()) }
 
-// Run executes one input and returns a failure message, "" when every oracle is quiet. The
-// message starts with the first report's title, the dedup key a crash store uses. The seed
+// Run executes one input under its schedules (Explore) and returns a failure message, "" when
+// every oracle is quiet. The message starts with the first report's title, the dedup key a
+// crash store uses, and ends with the program under the schedule that failed. The seed
 // runs (the first ones) and every LeakCheckEvery-th run also check for leaked goroutines.
 func (h *Harness) Run(data []byte) string {
 	if h.err != nil {
@@ -195,11 +200,11 @@ func (h *Harness) Run(data []byte) string {
 
 // run is Run without the known-title filter.
 func (h *Harness) run(data []byte) string {
-	p := h.target.Profile.Decode(data)
-	out, err := repro.Execute(p, h.opt)
+	x, err := Explore(h.target.Profile.Decode(data), data, h.nsched, h.opt)
 	if err != nil {
 		return "execute: " + err.Error()
 	}
+	p, out := x.Program, x.Outcome
 	if out.Live != 0 {
 		return fmt.Sprintf("substrate: %d threads alive after the execution\n%v (%v)\n%s", out.Live, out.Alive, out.Result.Status, p)
 	}

@@ -116,6 +116,7 @@ type runner struct {
 	stats   map[string]*Stats // by target; looked up, never iterated
 	res     *Result
 	profile map[string]*repro.Profile
+	nsched  int // schedules per input, as the rounds run them (fuzz.EnvSchedules)
 }
 
 // Run runs the fuzzer until the duration is spent or ctx is cancelled, and returns what it did.
@@ -201,6 +202,9 @@ func newRunner(cfg Config) (*runner, error) {
 		return nil, err
 	}
 	var err error
+	if r.nsched, err = fuzz.SchedulesFromEnv(); err != nil {
+		return nil, err
+	}
 	if r.store, err = repro.OpenStore(cfg.StoreDir); err != nil {
 		return nil, err
 	}
@@ -581,7 +585,13 @@ func (r *runner) process(name, path string) (string, error) {
 	p.Header.Mode = repro.Controlled
 	p.Header.Faults = slices.Clone(r.cfg.Faults)
 	p.Comments = append([]string{fmt.Sprintf(" found by sockfuzz fuzz %s, input %s", name, filepath.Base(path))}, p.Comments...)
-	out, err := repro.Execute(p, repro.Options{StepBudget: fuzz.StepBudget})
+	// The target ran the input under its own schedule and derived ones: replay them the same
+	// way, and go on with the program under the schedule that failed.
+	x, err := fuzz.Explore(p, data, r.nsched, repro.Options{StepBudget: fuzz.StepBudget})
+	var out *repro.Outcome
+	if err == nil {
+		p, out = x.Program, x.Outcome
+	}
 	if err != nil || len(out.Reports) == 0 {
 		why := "no report"
 		if err != nil {

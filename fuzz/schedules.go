@@ -1,0 +1,121 @@
+package fuzz
+
+import (
+	"fmt"
+	"hash/fnv"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/sockfuzz/sockfuzz/repro"
+)
+
+// Schedule exploration. Go's coverage feedback sees which code an input reached, not the
+// interleaving it reached it in: a mutation that only changes the schedule bytes is rarely
+// kept, and an input decoded with the default schedule would be run under one interleaving
+// forever. So each input runs under its own schedule and then under schedules derived from a
+// hash of its bytes, alternately random and PCT: every mutation of any byte brings fresh
+// interleavings, coverage reached under any of them is the input's, and the same input still
+// runs the same executions, in the same order, every time (go test -fuzz re-runs a failing
+// input to minimize it; a crasher file must fail again).
+
+// EnvSchedules is the number of schedules each input runs under, its own included
+// (SOCKFUZZ_SCHEDULES=1 runs only the input's own schedule).
+const EnvSchedules = "SOCKFUZZ_SCHEDULES"
+
+// DefaultSchedules is the number of schedules per input unless EnvSchedules says otherwise.
+const DefaultSchedules = 4
+
+// MaxSchedules bounds EnvSchedules: one input must stay a short execution.
+const MaxSchedules = 64
+
+// SchedulesFromEnv returns the number of schedules per input the environment asks for, or
+// DefaultSchedules.
+func SchedulesFromEnv() (int, error) {
+	v := strings.TrimSpace(os.Getenv(EnvSchedules))
+	if v == "" {
+		return DefaultSchedules, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > MaxSchedules {
+		return DefaultSchedules, fmt.Errorf("%s=%q: want a number of schedules from 1 to %d", EnvSchedules, v, MaxSchedules)
+	}
+	return n, nil
+}
+
+// DerivedSchedule returns the i-th schedule (i >= 1) derived from an input's bytes: odd i a
+// random schedule, even i a PCT schedule of depth 1 to 3 whose step estimate is steps, the
+// length of the input's run under its own schedule (PCT places its change points among the
+// steps it expects; an estimate far above the real length would rarely place one).
+func DerivedSchedule(data []byte, i, steps int) repro.Schedule {
+	h := fnv.New64a()
+	h.Write(data)
+	seed := mix64(h.Sum64() + uint64(i)*0x9e3779b97f4a7c15)
+	if i%2 == 1 {
+		return repro.Schedule{Kind: repro.SchedRandom, Seed: seed}
+	}
+	steps = min(max(steps, 1), repro.MaxPCTSteps)
+	return repro.Schedule{Kind: repro.SchedPCT, Seed: seed, Depth: 1 + (i/2-1)%3, Steps: steps}
+}
+
+// mix64 is splitmix64's finalizer: neighbouring inputs give unrelated seeds.
+func mix64(z uint64) uint64 {
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	return z ^ z>>31
+}
+
+// Exploration is the result of running one input under its schedules.
+type Exploration struct {
+	// Program is the program with the schedule of the execution returned: the failing one,
+	// or the input's own when none failed. Replaying it gives the same execution.
+	Program *repro.Program
+	// Outcome is the failing execution's, or the last one's when none failed.
+	Outcome *repro.Outcome
+	// Index is the schedule's index: 0 the input's own, i >= 1 DerivedSchedule(data, i, ...).
+	Index int
+	// Runs is the number of executions made.
+	Runs int
+}
+
+// Explore runs p, decoded from data, under its own schedule and then the derived ones, n in
+// all, and stops at the first execution an oracle reports or whose threads outlive it. In
+// free mode there is no schedule to vary and p runs once. opt.Chooser must be nil.
+func Explore(p *repro.Program, data []byte, n int, opt repro.Options) (*Exploration, error) {
+	if opt.Chooser != nil {
+		return nil, fmt.Errorf("explore: the schedules are the exploration's own")
+	}
+	mode := p.Header.Mode
+	if opt.Mode != "" {
+		mode = opt.Mode
+	}
+	if mode == repro.Free {
+		n = 1
+	}
+	n = max(n, 1)
+	x := &Exploration{Program: p}
+	steps := 0
+	for i := 0; i < n; i++ {
+		q := p
+		if i > 0 {
+			c := *p
+			c.Header.Sched = DerivedSchedule(data, i, steps)
+			c.Comments = append([]string{fmt.Sprintf(" schedule %d derived from the input's bytes (%s=%d)", i, EnvSchedules, n)}, p.Comments...)
+			q = &c
+		}
+		out, err := repro.Execute(q, opt)
+		if err != nil {
+			return nil, err
+		}
+		x.Runs++
+		x.Program, x.Outcome, x.Index = q, out, i
+		if i == 0 {
+			steps = out.Result.Steps
+		}
+		if out.Failed() || out.Live != 0 {
+			return x, nil
+		}
+	}
+	x.Program, x.Index = p, 0
+	return x, nil
+}
