@@ -38,13 +38,17 @@ func TestBadEnvironment(t *testing.T) {
 	tests := []struct{ key, value, want string }{
 		{EnvFaults, "no-such-fault", `unknown fault "no-such-fault"`},
 		{EnvMode, "sideways", `SOCKFUZZ_MODE="sideways": want controlled or free`},
+		{EnvSchedules, "0", `SOCKFUZZ_SCHEDULES="0": want a number of schedules from 1 to 64`},
+		{EnvSchedules, "lots", `SOCKFUZZ_SCHEDULES="lots": want a number`},
 	}
 	for _, tc := range tests {
-		t.Setenv(tc.key, tc.value)
-		h := NewHarness(Sockets)
-		if msg := h.Run(nil); !strings.Contains(msg, tc.want) {
-			t.Errorf("%s=%s: run said %q, want it to contain %q", tc.key, tc.value, msg, tc.want)
-		}
+		t.Run(tc.key+"="+tc.value, func(t *testing.T) {
+			t.Setenv(tc.key, tc.value)
+			h := NewHarness(Sockets)
+			if msg := h.Run(nil); !strings.Contains(msg, tc.want) {
+				t.Errorf("%s=%s: run said %q, want it to contain %q", tc.key, tc.value, msg, tc.want)
+			}
+		})
 	}
 }
 

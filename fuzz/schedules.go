@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/sockfuzz/sockfuzz/repro"
+	"github.com/sockfuzz/sockfuzz/stack/sched"
 )
 
 // Schedule exploration. Go's coverage feedback sees which code an input reached, not the
@@ -24,7 +25,7 @@ import (
 const EnvSchedules = "SOCKFUZZ_SCHEDULES"
 
 // DefaultSchedules is the number of schedules per input unless EnvSchedules says otherwise.
-const DefaultSchedules = 4
+const DefaultSchedules = 6
 
 // MaxSchedules bounds EnvSchedules: one input must stay a short execution.
 const MaxSchedules = 64
@@ -43,19 +44,43 @@ func SchedulesFromEnv() (int, error) {
 	return n, nil
 }
 
-// DerivedSchedule returns the i-th schedule (i >= 1) derived from an input's bytes: odd i a
-// random schedule, even i a PCT schedule of depth 1 to 3 whose step estimate is steps, the
-// length of the input's run under its own schedule (PCT places its change points among the
-// steps it expects; an estimate far above the real length would rarely place one).
-func DerivedSchedule(data []byte, i, steps int) repro.Schedule {
+// derivedCycle is the kinds of the derived schedules, in turn. Random schedules find the races
+// whose window is a few steps wide wherever it falls; PCT those that need one thread held back
+// for long at one of a few points (depth 2 most often); a walk (sched.Walk) those that need a
+// thread held back while another runs a whole message, anywhere. Measured on the witnesses
+// (corpus/crashers/witnesses) with their schedules replaced: each kind finds some that the
+// others almost never do.
+var derivedCycle = []struct {
+	kind  string
+	param int // PCT's depth, the walk's switch odds
+}{{"random", 0}, {"pct", 2}, {"walk", 16}, {"pct", 1}, {"walk", 32}, {"random", 0}, {"pct", 3}}
+
+// Derived is one schedule derived from an input's bytes: a named schedule (random, PCT) that
+// a program's header can state, or a walk, which a program states by the choices it made.
+type Derived struct {
+	Schedule repro.Schedule
+	// Chooser is set for a walk, whose program is the outcome's Replayable form.
+	Chooser sched.Chooser
+}
+
+// DerivedSchedule returns the i-th schedule (i >= 1) derived from an input's bytes, of the
+// kind derivedCycle gives. A PCT schedule's step estimate is steps, the length of the input's
+// run under its own schedule: PCT places its change points among the steps it expects, and an
+// estimate far above the real length would rarely place one.
+func DerivedSchedule(data []byte, i, steps int) Derived {
 	h := fnv.New64a()
 	h.Write(data)
 	seed := mix64(h.Sum64() + uint64(i)*0x9e3779b97f4a7c15)
-	if i%2 == 1 {
-		return repro.Schedule{Kind: repro.SchedRandom, Seed: seed}
+	switch c := derivedCycle[(i-1)%len(derivedCycle)]; c.kind {
+	case "pct":
+		steps = min(max(steps, 1), repro.MaxPCTSteps)
+		return Derived{Schedule: repro.Schedule{Kind: repro.SchedPCT, Seed: seed, Depth: c.param, Steps: steps}}
+	case "walk":
+		// The header's schedule is a placeholder the chooser overrides.
+		return Derived{Schedule: repro.Schedule{Kind: repro.SchedDefault}, Chooser: sched.Walk(seed, c.param)}
+	default:
+		return Derived{Schedule: repro.Schedule{Kind: repro.SchedRandom, Seed: seed}}
 	}
-	steps = min(max(steps, 1), repro.MaxPCTSteps)
-	return repro.Schedule{Kind: repro.SchedPCT, Seed: seed, Depth: 1 + (i/2-1)%3, Steps: steps}
 }
 
 // mix64 is splitmix64's finalizer: neighbouring inputs give unrelated seeds.
@@ -96,16 +121,20 @@ func Explore(p *repro.Program, data []byte, n int, opt repro.Options) (*Explorat
 	x := &Exploration{Program: p}
 	steps := 0
 	for i := 0; i < n; i++ {
-		q := p
+		q, o := p, opt
 		if i > 0 {
 			c := *p
-			c.Header.Sched = DerivedSchedule(data, i, steps)
+			d := DerivedSchedule(data, i, steps)
+			c.Header.Sched, o.Chooser = d.Schedule, d.Chooser
 			c.Comments = append([]string{fmt.Sprintf(" schedule %d derived from the input's bytes (%s=%d)", i, EnvSchedules, n)}, p.Comments...)
 			q = &c
 		}
-		out, err := repro.Execute(q, opt)
+		out, err := repro.Execute(q, o)
 		if err != nil {
 			return nil, err
+		}
+		if o.Chooser != nil {
+			q = out.Replayable(q)
 		}
 		x.Runs++
 		x.Program, x.Outcome, x.Index = q, out, i

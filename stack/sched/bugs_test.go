@@ -240,3 +240,57 @@ func TestLegitimateBlock(t *testing.T) {
 		t.Fatalf("after interrupt: first %v final %v flag %d", first, final.Status, flag.Peek())
 	}
 }
+
+// holdBackBug builds a race that needs one thread held back for a long stretch: the checker
+// reads a flag, yields once, and acts; the bug is seen when the whole of the other thread's
+// long message (stretch yields between raising and lowering the flag) runs between the two.
+func holdBackBug(c Chooser, stretch int) (e *Exec, found *bool) {
+	e = New(Config{Chooser: c})
+	flag := e.NewWord("flag", nil)
+	done := e.NewWord("done", nil)
+	found = new(bool)
+	e.Go("checker", func(t *Thread) {
+		t.Yield("checker-start")
+		if flag.AtomicLoad(t, "check") != 0 {
+			return
+		}
+		t.Yield("checker-gap")
+		if done.AtomicLoad(t, "act") == 1 {
+			*found = true
+		}
+	})
+	e.Go("message", func(t *Thread) {
+		t.Yield("message-start")
+		for i := 0; i < stretch; i++ {
+			t.Yield("message-work")
+		}
+		done.AtomicStore(t, "done", 1)
+	})
+	return e, found
+}
+
+// TestWalkHoldsBack checks what Walk is for: with the same number of runs, it finds the
+// hold-back race far more often than Random, which preempts at nearly every decision and so
+// almost never lets the message run 30 steps in a row while the checker waits.
+func TestWalkHoldsBack(t *testing.T) {
+	const runs, stretch = 2000, 30
+	count := func(mk func(uint64) Chooser) int {
+		n := 0
+		for seed := uint64(0); seed < runs; seed++ {
+			e, found := holdBackBug(mk(seed), stretch)
+			if r := e.Run(); r.Status != Done {
+				t.Fatalf("seed %d: status %v", seed, r.Status)
+			}
+			if *found {
+				n++
+			}
+		}
+		return n
+	}
+	w := count(func(s uint64) Chooser { return Walk(s, 16) })
+	r := count(func(s uint64) Chooser { return Random(s) })
+	t.Logf("hold-back race found in %d of %d runs by Walk(16), %d by Random", w, runs, r)
+	if w < 20 || w < 10*max(r, 1) {
+		t.Errorf("Walk found the hold-back race %d times in %d runs, Random %d: want at least 20 and 10x Random", w, runs, r)
+	}
+}

@@ -120,3 +120,34 @@ func (c *randomChooser) Choose(d *Decision) ID {
 	}
 	return d.Cands[c.r.IntN(len(d.Cands))]
 }
+
+// walk is the Walk chooser.
+type walk struct {
+	r    *rand.Rand
+	odds int
+}
+
+func (*walk) alwaysCandidate() {}
+
+// Walk returns a random chooser that keeps running the current thread at a decision, when it
+// can, except once in switchOdds decisions on average, where it picks as Random does. Random
+// preempts at nearly every decision, so it almost never holds one thread back while another
+// runs a long stretch, which is what a race between a check in one thread and a whole
+// protocol-thread message (a RST's processing, say) in another needs; PCT can, but only at the
+// few change points it draws. Walk preempts rarely and anywhere. switchOdds below 2 is 2.
+func Walk(seed uint64, switchOdds int) Chooser {
+	return &walk{r: rand.New(rand.NewPCG(seed, 0x3a1c5eed)), odds: max(switchOdds, 2)}
+}
+
+func (c *walk) Choose(d *Decision) ID {
+	if c.r.IntN(c.odds) != 0 && d.has(d.Current) {
+		return d.Current
+	}
+	if d.Cands[0] == ClockID && len(d.Cands) > 1 {
+		if c.r.IntN(ClockOdds) == 0 {
+			return ClockID
+		}
+		return d.Cands[1+c.r.IntN(len(d.Cands)-1)]
+	}
+	return d.Cands[c.r.IntN(len(d.Cands))]
+}

@@ -1,0 +1,107 @@
+package fuzz
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/sockfuzz/sockfuzz/corpus"
+	"github.com/sockfuzz/sockfuzz/repro"
+)
+
+// witness returns a witness program with its explicit schedule replaced by the default one,
+// under which it runs clean: only a derived schedule can expose its fault.
+func witness(t *testing.T, fault string) *repro.Program {
+	t.Helper()
+	for _, f := range corpus.Witnesses() {
+		if f.Name != "witnesses/"+fault+".prog" {
+			continue
+		}
+		c, err := f.Crasher()
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := *c.Program
+		p.Header.Sched = repro.Schedule{Kind: repro.SchedDefault}
+		out, err := repro.Execute(&p, repro.Options{StepBudget: StepBudget})
+		if err != nil || out.Failed() {
+			t.Fatalf("%s under the default schedule: %v %q, want a clean run", fault, err, out.Title())
+		}
+		return &p
+	}
+	t.Fatalf("no witness for %s", fault)
+	return nil
+}
+
+// TestExploreReplays checks the exploration's contract: the same input explores the same
+// way, a failure found under a derived schedule is returned with a program that replays it
+// (a named schedule or, for a walk, explicit choices), and its title is the one replayed.
+func TestExploreReplays(t *testing.T) {
+	tests := []struct {
+		fault string
+		kind  repro.SchedKind // the schedule kind of the returned program wanted
+	}{
+		{"fioasync-rmw", repro.SchedRandom},
+		{"wakeup-before-append", repro.SchedPCT},
+		{"accept-ref-late", repro.SchedReplay}, // a walk's
+	}
+	for _, tc := range tests {
+		t.Run(tc.fault, func(t *testing.T) {
+			p := witness(t, tc.fault)
+			for k := 0; k < 2000; k++ {
+				data := []byte{byte(k), byte(k >> 8), 0x5a}
+				x, err := Explore(p, data, 8, repro.Options{StepBudget: StepBudget})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !x.Outcome.Failed() || x.Program.Header.Sched.Kind != tc.kind {
+					continue
+				}
+				if x.Index == 0 || x.Runs != x.Index+1 {
+					t.Fatalf("input %x failed at schedule %d after %d runs", data, x.Index, x.Runs)
+				}
+				again, err := Explore(p, data, 8, repro.Options{StepBudget: StepBudget})
+				if err != nil || again.Index != x.Index || again.Outcome.Result.TraceHash != x.Outcome.Result.TraceHash {
+					t.Fatalf("input %x explored twice: schedule %d then %d, or another execution", data, x.Index, again.Index)
+				}
+				out, err := repro.Execute(x.Program, repro.Options{StepBudget: StepBudget})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if out.Title() != x.Outcome.Title() || out.Result.TraceHash != x.Outcome.Result.TraceHash {
+					t.Fatalf("the returned program replays to %q, the exploration found %q", out.Title(), x.Outcome.Title())
+				}
+				if !strings.Contains(x.Program.String(), "derived from the input's bytes") {
+					t.Errorf("the returned program does not say where its schedule came from:\n%s", x.Program)
+				}
+				return
+			}
+			t.Fatalf("no input of 2000 exposed %s under a derived %s schedule", tc.fault, tc.kind)
+		})
+	}
+}
+
+// TestExploreCounts checks how many executions an input gets: n in controlled mode, stopping
+// at a failure, and one in free mode, where there is no schedule to vary.
+func TestExploreCounts(t *testing.T) {
+	p := witness(t, "accept-ref-late")
+	p.Header.Faults = nil
+	tests := []struct {
+		mode repro.Mode
+		n    int
+		want int
+	}{
+		{repro.Controlled, 1, 1},
+		{repro.Controlled, 6, 6},
+		{repro.Controlled, 0, 1},
+		{repro.Free, 6, 1},
+	}
+	for _, tc := range tests {
+		x, err := Explore(p, []byte("clean"), tc.n, repro.Options{Mode: tc.mode, StepBudget: StepBudget})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if x.Runs != tc.want || x.Outcome.Failed() || x.Index != 0 || x.Program != p {
+			t.Errorf("%s n=%d: %d runs (want %d), failed %v, index %d", tc.mode, tc.n, x.Runs, tc.want, x.Outcome.Failed(), x.Index)
+		}
+	}
+}
