@@ -13,9 +13,7 @@ import (
 // missingWitnesses are the faults of the catalog that have no witness yet, each with the
 // reason. The test fails when one of them gains a witness (take it off the list) or when any
 // other fault lacks one.
-var missingWitnesses = map[string]string{
-	"connect-eintr-clears-connecting": "the so_state oracle looks only at quiescence, and a socket in SYN_SENT always has a timer pending: the oracle cannot see this fault yet",
-}
+var missingWitnesses = map[string]string{}
 
 // TestWitnesses replays the witness of every fault (crashers/witnesses/FAULT.prog): it names
 // exactly its fault, its oracle is the one the catalog expects, it reproduces its title on

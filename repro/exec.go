@@ -123,6 +123,7 @@ func Execute(p *Program, opt Options) (*Outcome, error) {
 	e := sched.New(cfg)
 	checker := oracle.NewChecker()
 	st := stack.New(e, stack.Config{CPUs: p.Header.CPUs, Observer: checker, Faults: faults | opt.Faults})
+	e.OnIdle(func(step int) { checker.Idle(st, step) })
 	x := &executor{p: p, st: st, procs: map[string]*stack.Proc{}}
 	for _, pr := range p.Procs {
 		for _, c := range pr.Calls {

@@ -132,6 +132,14 @@ func (st *Stack) Snapshot() *Snapshot {
 	return s
 }
 
+// EachSocket calls fn with a snapshot of every socket ever created, in creation order, without
+// scheduling points: a cheaper Snapshot for a check that needs only the sockets.
+func (st *Stack) EachSocket(fn func(SockSnapshot)) {
+	for _, so := range st.socks {
+		fn(so.snapshot())
+	}
+}
+
 // Snapshot copies the socket's fields without scheduling points.
 func (so *Socket) Snapshot() SockSnapshot { return so.snapshot() }
 

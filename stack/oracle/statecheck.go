@@ -8,8 +8,8 @@ import (
 
 // The so_state vs TCP state oracle. The protocol thread moves t_state and so_state together
 // in one netmsg, with scheduling points between, so the check runs only when every protocol
-// thread is between messages: at quiescence and at the end of a settled run, on every live TCP
-// socket with its pcb attached. The rules:
+// thread is between messages: at quiescence, at idle points (the clock fires because nothing
+// else can run) and at the end of a settled run, on every live TCP socket with its pcb attached. The rules:
 //
 //   - SYN_SENT implies SS_ISCONNECTING (tcp_connect runs soisconnecting first; an interrupted
 //     connect keeps the bit, 8765eadc4c);
@@ -45,14 +45,32 @@ var stateRules = []stateRule{
 // checkStates checks every live TCP socket with a pcb against the rules.
 func (c *Checker) checkStates(snap *stack.Snapshot, step int) {
 	for _, s := range snap.Socks {
-		if s.Freed || !s.HasPCB || s.Proto != stack.TCP {
-			continue
-		}
-		for _, r := range stateRules {
-			if r.bad(s) {
-				c.report(StateCheck, r.title, fmt.Sprintf("so%d: %v with so_state %s", s.ID, s.TCPState,
-					stack.StateString(s.State)), -1, step)
-			}
+		c.checkState(s, step)
+	}
+}
+
+// checkState checks one socket against the rules.
+func (c *Checker) checkState(s stack.SockSnapshot, step int) {
+	if s.Freed || !s.HasPCB || s.Proto != stack.TCP {
+		return
+	}
+	for _, r := range stateRules {
+		if r.bad(s) {
+			c.report(StateCheck, r.title, fmt.Sprintf("so%d: %v with so_state %s", s.ID, s.TCPState,
+				stack.StateString(s.State)), -1, step)
 		}
 	}
+}
+
+// Idle runs the state checks at an idle point (sched.Exec.OnIdle): every thread is between
+// messages, as at quiescence, but a timer is pending, so a state that a timer keeps alive (an
+// interrupted connect's SYN_SENT, retransmitted until it succeeds or times out) is seen too.
+// Controlled mode only.
+func (c *Checker) Idle(st *stack.Stack, step int) {
+	if !controlled(st) {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st.EachSocket(func(s stack.SockSnapshot) { c.checkState(s, step) })
 }

@@ -205,6 +205,35 @@ func TestClockAdvancesOnlyWhenChosen(t *testing.T) {
 	}
 }
 
+// TestOnIdle checks the idle hook: called when the clock fires because nothing else can run,
+// once per such firing, and not when a chooser fires the clock early while a thread can run.
+func TestOnIdle(t *testing.T) {
+	build := func(c Chooser) (*Exec, *[]int) {
+		e := New(Config{Chooser: c})
+		var idle []int
+		e.OnIdle(func(step int) { idle = append(idle, step) })
+		q := e.NewWaitQueue("q")
+		tm := e.NewTimer("rexmt", func(*Thread) {})
+		e.Go("busy", func(t *Thread) {
+			_ = tm.Reset(t, 3)
+			for i := 0; i < 5; i++ {
+				t.Yield("work")
+			}
+			_ = q.SleepTimeout(t, nil, 0, 10) // nothing runs until a timer fires: twice idle
+		})
+		return e, &idle
+	}
+	e, idle := build(nil)
+	if r := e.Run(); r.Status != Done || len(*idle) != 2 {
+		t.Fatalf("default: status %v, idle at steps %v, want 2 idle points", r.Status, *idle)
+	}
+	// The clock chosen at the first yield fires rexmt while the thread can run: not idle.
+	e, idle = build(Replay([]ID{ClockID}))
+	if r := e.Run(); r.Status != Done || len(*idle) != 1 {
+		t.Fatalf("clock chosen early: status %v, idle at steps %v, want 1 idle point", r.Status, *idle)
+	}
+}
+
 func TestInterruptAndTimeout(t *testing.T) {
 	for _, mode := range []Mode{Controlled, Free} {
 		e := New(Config{Mode: mode})

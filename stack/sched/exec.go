@@ -164,6 +164,8 @@ type Exec struct {
 
 	dec Decision // reused by decide
 
+	idle func(step int) // OnIdle's hook
+
 	free freeState
 }
 
@@ -188,6 +190,14 @@ func New(cfg Config) *Exec {
 	e.res.Choices = make([]ID, 0, 512) // covers small executions; larger ones grow it
 	return e
 }
+
+// OnIdle sets a hook called in Controlled mode each time the clock fires because nothing else
+// could run: every thread is blocked or exited and the callout thread is idle, so every thread
+// is between its operations, as at quiescence, but a timer is pending. A checker that looks
+// only at quiescence never sees a state a pending timer keeps alive (a connecting socket's
+// retransmission timer, say); at an idle point it can. The hook must not reach a scheduling
+// point.
+func (e *Exec) OnIdle(fn func(step int)) { e.idle = fn }
 
 // Mode returns the execution's mode.
 func (e *Exec) Mode() Mode { return e.mode }

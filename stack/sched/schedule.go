@@ -90,6 +90,9 @@ func (e *Exec) decide(cur *Thread) *Thread {
 		return nil
 	case 1:
 		id = cands[0]
+		if id == ClockID && e.idle != nil {
+			e.idle(e.steps)
+		}
 	default:
 		d := &e.dec
 		d.Step, d.Index, d.Cands = e.steps, len(e.res.Choices), cands
