@@ -247,6 +247,8 @@ var leakIgnores = []goleak.Option{
 	goleak.IgnoreTopFunction("testing.(*T).Run"),
 	goleak.IgnoreTopFunction("testing.runFuzzing"),
 	goleak.IgnoreTopFunction("testing.(*F).Fuzz"),
+	goleak.IgnoreTopFunction("testing.(*B).run1"), // BenchmarkTargets
+	goleak.IgnoreTopFunction("testing.(*B).doBench"),
 }
 
 // LeakCheck looks for goroutines left behind, ignoring the test and fuzzing engines' own.
