@@ -50,6 +50,7 @@ type converter struct {
 	profile  *repro.Profile // nil for FuzzReproText
 	mode     string         // the mode bytes -> text writes: controlled, free or input
 	faults   []string       // the faults bytes -> text writes
+	failing  bool           // bytes -> text: write the program under the schedule that fails
 	stderr   io.Writer
 }
 
@@ -60,7 +61,7 @@ func convertCmd(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("convert", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: sockfuzz convert [-from auto|text|gofuzz|libfuzzer] -to text|gofuzz|libfuzzer [-target FuzzX] [-mode controlled|free|input] [-faults a,b] [-o OUT] FILE...")
+		fmt.Fprintln(stderr, "usage: sockfuzz convert [-from auto|text|gofuzz|libfuzzer] -to text|gofuzz|libfuzzer [-target FuzzX] [-mode controlled|free|input] [-faults a,b] [-failing] [-o OUT] FILE...")
 		fmt.Fprintln(stderr, "Without -o one file goes to standard output (several only with -to text); -o names a file,")
 		fmt.Fprintln(stderr, "or a directory (existing, ending in /, or for several files) that gets one file per input,")
 		fmt.Fprintln(stderr, "named as go test (gofuzz), libFuzzer (libfuzzer) or after the input (text) names them.")
@@ -72,6 +73,7 @@ func convertCmd(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&c.target, "target", fuzz.Sockets.Name, "the fuzz target whose inputs the bytes are: "+targetNames())
 	fs.StringVar(&c.mode, "mode", string(repro.Controlled), "bytes to text: the program's mode: controlled or free (as SOCKFUZZ_MODE runs the target), or input (the input's mode bit)")
 	faults := fs.String("faults", "", "bytes to text: the faults the program switches on, comma-separated (as SOCKFUZZ_FAULTS)")
+	fs.BoolVar(&c.failing, "failing", false, "bytes to text: run the input as its target does (its own schedule, then SOCKFUZZ_SCHEDULES-1 derived ones) and write the program under the first schedule that fails")
 	out := fs.String("o", "", "output file or directory (default standard output)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -266,6 +268,12 @@ func (c *converter) decode(file, from string, data []byte) (*repro.Program, erro
 		if len(c.faults) > 0 {
 			p.Header.Faults = c.faults
 		}
+		if c.failing {
+			var err error
+			if p, err = c.explore(p, data); err != nil {
+				return nil, fmt.Errorf("%s: %w", file, err)
+			}
+		}
 	}
 	head := []string{fmt.Sprintf(" converted from %s (%s input of %s)", printable(file), from, c.target)}
 	if len(p.Comments) == 0 || p.Comments[0] != versionComment {
@@ -273,6 +281,27 @@ func (c *converter) decode(file, from string, data []byte) (*repro.Program, erro
 	}
 	p.Comments = append(head, p.Comments...)
 	return p, nil
+}
+
+// explore runs a decoded input as its fuzz target does (fuzz.Explore) and returns the program
+// under the schedule that failed, or under its own schedule, with a note, when none did: the
+// input's own schedule is only the first of the schedules the target tried.
+func (c *converter) explore(p *repro.Program, data []byte) (*repro.Program, error) {
+	n, err := fuzz.SchedulesFromEnv()
+	if err != nil {
+		return nil, err
+	}
+	x, err := fuzz.Explore(p, data, n, repro.Options{StepBudget: fuzz.StepBudget})
+	if err != nil {
+		return nil, err
+	}
+	q := *x.Program
+	note := fmt.Sprintf(" fails with: %s (schedule %d of %d)", x.Outcome.Title(), x.Index, n)
+	if !x.Outcome.Failed() {
+		note = fmt.Sprintf(" no failure under any of its %d schedules; this is its own", n)
+	}
+	q.Comments = append([]string{note}, q.Comments...)
+	return &q, nil
 }
 
 // marshal writes input bytes in a bytes form.

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/sockfuzz/sockfuzz/corpus"
+	"github.com/sockfuzz/sockfuzz/fuzz"
 	"github.com/sockfuzz/sockfuzz/repro"
 	"github.com/sockfuzz/sockfuzz/repro/corpusfile"
 )
@@ -336,4 +337,58 @@ func TestConvertInexactLibFuzzer(t *testing.T) {
 	if !withoutComments(got).Equal(repro.Decode(want)) {
 		t.Errorf("got\n%s\nwant the program of the bytes the target reads\n%s", got, repro.Decode(want))
 	}
+}
+
+// TestConvertFailing checks -failing: for a seed that fails with a fault only under one of the
+// schedules derived from its bytes, plain conversion writes its own schedule (clean) and
+// -failing the failing one, whose program replays to the same title.
+func TestConvertFailing(t *testing.T) {
+	const fault = "so-state-rmw"
+	faults, err := repro.FaultSet([]string{fault})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := fuzz.SchedulesFromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := fuzz.NewHarness(fuzz.Sockets)
+	for _, seed := range h.Seeds() {
+		p := fuzz.Sockets.Profile.Decode(seed)
+		x, err := fuzz.Explore(p, seed, n, repro.Options{Faults: faults, Mode: repro.Controlled, StepBudget: fuzz.StepBudget})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if x.Index == 0 {
+			continue // clean, or failing under its own schedule already
+		}
+		file := filepath.Join(t.TempDir(), "input")
+		if err := os.WriteFile(file, corpusfile.MarshalGo(seed), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		replay := func(args ...string) string {
+			t.Helper()
+			code, out, stderr := convertRun(append(args, "-to", "text", "-faults", fault, file)...)
+			if code != 0 {
+				t.Fatalf("convert %v: exit %d: %s", args, code, stderr)
+			}
+			q, err := repro.Parse("converted", out)
+			if err != nil {
+				t.Fatalf("convert %v wrote no program: %v\n%s", args, err, out)
+			}
+			o, err := repro.Execute(q, repro.Options{StepBudget: fuzz.StepBudget})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return o.Title()
+		}
+		if got := replay(); got != "" {
+			t.Errorf("plain conversion (the input's own schedule) failed with %q, want clean", got)
+		}
+		if got, want := replay("-failing"), x.Outcome.Title(); got != want {
+			t.Errorf("-failing: the program replays to %q, want %q", got, want)
+		}
+		return
+	}
+	t.Fatalf("no seed fails with %s only under a derived schedule", fault)
 }
