@@ -171,6 +171,7 @@ func Execute(p *Program, opt Options) (*Outcome, error) {
 	if opt.LogSize > 0 {
 		out.Events = e.Events()
 	}
+	st.Release() // nothing reads the stack after this
 	return out, nil
 }
 

@@ -18,6 +18,7 @@ func BenchmarkThreeProcesses(b *testing.B) {
 		if o.res.Status != sched.Done {
 			b.Fatalf("%v: %v", mode, o.res.Status)
 		}
+		o.st.Release()
 	}
 	b.Run("controlled", func(b *testing.B) {
 		b.ReportAllocs()

@@ -16,6 +16,7 @@ type record struct {
 type Sockbuf struct {
 	so    *Socket
 	name  string
+	sites *sbSites    // the ssb_cc update sites, without a concatenation per update
 	cc    sched.Word  // ssb_cc: bytes queued
 	flags sched.Word  // ssb_flags (SSB_WAIT, SSB_WAKEUP, SSB_MEVENT, ...)
 	token sched.Mutex // ssb_token: guards the data and the notify list
@@ -38,15 +39,17 @@ type Sockbuf struct {
 func (sb *Sockbuf) init(so *Socket, name string, hiwat, lowat int) {
 	e := so.st.e
 	sb.so, sb.name, sb.hiwat, sb.lowat = so, name, hiwat, lowat
-	e.InitMutex(&sb.token, so.name+"."+name+".token")
-	e.InitMutex(&sb.lock, so.name+"."+name+".lock")
-	ccName, flagsName := "so_rcv.ssb_cc", "so_rcv.ssb_flags"
+	ccName, flagsName, nm := "so_rcv.ssb_cc", "so_rcv.ssb_flags", &so.names.rcv
+	sb.sites = &rcvSites
 	if name == "so_snd" {
-		ccName, flagsName = "so_snd.ssb_cc", "so_snd.ssb_flags"
+		ccName, flagsName, nm = "so_snd.ssb_cc", "so_snd.ssb_flags", &so.names.snd
+		sb.sites = &sndSites
 	}
+	e.InitMutex(&sb.token, nm.token)
+	e.InitMutex(&sb.lock, nm.lock)
 	e.InitWord(&sb.cc, ccName, &sb.token)
 	e.InitWord(&sb.flags, flagsName, nil)
-	e.InitWaitQueue(&sb.wq, so.name+"."+name)
+	e.InitWaitQueue(&sb.wq, nm.wq)
 }
 
 // space returns the free space (ssb_space), from cc read under the token or racy without.
@@ -57,13 +60,13 @@ func (sb *Sockbuf) space(t *sched.Thread, site string) int {
 // appendStream appends stream data (ssb_appendstream); the token is held.
 func (sb *Sockbuf) appendStream(t *sched.Thread, b []byte) {
 	sb.data = append(sb.data, b...)
-	sb.cc.AtomicAdd(t, sb.name+":append", int64(len(b)))
+	sb.cc.AtomicAdd(t, sb.sites.append, int64(len(b)))
 }
 
 // appendRecord appends a datagram (ssb_appendaddr); the token is held.
 func (sb *Sockbuf) appendRecord(t *sched.Thread, b []byte, from Addr) {
 	sb.records = append(sb.records, record{data: append([]byte(nil), b...), from: from})
-	sb.cc.AtomicAdd(t, sb.name+":appendaddr", int64(len(b)))
+	sb.cc.AtomicAdd(t, sb.sites.appendaddr, int64(len(b)))
 }
 
 // drop removes n bytes from the front of the stream (sbdrop); the token is held.
@@ -74,8 +77,10 @@ func (sb *Sockbuf) drop(t *sched.Thread, n int) {
 	if n == 0 {
 		return
 	}
-	sb.data = sb.data[n:]
-	sb.cc.AtomicAdd(t, sb.name+":drop", -int64(n))
+	// Move the rest to the front rather than reslicing: the buffer keeps its whole capacity
+	// for the appends to come (and, pooled, for the next socket).
+	sb.data = sb.data[:copy(sb.data, sb.data[n:])]
+	sb.cc.AtomicAdd(t, sb.sites.drop, -int64(n))
 }
 
 // dropRecord removes the first datagram; the token is held.
@@ -85,14 +90,14 @@ func (sb *Sockbuf) dropRecord(t *sched.Thread) {
 	}
 	n := len(sb.records[0].data)
 	sb.records = sb.records[1:]
-	sb.cc.AtomicAdd(t, sb.name+":droprecord", -int64(n))
+	sb.cc.AtomicAdd(t, sb.sites.droprecord, -int64(n))
 }
 
 // release empties the buffer (ssb_release, from sofree).
 func (sb *Sockbuf) release(t *sched.Thread) {
 	_ = sb.token.Lock(t)
-	sb.data, sb.records = nil, nil
-	sb.cc.AtomicStore(t, sb.name+":release", 0)
+	sb.data, sb.records = sb.data[:0], nil
+	sb.cc.AtomicStore(t, sb.sites.release, 0)
 	_ = sb.token.Unlock(t)
 }
 

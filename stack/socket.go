@@ -1,7 +1,7 @@
 package stack
 
 import (
-	"strconv"
+	"sync"
 
 	"github.com/sockfuzz/sockfuzz/stack/sched"
 )
@@ -13,6 +13,7 @@ type Socket struct {
 	id    int
 	proto Proto
 	name  string // "so3", for word and lock names
+	names *sockNames
 
 	state   sched.Word // so_state
 	refs    sched.Word // so_refs
@@ -52,6 +53,36 @@ func (so *Socket) ID() int { return so.id }
 
 func (so *Socket) String() string { return so.name }
 
+// socketPool keeps the sockets of finished executions for the next ones: a socket is a few
+// kilobytes of words, locks and queues, allocated a handful of times per execution, and its
+// sockbufs' data buffers grow to the same sizes every time.
+var socketPool = sync.Pool{New: func() any { return new(Socket) }}
+
+func newSocket() *Socket { return socketPool.Get().(*Socket) }
+
+// Release returns the execution's sockets to a pool for later executions. Call it when
+// nothing can touch them any more: the execution is over, and the caller is done with the
+// stack and its snapshots; the stack must not be used after. A stack whose execution left a
+// thread alive (a substrate failure) keeps its sockets.
+func (st *Stack) Release() {
+	if st.e.LiveThreads() != 0 {
+		return
+	}
+	for i, so := range st.socks {
+		if so == nil {
+			continue
+		}
+		// Keep the buffers, drop every pointer into this execution.
+		clear(so.incomp[:cap(so.incomp)])
+		clear(so.comp[:cap(so.comp)])
+		*so = Socket{incomp: so.incomp[:0], comp: so.comp[:0],
+			rcv: Sockbuf{data: so.rcv.data[:0]}, snd: Sockbuf{data: so.snd.data[:0]}}
+		socketPool.Put(so)
+		st.socks[i] = nil
+	}
+	st.socks = nil
+}
+
 // soalloc allocates a socket with SS_NOFDREF and one reference (DragonFly soalloc).
 func (st *Stack) soalloc(t *sched.Thread, proto Proto) *Socket {
 	e := st.e
@@ -59,10 +90,12 @@ func (st *Stack) soalloc(t *sched.Thread, proto Proto) *Socket {
 	id := len(st.socks)
 	st.socks = append(st.socks, nil)
 	_ = st.socklist.Unlock(t)
-	n := "so" + strconv.Itoa(id)
-	so := &Socket{st: st, id: id, proto: proto, name: n}
-	e.InitMutex(&so.qlock, n+".qlock")
-	e.InitMutex(&so.asyncLock, n+".fioasync")
+	nm := namesFor(id)
+	so := newSocket()
+	*so = Socket{st: st, id: id, proto: proto, name: nm.so, names: nm, incomp: so.incomp[:0], comp: so.comp[:0],
+		rcv: Sockbuf{data: so.rcv.data[:0]}, snd: Sockbuf{data: so.snd.data[:0]}}
+	e.InitMutex(&so.qlock, nm.qlock)
+	e.InitMutex(&so.asyncLock, nm.fioasync)
 	e.InitWord(&so.state, "so_state", nil)
 	e.InitWord(&so.refs, "so_refs", nil)
 	e.InitWord(&so.options, "so_options", nil)
@@ -75,8 +108,8 @@ func (st *Stack) soalloc(t *sched.Thread, proto Proto) *Socket {
 	e.InitWord(&so.qlist, "so_comp/so_incomp", &so.qlock)
 	e.InitWord(&so.qlen, "so_qlen", &so.qlock)
 	e.InitWord(&so.incqlen, "so_incqlen", &so.qlock)
-	e.InitWaitQueue(&so.timeo, n+".so_timeo")
-	e.InitWaitQueue(&so.sel, n+".sel")
+	e.InitWaitQueue(&so.timeo, nm.timeo)
+	e.InitWaitQueue(&so.sel, nm.sel)
 	snd, rcv := tcpSendSpace, tcpRecvSpace
 	if proto == UDP {
 		snd, rcv = udpSendSpace, udpRecvSpace

@@ -127,7 +127,7 @@ func (st *Stack) kernConnect(t *sched.Thread, f *file, so *Socket, addr Addr) Er
 		return EINPROGRESS
 	}
 	interrupted := false
-	nm := &notifyMsg{name: so.name + ".connect", so: so, sb: &so.snd,
+	nm := &notifyMsg{name: so.names.connect, so: so, sb: &so.snd,
 		pred: func(t *sched.Thread, nm *notifyMsg) bool {
 			return so.getstate(t, "soconnect_predicate")&SS_ISCONNECTING == 0 || so.error.AtomicLoad(t, "soconnect_predicate") != 0
 		},
@@ -185,7 +185,7 @@ func (p *Proc) Accept(t *sched.Thread, fd int) (int, Errno) {
 	if head.options.AtomicLoad(t, "kern_accept")&SO_ACCEPTCONN == 0 {
 		return -1, EINVAL
 	}
-	nm := &notifyMsg{name: head.name + ".accept", so: head, sb: &head.rcv, pred: st.soacceptPredicate(f.nonblock.Load()),
+	nm := &notifyMsg{name: head.names.accept, so: head, sb: &head.rcv, pred: st.soacceptPredicate(f.nonblock.Load()),
 		ready: func() bool {
 			return head.qlen.Peek() > 0 || head.error.Peek() != 0 || head.state.Peek()&SS_CANTRCVMORE != 0
 		}}

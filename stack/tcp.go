@@ -58,9 +58,9 @@ func seqGEQ(a, b uint32) bool { return int32(a-b) >= 0 }
 func (st *Stack) tcpAttach(t *sched.Thread, so *Socket, n *netisr) {
 	tp := &tcpcb{so: so, n: n, state: TCPS_CLOSED}
 	e := st.e
-	tp.rexmt = e.NewTimer(so.name+".tt_rexmt", func(c *sched.Thread) { st.tcpTimer(c, tp, "tcp_timer_rexmt", st.tcpTimerRexmt) })
-	tp.keep = e.NewTimer(so.name+".tt_keep", func(c *sched.Thread) { st.tcpTimer(c, tp, "tcp_timer_keep", st.tcpTimerKeep) })
-	tp.msl = e.NewTimer(so.name+".tt_2msl", func(c *sched.Thread) { st.tcpTimer(c, tp, "tcp_timer_2msl", st.tcpTimer2MSL) })
+	tp.rexmt = e.NewTimer(so.names.rexmt, func(c *sched.Thread) { st.tcpTimer(c, tp, "tcp_timer_rexmt", st.tcpTimerRexmt) })
+	tp.keep = e.NewTimer(so.names.keep, func(c *sched.Thread) { st.tcpTimer(c, tp, "tcp_timer_keep", st.tcpTimerKeep) })
+	tp.msl = e.NewTimer(so.names.msl, func(c *sched.Thread) { st.tcpTimer(c, tp, "tcp_timer_2msl", st.tcpTimer2MSL) })
 	so.tp = tp
 	so.pcb.AtomicStore(t, "tcp_attach", 1)
 	so.soreference(t, "in_pcballoc")
