@@ -39,7 +39,7 @@ func (st *Stack) domsg(t *sched.Thread, n *netisr, name string, fn func(*sched.T
 	if t == n.t {
 		return fn(t) // already on the owning thread: a direct call, as DragonFly does
 	}
-	m := &sched.Msg{Body: &netmsg{name: name, fn: fn}}
+	m := newNetmsg(name, fn)
 	if err := n.port.Call(t, m); err != nil {
 		return EINTR
 	}
@@ -51,7 +51,20 @@ func (st *Stack) domsg(t *sched.Thread, n *netisr, name string, fn func(*sched.T
 
 // sendmsg sends a request to protocol thread n without waiting (lwkt_sendmsg).
 func (st *Stack) sendmsg(t *sched.Thread, n *netisr, name string, fn func(*sched.Thread) Errno) {
-	_ = n.port.Send(t, &sched.Msg{Body: &netmsg{name: name, fn: fn}})
+	_ = n.port.Send(t, newNetmsg(name, fn))
+}
+
+// msgBox holds a message and its netmsg body in one allocation.
+type msgBox struct {
+	m  sched.Msg
+	nm netmsg
+}
+
+// newNetmsg returns a message whose body is a netmsg.
+func newNetmsg(name string, fn func(*sched.Thread) Errno) *sched.Msg {
+	b := &msgBox{nm: netmsg{name: name, fn: fn}}
+	b.m.Body = &b.nm
+	return &b.m
 }
 
 // serviceSync waits until every other protocol thread has finished the message it is running

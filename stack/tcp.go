@@ -69,7 +69,9 @@ func (st *Stack) tcpAttach(t *sched.Thread, so *Socket, n *netisr) {
 // owned asserts that t is the protocol thread owning tp: a pcb is touched only by its own
 // thread (DragonFly asserts the current port is so_port), so that it needs no lock.
 func (tp *tcpcb) owned(t *sched.Thread, site string) {
-	assert(t == tp.n.t, site+": pcb not owned by this protocol thread")
+	if t != tp.n.t { // not assert: its message would be built on every call
+		panic(site + ": pcb not owned by this protocol thread")
+	}
 }
 
 // tcpTimer runs a timer's handler on the connection's protocol thread, as DragonFly's TCP

@@ -128,6 +128,15 @@ const (
 	ctlExited               // a thread finished unwinding
 )
 
+// choicesHint is the initial capacity of an execution's list of choices: the longest list
+// seen so far, up to maxChoicesHint. Capacity only: it changes no execution.
+var choicesHint atomic.Int64
+
+func init() { choicesHint.Store(512) }
+
+// maxChoicesHint bounds choicesHint (256 KiB of choices).
+const maxChoicesHint = 64 << 10
+
 // Exec is one execution.
 type Exec struct {
 	cfg     Config
@@ -187,7 +196,9 @@ func New(cfg Config) *Exec {
 	e.race.enabled = cfg.Mode == Controlled && !cfg.NoRace
 	e.ctl = make(chan ctlMsg, 1)
 	e.rq = append(make([]ID, 0, 16), ClockID)
-	e.res.Choices = make([]ID, 0, 512) // covers small executions; larger ones grow it
+	// Sized by the longest execution seen so far (bounded): a fuzzing process runs executions
+	// of similar lengths, and growing the list by doubling left twice its size in garbage.
+	e.res.Choices = make([]ID, 0, choicesHint.Load())
 	return e
 }
 
@@ -359,6 +370,9 @@ func (e *Exec) result() *Result {
 	r.Now = e.now
 	// Shared, not copied: the execution only ever appends, past the length handed out.
 	r.Choices = e.res.Choices[:len(e.res.Choices):len(e.res.Choices)]
+	if n := int64(len(r.Choices)); n > choicesHint.Load() && n <= maxChoicesHint {
+		choicesHint.Store(n)
+	}
 	r.Races = e.race.reports[:len(e.race.reports):len(e.race.reports)]
 	r.TraceHash = e.log.hash
 	r.Blocked = append([]Blocked(nil), e.res.Blocked...)
