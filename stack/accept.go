@@ -44,7 +44,7 @@ func (st *Stack) sonewconn(t *sched.Thread, head *Socket, n *netisr, connected b
 	so.head.Init(uint64(head.id + 1))
 	so.state.Init(head.getstate(t, "sonewconn:head") | SS_NOFDREF)
 	so.options.Init(head.options.AtomicLoad(t, "sonewconn:so_options") &^ SO_ACCEPTCONN)
-	so.linger = head.linger
+	so.linger.Store(head.linger.Load())
 	owner := head.sigio.AtomicLoad(t, "sonewconn:so_sigio")
 	so.sigio.Init(owner)
 	st.observe(t, ObsEvent{Kind: ObsSetOwn, Sock: so.id, Head: head.id, Arg: int(owner) - 1, Proc: -1, Site: "sonewconn"})

@@ -93,7 +93,7 @@ func (o *outcome) checkSound(t *testing.T, what string) {
 		t.Fatalf("%s: substrate misuse: %v", what, r.Bugs)
 	}
 	for _, so := range o.st.Sockets() {
-		if !so.freed {
+		if !so.freed.Load() {
 			t.Fatalf("%s: %v not freed", what, so)
 		}
 	}

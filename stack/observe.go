@@ -147,7 +147,7 @@ func (so *Socket) snapshot() SockSnapshot {
 	ss := SockSnapshot{
 		ID: so.id, Proto: so.proto, State: so.state.Peek(), Refs: int64(so.refs.Peek()),
 		Head: int(so.head.Peek()) - 1, Qlen: int64(so.qlen.Peek()), Incqlen: int64(so.incqlen.Peek()),
-		Qlimit: so.qlimit, Listen: so.options.Peek()&SO_ACCEPTCONN != 0, Freed: so.freed,
+		Qlimit: so.qlimit, Listen: so.options.Peek()&SO_ACCEPTCONN != 0, Freed: so.freed.Load(),
 		HasPCB: so.pcb.Peek() != 0, RcvCC: int64(so.rcv.cc.Peek()), RcvBytes: len(so.rcv.data),
 		SndCC: int64(so.snd.cc.Peek()), SndBytes: len(so.snd.data), Error: Errno(so.error.Peek()),
 		Oobmark: int64(so.oobmark.Peek()), Sigio: int(so.sigio.Peek()) - 1,

@@ -2,6 +2,7 @@ package stack
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"github.com/sockfuzz/sockfuzz/stack/sched"
 )
@@ -15,13 +16,13 @@ type Socket struct {
 	name  string // "so3", for word and lock names
 	names *sockNames
 
-	state   sched.Word // so_state
-	refs    sched.Word // so_refs
-	options sched.Word // so_options (SO_ACCEPTCONN, SO_LINGER)
-	linger  int        // so_linger, seconds
-	error   sched.Word // so_error
-	oobmark sched.Word // so_oobmark
-	sigio   sched.Word // so_sigio: the owner's process id + 1, 0 for none
+	state   sched.Word   // so_state
+	refs    sched.Word   // so_refs
+	options sched.Word   // so_options (SO_ACCEPTCONN, SO_LINGER)
+	linger  atomic.Int64 // so_linger, seconds; atomic: setsockopt in two processes, sonewconn copying it
+	error   sched.Word   // so_error
+	oobmark sched.Word   // so_oobmark
+	sigio   sched.Word   // so_sigio: the owner's process id + 1, 0 for none
 	// asyncLock serializes FIOASYNC on the socket, so that SS_ASYNC and the owner's request
 	// (the file's FASYNC) cannot end up disagreeing when two processes toggle it at once.
 	asyncLock sched.Mutex
@@ -45,7 +46,8 @@ type Socket struct {
 	tp *tcpcb // the TCP control block, owned by the protocol thread
 	up *udpcb // the UDP control block
 
-	freed bool
+	// freed is set by sofree; atomic, as touch tests it on every access from any thread.
+	freed atomic.Bool
 }
 
 // ID returns the socket's id: its creation order in the execution.
@@ -128,7 +130,7 @@ func (st *Stack) soalloc(t *sched.Thread, proto Proto) *Socket {
 
 // touch reports an access to a freed socket (use after free); it costs nothing otherwise.
 func (so *Socket) touch(t *sched.Thread, site string) {
-	if so.freed {
+	if so.freed.Load() {
 		so.st.observe(t, ObsEvent{Kind: ObsTouch, Sock: so.id, Head: -1, Proc: -1, Site: site, Freed: true})
 	}
 }
@@ -223,7 +225,7 @@ func (st *Stack) sofree(t *sched.Thread, so *Socket) {
 	}
 	so.rcv.release(t)
 	so.snd.release(t)
-	so.freed = true
+	so.freed.Store(true)
 	st.nlive.AtomicAdd(t, "sofree", -1)
 	st.observe(t, ObsEvent{Kind: ObsSockFreed, Sock: so.id, Head: -1, Proc: -1, Site: "sofree"})
 	st.freedQ.WakeAll(t)

@@ -322,7 +322,7 @@ func (st *Stack) partial(sent int, e Errno) (int, Errno) {
 func (st *Stack) tcpSend(t *sched.Thread, so *Socket, data []byte, oob bool) Errno {
 	so.touch(t, "tcp_usr_send")
 	tp := so.tp
-	if tp == nil || tp.closed || so.pcb.AtomicLoad(t, "pru_send") == 0 {
+	if tp == nil || tp.closed.Load() || so.pcb.AtomicLoad(t, "pru_send") == 0 {
 		return ECONNRESET
 	}
 	_ = so.snd.token.Lock(t)
@@ -366,7 +366,7 @@ func (st *Stack) soreceive(t *sched.Thread, so *Socket, n, flags int, nonblock b
 		var b byte
 		e := st.pcbmsg(t, so, "pru_rcvoob", func(t *sched.Thread) Errno {
 			tp := so.tp
-			if tp == nil || tp.closed {
+			if tp == nil || tp.closed.Load() {
 				return EINVAL
 			}
 			if so.oobmark.AtomicLoad(t, "tcp_usr_rcvoob") == 0 && so.getstate(t, "tcp_usr_rcvoob")&SS_RCVATMARK == 0 || tp.oobHad {
@@ -498,7 +498,7 @@ func (st *Stack) received(t *sched.Thread, so *Socket, out []byte, from Addr, fl
 // pruRcvd is pru_rcvd (tcp_usr_rcvd): tell the peer about the room made.
 func (st *Stack) pruRcvd(t *sched.Thread, so *Socket) {
 	st.pcbmsg(t, so, "pru_rcvd", func(t *sched.Thread) Errno {
-		if tp := so.tp; tp != nil && !tp.closed && tp.state >= TCPS_ESTABLISHED {
+		if tp := so.tp; tp != nil && !tp.closed.Load() && tp.state >= TCPS_ESTABLISHED {
 			tp.ackNow = true
 			st.tcpOutput(t, tp)
 		}
@@ -529,7 +529,7 @@ func (p *Proc) Shutdown(t *sched.Thread, fd, how int) Errno {
 	if how != SHUT_RD {
 		return st.pcbmsg(t, so, "pru_shutdown", func(t *sched.Thread) Errno {
 			st.socantsendmore(t, so)
-			if tp := so.tp; tp != nil && !tp.closed {
+			if tp := so.tp; tp != nil && !tp.closed.Load() {
 				if tp = st.tcpUsrClosed(t, tp); tp != nil {
 					st.tcpOutput(t, tp)
 				}
@@ -569,15 +569,15 @@ func (st *Stack) soclose(t *sched.Thread, so *Socket) {
 		state := so.getstate(t, "soclose")
 		if state&SS_ISCONNECTED != 0 && state&SS_ISDISCONNECTING == 0 && so.proto == TCP {
 			st.pcbmsg(t, so, "pru_disconnect", func(t *sched.Thread) Errno {
-				if tp := so.tp; tp != nil && !tp.closed {
+				if tp := so.tp; tp != nil && !tp.closed.Load() {
 					st.tcpDisconnect(t, tp)
 				}
 				return OK
 			})
-			if so.options.AtomicLoad(t, "soclose:linger")&SO_LINGER != 0 && so.linger > 0 {
+			if so.options.AtomicLoad(t, "soclose:linger")&SO_LINGER != 0 && so.linger.Load() > 0 {
 				for so.getstate(t, "soclose:linger")&SS_ISCONNECTED != 0 {
 					if err := so.timeo.SleepTimeout(t, func() bool { return so.state.Peek()&SS_ISCONNECTED == 0 },
-						sched.Interruptible, sched.Duration(so.linger)*1000); err != nil {
+						sched.Interruptible, sched.Duration(so.linger.Load())*1000); err != nil {
 						break
 					}
 				}
@@ -586,7 +586,7 @@ func (st *Stack) soclose(t *sched.Thread, so *Socket) {
 		st.pcbmsg(t, so, "pru_detach", func(t *sched.Thread) Errno {
 			if so.proto == UDP {
 				st.udpDetach(t, so)
-			} else if tp := so.tp; tp != nil && !tp.closed {
+			} else if tp := so.tp; tp != nil && !tp.closed.Load() {
 				st.tcpDisconnect(t, tp)
 			}
 			return OK
@@ -724,7 +724,7 @@ func (p *Proc) SetLinger(t *sched.Thread, fd int, on bool, secs int) Errno {
 	if secs < 0 || secs > 3600 {
 		return EINVAL
 	}
-	so.linger = secs
+	so.linger.Store(int64(secs))
 	if on {
 		so.options.AtomicOr(t, "sosetopt:SO_LINGER", SO_LINGER)
 	} else {

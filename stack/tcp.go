@@ -1,6 +1,10 @@
 package stack
 
-import "github.com/sockfuzz/sockfuzz/stack/sched"
+import (
+	"sync/atomic"
+
+	"github.com/sockfuzz/sockfuzz/stack/sched"
+)
 
 // TCP timing, in virtual milliseconds (netinet/tcp_timer.h).
 const (
@@ -24,7 +28,9 @@ type tcpcb struct {
 	state  TCPState
 	local  Addr
 	remote Addr
-	closed bool
+	// closed is set by tcp_close; atomic, because tcp_input on another protocol thread may test
+	// it on a listener it found in the tables just before the close took it out.
+	closed atomic.Bool
 
 	iss, irs  uint32
 	sndUna    uint32
@@ -78,7 +84,7 @@ func (tp *tcpcb) owned(t *sched.Thread, site string) {
 // timers send a message to the owning CPU.
 func (st *Stack) tcpTimer(c *sched.Thread, tp *tcpcb, name string, fn func(*sched.Thread, *tcpcb)) {
 	st.sendmsg(c, tp.n, name, func(t *sched.Thread) Errno {
-		if !tp.closed {
+		if !tp.closed.Load() {
 			fn(t, tp)
 		}
 		return OK
@@ -193,7 +199,7 @@ func (st *Stack) tcpConnectPrepare(t *sched.Thread, so *Socket, faddr Addr) Errn
 // SYN.
 func (st *Stack) tcpConnect(t *sched.Thread, so *Socket) Errno {
 	tp := so.tp
-	if tp == nil || tp.closed {
+	if tp == nil || tp.closed.Load() {
 		return EINVAL
 	}
 	if tp.state != TCPS_CLOSED {
@@ -238,7 +244,7 @@ func (st *Stack) tcpDisconnect(t *sched.Thread, tp *tcpcb) {
 	switch {
 	case tp.state < TCPS_ESTABLISHED:
 		st.tcpClose(t, tp)
-	case so.options.AtomicLoad(t, "tcp_disconnect:so_options")&SO_LINGER != 0 && so.linger == 0:
+	case so.options.AtomicLoad(t, "tcp_disconnect:so_options")&SO_LINGER != 0 && so.linger.Load() == 0:
 		st.tcpDrop(t, tp, OK)
 	default:
 		st.soisdisconnecting(t, so)
@@ -266,11 +272,11 @@ func (st *Stack) tcpDrop(t *sched.Thread, tp *tcpcb, errno Errno) {
 // tcpClose is tcp_close: the timers stop, the pcb leaves the tables and detaches from the
 // socket (in_pcbdetach: so_pcb = NULL, then sofree drops the pcb's reference).
 func (st *Stack) tcpClose(t *sched.Thread, tp *tcpcb) {
-	if tp.closed {
+	if tp.closed.Load() {
 		return
 	}
 	tp.owned(t, "tcp_close")
-	tp.closed = true
+	tp.closed.Store(true)
 	so := tp.so
 	tp.rexmt.Stop(t)
 	tp.keep.Stop(t)
@@ -322,7 +328,7 @@ func (st *Stack) tcpRcvWnd(t *sched.Thread, tp *tcpcb) uint16 {
 
 // tcpOutput is tcp_output: send what the state, the window and so_snd allow.
 func (st *Stack) tcpOutput(t *sched.Thread, tp *tcpcb) {
-	if tp.closed {
+	if tp.closed.Load() {
 		return
 	}
 	tp.owned(t, "tcp_output")

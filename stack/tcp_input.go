@@ -10,7 +10,7 @@ func (st *Stack) tcpInput(t *sched.Thread, n *netisr, seg *Segment) {
 		so = st.listeners[seg.Dst.Port]
 	}
 	_ = st.tables.Unlock(t)
-	if so == nil || so.tp == nil || so.tp.closed {
+	if so == nil || so.tp == nil || so.tp.closed.Load() {
 		st.dropWithReset(t, seg)
 		return
 	}

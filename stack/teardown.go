@@ -55,7 +55,7 @@ func (st *Stack) stopThreads(t *sched.Thread) {
 func (st *Stack) Leaks() []Leak {
 	var out []Leak
 	for _, so := range st.socks {
-		if so.freed {
+		if so.freed.Load() {
 			continue
 		}
 		ss := so.snapshot()

@@ -147,7 +147,7 @@ func wireFault(t *testing.T, op string, seed uint64) bool {
 			t.Fatalf("%s: status %v panic %v races %v", op, r.Status, r.Panic, r.Races)
 		}
 		for _, so := range st.Sockets() {
-			if !so.freed {
+			if !so.freed.Load() {
 				t.Fatalf("%s: %v not freed", op, so)
 			}
 		}
@@ -195,7 +195,7 @@ func TestRSTOnEmbryonicConnection(t *testing.T) {
 		t.Fatalf("incqlen after SYN %d; listener now %+v", incompAfterSYN, ls)
 	}
 	embryo := st.Sockets()[1]
-	if !embryo.freed {
+	if !embryo.freed.Load() {
 		t.Fatalf("the embryonic connection was not freed: %+v", embryo.Snapshot())
 	}
 	e.Abort()

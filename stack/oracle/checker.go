@@ -47,6 +47,10 @@ type threadInfo struct {
 	hasExpect bool
 	// losses are SS_ASYNC clears by this thread not yet judged.
 	losses []asyncLoss
+	// wakeSock and wakeAsync are the socket of the thread's last sowakeup start (ObsWakeup)
+	// and whether FIOASYNC was on for it then (Free mode's readiness judgment, wakeup.go).
+	wakeSock  int
+	wakeAsync bool
 }
 
 // Checker runs the oracles. It implements stack.Observer: install it in stack.Config.Observer,
@@ -160,7 +164,8 @@ func (c *Checker) Observe(st *stack.Stack, ev stack.ObsEvent) {
 		}
 	}
 	so := c.sock(ev.Sock)
-	if so.freed && ev.Kind != stack.ObsTouch && ev.Kind != stack.ObsSockFreed && ev.Kind != stack.ObsFdClose {
+	free := st != nil && st.Exec() != nil && st.Exec().Mode() == sched.Free
+	if so.freed && ev.Kind != stack.ObsTouch && ev.Kind != stack.ObsSockFreed && ev.Kind != stack.ObsFdClose && !(free && lateRefs(ev)) {
 		c.eventOnFreed(ev, so)
 	}
 	switch ev.Kind {
@@ -184,8 +189,12 @@ func (c *Checker) Observe(st *stack.Stack, ev stack.ObsEvent) {
 		c.onCompleted(ev, so)
 	case stack.ObsAborted:
 		so.aborted = true
+	case stack.ObsWakeup:
+		if ti := c.thread(ev.Thread); ti != nil {
+			ti.wakeSock, ti.wakeAsync = ev.Sock, so.asyncOn
+		}
 	case stack.ObsReady:
-		c.onReady(ev, so)
+		c.onReady(ev, so, free)
 	case stack.ObsAsyncSet:
 		so.asyncOn = ev.Arg != 0
 	}

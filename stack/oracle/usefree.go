@@ -51,6 +51,20 @@ func (c *Checker) onTouch(ev stack.ObsEvent) {
 // eventOnFreed: an event other than a touch about a socket the events showed freed.
 // The stack reports the access itself (ObsTouch) before most events, so this fires only when
 // no touch of the freed socket was seen: one bug, one title.
+// lateRefs reports whether a reference count event seen after its socket's free moved a
+// count that was above zero: the move came before the free (a freed socket's count is 0),
+// and only its event came late. In Free mode a thread's atomic update and its event are not
+// one step: another CPU can drop the last reference and free the socket in between.
+func lateRefs(ev stack.ObsEvent) bool {
+	if ev.Kind != stack.ObsRefs {
+		return false
+	}
+	if ev.Site == "sofree" {
+		return ev.Arg >= 1 // a decrement that left a reference: from 2 or more
+	}
+	return ev.Arg >= 2 // an increment from 1 or more
+}
+
 func (c *Checker) eventOnFreed(ev stack.ObsEvent, so *sockInfo) {
 	if so.uafSeen || ev.Kind == stack.ObsQueueInsert { // the accept-queue oracle's
 		return

@@ -85,3 +85,28 @@ func TestUseAfterSoclosePanics(t *testing.T) {
 		}
 	}
 }
+
+// TestLateRefs checks which reference count events seen after a free are late observations
+// of a move made before it (Free mode) rather than uses of the freed socket.
+func TestLateRefs(t *testing.T) {
+	tests := []struct {
+		site string
+		refs int
+		late bool
+	}{
+		{"sofree", 1, true},   // 2 -> 1, before the 1 -> 0 that freed it
+		{"sofree", 0, false},  // the socket freed twice
+		{"sofree", -1, false}, // a drop of a freed socket's reference
+		{"soaccept_predicate", 2, true},
+		{"soaccept_predicate", 1, false}, // a reference taken on the freed socket
+	}
+	for _, tc := range tests {
+		ev := stack.ObsEvent{Kind: stack.ObsRefs, Site: tc.site, Arg: tc.refs}
+		if got := lateRefs(ev); got != tc.late {
+			t.Errorf("%s to %d: lateRefs %v, want %v", tc.site, tc.refs, got, tc.late)
+		}
+	}
+	if lateRefs(stack.ObsEvent{Kind: stack.ObsState, Site: "sofree", Arg: 5}) {
+		t.Error("a state event counted as a late reference move")
+	}
+}

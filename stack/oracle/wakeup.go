@@ -89,8 +89,17 @@ func (c *Checker) asyncState(ev stack.ObsEvent, so *sockInfo) {
 }
 
 // onReady checks a readiness event against the socket's SS_ASYNC intent.
-func (c *Checker) onReady(ev stack.ObsEvent, so *sockInfo) {
+//
+// In Free mode the events of two threads reach the checker in an order that need not be the
+// order of their memory accesses: a sowakeup may read so_state, then an ioctl on another CPU
+// set SS_ASYNC and announce it, and only then the readiness be observed. So free is set there
+// and readiness without SS_ASYNC is judged only when FIOASYNC was already on when the
+// sowakeup started (its ObsWakeup, observed before it read so_state).
+func (c *Checker) onReady(ev stack.ObsEvent, so *sockInfo, free bool) {
 	if !so.asyncOn {
+		return
+	}
+	if ti := c.thread(ev.Thread); free && (ti == nil || ti.wakeSock != ev.Sock || !ti.wakeAsync) {
 		return
 	}
 	if ev.New&stack.SS_ASYNC == 0 {

@@ -319,14 +319,24 @@ func (e *Exec) FinishEach(each func(*Result)) (firstQuiescent, final *Result) {
 		if each != nil {
 			each(r)
 		}
-		interrupted := false
+		// The threads are looked up first, under the Free-mode lock: an interrupted thread
+		// that blocks again can make the callout thread, which appends to e.threads.
+		var targets []*Thread
+		if e.mode == Free {
+			e.free.mu.Lock()
+		}
 		for _, b := range r.Blocked {
 			if b.Interruptible {
-				_ = e.Interrupt(nil, e.threads[b.Thread])
-				interrupted = true
+				targets = append(targets, e.threads[b.Thread])
 			}
 		}
-		if !interrupted {
+		if e.mode == Free {
+			e.free.mu.Unlock()
+		}
+		for _, th := range targets {
+			_ = e.Interrupt(nil, th)
+		}
+		if len(targets) == 0 {
 			return firstQuiescent, e.Abort()
 		}
 	}
