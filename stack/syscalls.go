@@ -286,7 +286,7 @@ func (st *Stack) sosend(t *sched.Thread, so *Socket, data []byte, to *Addr, flag
 			if to != nil {
 				dst = *to
 			} else if so.up != nil {
-				dst = so.up.remote
+				dst = so.up.peer()
 			}
 			e = st.pcbmsg(t, so, "pru_send", func(t *sched.Thread) Errno { return st.udpSend(t, so, chunk, dst) })
 		} else {

@@ -1,11 +1,24 @@
 package stack
 
-import "github.com/sockfuzz/sockfuzz/stack/sched"
+import (
+	"sync/atomic"
+
+	"github.com/sockfuzz/sockfuzz/stack/sched"
+)
 
 // udpcb is the UDP protocol control block.
 type udpcb struct {
-	local, remote Addr
+	local Addr
+	// remote is the connected peer (packed by packAddr), read by udp_input on any protocol
+	// thread and by sosend in process context while udp_connect may set it: atomic.
+	remote atomic.Uint64
 }
+
+func packAddr(a Addr) uint64   { return uint64(a.IP)<<16 | uint64(a.Port) }
+func unpackAddr(v uint64) Addr { return Addr{IP: uint32(v >> 16), Port: uint16(v)} }
+
+// peer returns the connected peer, the zero Addr when there is none.
+func (up *udpcb) peer() Addr { return unpackAddr(up.remote.Load()) }
 
 // udpAttach is udp_attach.
 func (st *Stack) udpAttach(t *sched.Thread, so *Socket) {
@@ -47,7 +60,7 @@ func (st *Stack) udpConnect(t *sched.Thread, so *Socket, faddr Addr) Errno {
 			return err
 		}
 	}
-	so.up.remote = faddr
+	so.up.remote.Store(packAddr(faddr))
 	st.soisconnected(t, so)
 	return OK
 }
@@ -79,7 +92,7 @@ func (st *Stack) udpInput(t *sched.Thread, seg *Segment) {
 	if so == nil {
 		// ICMP port unreachable, as udp_ctlinput and in_pcbnotify deliver it: only a
 		// connected socket hears of it, through so_error.
-		if sender != nil && sender.up != nil && sender.up.remote == seg.Dst {
+		if sender != nil && sender.up != nil && sender.up.peer() == seg.Dst {
 			sender.error.AtomicStore(t, "udp_ctlinput", uint64(ECONNREFUSED))
 			st.sorwakeup(t, sender)
 			st.sowwakeup(t, sender)
@@ -89,7 +102,7 @@ func (st *Stack) udpInput(t *sched.Thread, seg *Segment) {
 	if so.up == nil {
 		return
 	}
-	if r := so.up.remote; r.Port != 0 && r != seg.Src {
+	if r := so.up.peer(); r.Port != 0 && r != seg.Src {
 		return
 	}
 	so.touch(t, "udp_input")
