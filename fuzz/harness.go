@@ -39,8 +39,12 @@ const (
 
 // EnvSchedules is declared with the schedule exploration (schedules.go).
 
-// StepBudget bounds one fuzz execution: a livelocked input ends quickly, reported.
-const StepBudget = 50_000
+// StepBudget bounds one fuzz execution: a livelocked input ends, reported. It is the budget
+// replays and the minimizer use, so that a livelock the target reports reproduces there; a
+// quarter of it reported long but finite executions as livelocks (random schedules that fire
+// timers early: 50,000 to 70,000 steps of retransmissions for two 64 KiB sends on a
+// self-connected socket, found by 10 minutes of sockfuzz fuzz with faults off).
+const StepBudget = repro.DefaultStepBudget
 
 // LeakCheckEvery is how often, in executions, a fuzzing worker checks for leaked goroutines;
 // every seed run is checked too.

@@ -613,7 +613,7 @@ func (r *runner) process(name, path string) (string, error) {
 		fmt.Fprintf(r.cfg.Out, "crash store: %v\n", err)
 	}
 	fmt.Fprintf(r.cfg.Out, "%s: new title %q from %s (%s); minimizing\n", name, title, filepath.Base(path), repro.Summary(p))
-	m, err := repro.Minimize(p, repro.MinimizeOptions{Title: title})
+	m, err := repro.Minimize(p, repro.MinimizeOptions{Title: title, StepBudget: fuzz.StepBudget})
 	if err != nil {
 		fmt.Fprintf(r.cfg.Out, "%s: minimize %s: %v\n", name, filepath.Base(path), err)
 		st.Unreproduced++
