@@ -63,14 +63,19 @@ type Derived struct {
 	Chooser sched.Chooser
 }
 
-// DerivedSchedule returns the i-th schedule (i >= 1) derived from an input's bytes, of the
+// inputHash is the hash the derived schedules' seeds come from.
+func inputHash(data []byte) uint64 {
+	h := fnv.New64a()
+	h.Write(data)
+	return h.Sum64()
+}
+
+// derived returns the i-th schedule (i >= 1) derived from an input whose hash is hash, of the
 // kind derivedCycle gives. A PCT schedule's step estimate is steps, the length of the input's
 // run under its own schedule: PCT places its change points among the steps it expects, and an
 // estimate far above the real length would rarely place one.
-func DerivedSchedule(data []byte, i, steps int) Derived {
-	h := fnv.New64a()
-	h.Write(data)
-	seed := mix64(h.Sum64() + uint64(i)*0x9e3779b97f4a7c15)
+func derived(hash uint64, i, steps int) Derived {
+	seed := mix64(hash + uint64(i)*0x9e3779b97f4a7c15)
 	switch c := derivedCycle[(i-1)%len(derivedCycle)]; c.kind {
 	case "pct":
 		steps = min(max(steps, 1), repro.MaxPCTSteps)
@@ -97,7 +102,7 @@ type Exploration struct {
 	Program *repro.Program
 	// Outcome is the failing execution's, or the last one's when none failed.
 	Outcome *repro.Outcome
-	// Index is the schedule's index: 0 the input's own, i >= 1 DerivedSchedule(data, i, ...).
+	// Index is the schedule's index: 0 the input's own, i >= 1 the i-th derived schedule.
 	Index int
 	// Runs is the number of executions made.
 	Runs int
@@ -120,11 +125,15 @@ func Explore(p *repro.Program, data []byte, n int, opt repro.Options) (*Explorat
 	n = max(n, 1)
 	x := &Exploration{Program: p}
 	steps := 0
+	var hash uint64
+	if n > 1 {
+		hash = inputHash(data)
+	}
 	for i := 0; i < n; i++ {
 		q, o := p, opt
 		if i > 0 {
 			c := *p
-			d := DerivedSchedule(data, i, steps)
+			d := derived(hash, i, steps)
 			c.Header.Sched, o.Chooser = d.Schedule, d.Chooser
 			c.Comments = append([]string{fmt.Sprintf(" schedule %d derived from the input's bytes (%s=%d)", i, EnvSchedules, n)}, p.Comments...)
 			q = &c

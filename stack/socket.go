@@ -93,9 +93,8 @@ func (st *Stack) soalloc(t *sched.Thread, proto Proto) *Socket {
 	st.socks = append(st.socks, nil)
 	_ = st.socklist.Unlock(t)
 	nm := namesFor(id)
-	so := newSocket()
-	*so = Socket{st: st, id: id, proto: proto, name: nm.so, names: nm, incomp: so.incomp[:0], comp: so.comp[:0],
-		rcv: Sockbuf{data: so.rcv.data[:0]}, snd: Sockbuf{data: so.snd.data[:0]}}
+	so := newSocket() // zero, or reset by Release: only the identity is left to set
+	so.st, so.id, so.proto, so.name, so.names = st, id, proto, nm.so, nm
 	e.InitMutex(&so.qlock, nm.qlock)
 	e.InitMutex(&so.asyncLock, nm.fioasync)
 	e.InitWord(&so.state, "so_state", nil)
