@@ -181,16 +181,19 @@ func (st *Stack) tcpConnectPrepare(t *sched.Thread, so *Socket, faddr Addr) Errn
 		}
 	}
 	k := fourTuple{tp.local, faddr}
+	i := st.hashPort(tp.local, faddr)
 	_ = st.tables.Lock(t)
 	if st.conns[k] != nil {
 		_ = st.tables.Unlock(t)
 		return EADDRINUSE
 	}
+	// The pcb moves to its connection's protocol thread before it is published: from then
+	// on tcp_input may find it there (as in_pcbconnect runs on the target CPU). Set after
+	// the insert, tp.n raced with tcp_input's tcp_output on that thread in free mode.
+	tp.remote = faddr
+	tp.n = st.netisrs[i]
 	st.conns[k] = so
 	_ = st.tables.Unlock(t)
-	tp.remote = faddr
-	i := st.hashPort(tp.local, faddr)
-	tp.n = st.netisrs[i]
 	so.port.AtomicStore(t, "tcp_connect:so_port", uint64(i))
 	return OK
 }
