@@ -160,9 +160,18 @@ type notifyMsg struct {
 func (st *Stack) notify(t *sched.Thread, nm *notifyMsg) Errno {
 	sb := nm.sb
 	if st.faults.Has(FaultPredicateWakeupRace) {
-		// Before ccae972d65: the predicate is tested without the token, so a sowakeup between
-		// the test and the queueing finds no message to run.
+		// Before ccae972d65: the predicate is tested outside the token, so a sowakeup between
+		// the test and the queueing finds no message to run. Only that atomicity goes: an
+		// aborted or answered message is still not run, as the fixed code checks under the
+		// token (without the check the fault also made a use after soclose of an aborted
+		// accept's listener, a second bug the historical one did not have).
+		_ = sb.token.Lock(t)
 		sb.everNotify.Store(true)
+		gone := nm.abort || nm.done.AtomicLoad(t, "notify:done") != 0
+		_ = sb.token.Unlock(t)
+		if gone {
+			return OK
+		}
 		if nm.pred(t, nm) {
 			st.completeNotify(t, nm)
 			return OK
