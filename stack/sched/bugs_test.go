@@ -294,3 +294,63 @@ func TestWalkHoldsBack(t *testing.T) {
 		t.Errorf("Walk found the hold-back race %d times in %d runs, Random %d: want at least 20 and 10x Random", w, runs, r)
 	}
 }
+
+// lockWindowBug is a check-then-act race whose window ends at a lock, after a long stretch of
+// the checker's own steps: the checker tests flag, which the other thread sets first thing,
+// then takes a lock and finds done, which the other thread sets after a stretch of work. The
+// bug is the whole of the other thread running between the checker's test and its lock.
+func lockWindowBug(c Chooser, noise, stretch int) (e *Exec, found *bool) {
+	e = New(Config{Chooser: c})
+	flag := e.NewWord("flag", nil)
+	done := e.NewWord("done", nil)
+	m := e.NewMutex("m")
+	found = new(bool)
+	e.Go("checker", func(t *Thread) {
+		for i := 0; i < noise; i++ {
+			t.Yield("checker-work")
+		}
+		if flag.AtomicLoad(t, "check") != 0 {
+			return
+		}
+		_ = m.Lock(t)
+		if done.AtomicLoad(t, "act") == 1 {
+			*found = true
+		}
+		_ = m.Unlock(t)
+	})
+	e.Go("other", func(t *Thread) {
+		flag.AtomicStore(t, "flag", 1)
+		for i := 0; i < stretch; i++ {
+			t.Yield("other-work")
+		}
+		done.AtomicStore(t, "done", 1)
+	})
+	return e, found
+}
+
+// TestSyncPCTAtLocks checks what SyncPCT is for: with one change point each and the same
+// number of runs, placing it among the synchronization points finds a window that ends at a
+// lock far more often than placing it among all the steps.
+func TestSyncPCTAtLocks(t *testing.T) {
+	const runs, noise, stretch = 2000, 200, 20
+	count := func(mk func(uint64) Chooser) int {
+		n := 0
+		for seed := uint64(0); seed < runs; seed++ {
+			e, found := lockWindowBug(mk(seed), noise, stretch)
+			if r := e.Run(); r.Status != Done {
+				t.Fatalf("seed %d: status %v", seed, r.Status)
+			}
+			if *found {
+				n++
+			}
+		}
+		return n
+	}
+	const steps = noise + stretch + 10
+	s := count(func(seed uint64) Chooser { return SyncPCT(seed, 2, 4) })
+	p := count(func(seed uint64) Chooser { return PCT(seed, 2, steps) })
+	t.Logf("lock-window race found in %d of %d runs by SyncPCT(2), %d by PCT(2)", s, runs, p)
+	if s < 100 || s < 5*max(p, 1) {
+		t.Errorf("SyncPCT found the lock-window race %d times in %d runs, PCT %d: want at least 100 and 5x PCT", s, runs, p)
+	}
+}

@@ -19,6 +19,10 @@ type Decision struct {
 	// Current is the thread that reached the scheduling point. It is not among Cands when it
 	// has just blocked or exited.
 	Current ID
+	// Kind is the kind of the event recorded at this scheduling point: the operation Current
+	// is about to perform when it is still a candidate (a lock, a message send, an access),
+	// EvBlock when it has just blocked.
+	Kind EventKind
 	// Cands lists the candidates in increasing order; ClockID, when present, comes first.
 	// It is the substrate's own list: read it, do not keep or change it.
 	Cands []ID

@@ -16,6 +16,7 @@ var choosers = []struct {
 	{"random", func(s uint64) Chooser { return Random(s) }},
 	{"pct", func(s uint64) Chooser { return PCT(s, 3, 200) }},
 	{"walk", func(s uint64) Chooser { return Walk(s, 8) }},
+	{"syncpct", func(s uint64) Chooser { return SyncPCT(s, 3, 20) }},
 	{"bytes", func(s uint64) Chooser {
 		b := make([]byte, 64)
 		x := s*0x9e3779b97f4a7c15 + 1

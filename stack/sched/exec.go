@@ -171,7 +171,8 @@ type Exec struct {
 	rmu sync.Mutex
 	res Result
 
-	dec Decision // reused by decide
+	dec  Decision  // reused by decide
+	kind EventKind // the last recorded event's kind: Decision.Kind
 
 	idle func(step int) // OnIdle's hook
 

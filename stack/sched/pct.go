@@ -13,14 +13,28 @@ import "math/rand/v2"
 type pct struct {
 	r       *rand.Rand
 	depth   int
-	changes []int        // change-point steps, in increasing order
+	changes []int        // change points, in increasing order: steps, or sync points (sync)
 	next    int          // index of the next change point not yet passed
 	prio    map[ID]int64 // a thread's current priority; looked up, never iterated
+	sync    bool         // SyncPCT: change points count synchronization points, not steps
+	nsync   int          // synchronization points passed (SyncPCT)
 }
 
 // PCT returns a PCT chooser with the given seed, bug depth (at least 1) and estimate of the
 // number of scheduling points in one execution (at least 1).
-func PCT(seed uint64, depth, steps int) Chooser {
+func PCT(seed uint64, depth, steps int) Chooser { return newPCT(seed, depth, steps, false) }
+
+// SyncPCT returns a PCT chooser whose change points fall only at synchronization points: a
+// decision where the running thread is about to take a lock or send a message, the places a
+// check-then-act window in the stack ends (a predicate tested before the sockbuf token is
+// taken, a state checked before pru_send is queued). syncs estimates how many such decisions
+// one execution makes. Plain PCT spends its few change points on any of the execution's
+// steps, most of them word accesses inside a critical section, so a window that ends at one
+// particular lock is hit about steps/syncs times as often by SyncPCT; CHESS preempts at
+// synchronization operations for the same reason (Musuvathi and Qadeer, PLDI 2007).
+func SyncPCT(seed uint64, depth, syncs int) Chooser { return newPCT(seed, depth, syncs, true) }
+
+func newPCT(seed uint64, depth, steps int, sync bool) *pct {
 	if depth < 1 {
 		depth = 1
 	}
@@ -31,6 +45,7 @@ func PCT(seed uint64, depth, steps int) Chooser {
 		r:     rand.New(rand.NewPCG(seed, 0x9c7c4a11)),
 		depth: depth,
 		prio:  make(map[ID]int64),
+		sync:  sync,
 	}
 	for i := 0; i < depth-1; i++ {
 		p.changes = append(p.changes, 1+p.r.IntN(steps))
@@ -57,8 +72,18 @@ func (p *pct) priority(id ID) int64 {
 	return pr
 }
 
+// syncKind reports whether an event of kind k is a synchronization point for SyncPCT.
+func syncKind(k EventKind) bool { return k == EvLock || k == EvTryLock || k == EvSend }
+
 func (p *pct) Choose(d *Decision) ID {
-	for p.next < len(p.changes) && p.changes[p.next] <= d.Step {
+	at := d.Step
+	if p.sync {
+		if syncKind(d.Kind) && d.has(d.Current) {
+			p.nsync++
+		}
+		at = p.nsync
+	}
+	for p.next < len(p.changes) && p.changes[p.next] <= at {
 		p.next++
 		p.priority(d.Current)
 		p.prio[d.Current] = int64(p.depth - p.next)

@@ -11,6 +11,7 @@ const kindIdle = "idle"
 // and unwinds t.
 func (e *Exec) record(t *Thread, kind EventKind, site, obj string) {
 	e.steps++
+	e.kind = kind
 	e.log.add(e.steps, t.id, kind, site, obj)
 	if e.steps > e.budget {
 		e.stopStat = Budget
@@ -95,7 +96,7 @@ func (e *Exec) decide(cur *Thread) *Thread {
 		}
 	default:
 		d := &e.dec
-		d.Step, d.Index, d.Cands = e.steps, len(e.res.Choices), cands
+		d.Step, d.Index, d.Cands, d.Kind = e.steps, len(e.res.Choices), cands, e.kind
 		d.Current = NoThread
 		if cur != nil {
 			d.Current = cur.id
