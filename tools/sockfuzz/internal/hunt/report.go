@@ -183,7 +183,7 @@ func (s Summary) Markdown(svgName string) []byte {
 	b.WriteString("corpus with that one fault on, until a report of the fault's expected oracle appears or the cap:\n\n")
 	b.WriteString("- **sockfuzz**: coverage-guided `go test -fuzz` on the target, controlled scheduler, one worker; each\n")
 	b.WriteString("  input runs under its own schedule and schedules derived from its bytes (`SOCKFUZZ_SCHEDULES`, 6 in all by\n")
-	b.WriteString("  default: random, PCT and walks), and counts as one execution.\n")
+	b.WriteString("  default: random, PCT, sync PCT and walks), and counts as one execution.\n")
 	b.WriteString("- **stress**: the seed programs' encodings mutated at random (no feedback), run in free mode (Go's own\n")
 	b.WriteString("  scheduler, no schedule control) in a binary built with `-race`; for a fault whose oracle is data-race,\n")
 	b.WriteString("  the race detector's `WARNING: DATA RACE` counts as exposure, named by its two accesses' first frames\n")
