@@ -606,3 +606,45 @@ func encodeWire(op WireOp) ([]byte, error) {
 	}
 	return []byte{wireBase, pk.Flags, byte(src) | byte(dst)<<3, byte(seq) | byte(ack)<<3 | byte(ln)<<6, 0}, nil
 }
+
+// Project returns p without its calls outside the profile, for seeding a target from a seed
+// program that makes a few calls its profile leaves out (a recv or a poll in an accept-queue
+// scenario). A call that defines a resource cannot go, since later calls name it: Project
+// then fails, as it does when nothing is left out.
+func (pr *Profile) Project(p *Program) (*Program, error) {
+	c := *p
+	c.Procs = make([]Proc, len(p.Procs))
+	dropped := 0
+	for pi, pr0 := range p.Procs {
+		c.Procs[pi] = Proc{Name: pr0.Name}
+		for _, call := range pr0.Calls {
+			if slices.ContainsFunc(pr.calls, func(sc *syscall) bool { return sc.name == call.Name }) {
+				c.Procs[pi].Calls = append(c.Procs[pi].Calls, call)
+				continue
+			}
+			if sc := lookupSyscall(call.Name); sc != nil && sc.result {
+				return nil, fmt.Errorf("project to %s: %s defines r%d", pr.Name, call.Name, call.Result)
+			}
+			dropped++
+		}
+	}
+	if dropped == 0 {
+		return nil, fmt.Errorf("project to %s: every call is in the profile", pr.Name)
+	}
+	return &c, nil
+}
+
+// EncodeSeed encodes a seed program for the profile: as it is when the profile can express
+// it (Encode), else without the calls the profile leaves out (Project), when that is a valid
+// program.
+func (pr *Profile) EncodeSeed(p *Program) ([]byte, error) {
+	data, err := pr.Encode(p)
+	if err == nil {
+		return data, nil
+	}
+	q, perr := pr.Project(p)
+	if perr != nil {
+		return nil, fmt.Errorf("%w (%v)", err, perr)
+	}
+	return pr.Encode(q)
+}

@@ -198,6 +198,54 @@ func TestProfiles(t *testing.T) {
 	}
 }
 
+// TestEncodeSeed checks that a seed the profile cannot express is encoded without the calls
+// it leaves out, unless one of them defines a resource.
+func TestEncodeSeed(t *testing.T) {
+	pr, err := NewProfile("accept", "socket", "bind", "listen", "connect", "accept", "close")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, src string
+		want      string // the program encoded, printed; "" for an error
+	}{
+		{"expressible as it is",
+			"proc p0\n  r0 = socket(tcp)\n  close(r0)\n",
+			"proc p0\n  r0 = socket(tcp)\n  close(r0)\n"},
+		{"recv and poll left out",
+			"proc p0\n  r0 = socket(tcp)\n  bind(r0, :80)\n  listen(r0, 1)\n  poll(r0, in, nowait)\n  r1 = accept(r0)\n  recv(r1, 100)\n  close(r1)\n",
+			"proc p0\n  r0 = socket(tcp)\n  bind(r0, :80)\n  listen(r0, 1)\n  r1 = accept(r0)\n  close(r1)\n"},
+		{"a left-out call defines a resource",
+			"proc p0\n  r0 = socket(tcp)\n  r1 = dup(r0)\n  close(r1)\n",
+			""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := Parse(tc.name, []byte(tc.src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			data, err := pr.EncodeSeed(p)
+			if tc.want == "" {
+				if err == nil {
+					t.Fatalf("encoded %s, want an error", pr.Decode(data))
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := Parse("want", []byte(tc.want))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := pr.Decode(data); !got.Equal(want) {
+				t.Errorf("encoded\n%s\nwant\n%s", got, want)
+			}
+		})
+	}
+}
+
 // fixture is a parsed hand-written program of testdata/roundtrip.
 type fixture struct {
 	file string

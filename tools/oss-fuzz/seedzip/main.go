@@ -1,7 +1,7 @@
 // Command seedzip writes the seed corpus of each fuzz target named on its command line as
 // $OUT/FuzzX_seed_corpus.zip, the file OSS-Fuzz and ClusterFuzzLite seed a libFuzzer binary
-// from: every seed program the target's profile can express, encoded as the target's f.Add
-// seeds are, plus the target's inputs kept under fuzz/testdata/fuzz/FuzzX, each wrapped as a
+// from: every seed program the target's profile can express (Profile.EncodeSeed), encoded as
+// the target's f.Add seeds are, plus the target's inputs kept under fuzz/testdata/fuzz/FuzzX, each wrapped as a
 // libFuzzer input of go-118-fuzz-build (a 4-byte length, then the bytes).
 //
 // Usage: seedzip -o DIR [-testdata fuzz/testdata/fuzz] FuzzX...
@@ -97,7 +97,7 @@ func seeds(target, testdata string) ([]entry, error) {
 		}
 		names := corpus.Seeds()
 		for k, p := range progs {
-			data, err := byteTargets[i].Profile.Encode(p)
+			data, err := byteTargets[i].Profile.EncodeSeed(p)
 			if err != nil {
 				continue // the target's profile cannot express it, as for the target's f.Add
 			}
