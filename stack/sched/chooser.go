@@ -19,9 +19,9 @@ type Decision struct {
 	// Current is the thread that reached the scheduling point. It is not among Cands when it
 	// has just blocked or exited.
 	Current ID
-	// Kind is the kind of the event recorded at this scheduling point: the operation Current
-	// is about to perform when it is still a candidate (a lock, a message send, an access),
-	// EvBlock when it has just blocked.
+	// Kind is the kind of the last event recorded before the decision. When Current is among
+	// Cands it is the operation Current is about to perform (a lock, a message send, an
+	// access); otherwise it says little (EvBlock when Current has just blocked).
 	Kind EventKind
 	// Cands lists the candidates in increasing order; ClockID, when present, comes first.
 	// It is the substrate's own list: read it, do not keep or change it.
