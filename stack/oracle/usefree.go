@@ -48,9 +48,6 @@ func (c *Checker) onTouch(ev stack.ObsEvent) {
 		fmt.Sprintf("so%d accessed at %s after sofree", ev.Sock, ev.Site), ev)
 }
 
-// eventOnFreed: an event other than a touch about a socket the events showed freed.
-// The stack reports the access itself (ObsTouch) before most events, so this fires only when
-// no touch of the freed socket was seen: one bug, one title.
 // lateRefs reports whether a reference count event seen after its socket's free moved a
 // count that was above zero: the move came before the free (a freed socket's count is 0),
 // and only its event came late. In Free mode a thread's atomic update and its event are not
@@ -65,6 +62,9 @@ func lateRefs(ev stack.ObsEvent) bool {
 	return ev.Arg >= 2 // an increment from 1 or more
 }
 
+// eventOnFreed: an event other than a touch about a socket the events showed freed.
+// The stack reports the access itself (ObsTouch) before most events, so this fires only when
+// no touch of the freed socket was seen: one bug, one title.
 func (c *Checker) eventOnFreed(ev stack.ObsEvent, so *sockInfo) {
 	if so.uafSeen || ev.Kind == stack.ObsQueueInsert { // the accept-queue oracle's
 		return
