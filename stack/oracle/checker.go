@@ -145,8 +145,15 @@ func leaves(k stack.ObsKind) bool {
 
 // controlled reports whether online snapshot checks may run: only in Controlled mode, where
 // the observing thread is the only one running.
-func controlled(st *stack.Stack) bool {
-	return st != nil && st.Exec() != nil && st.Exec().Mode() == sched.Controlled
+func controlled(st *stack.Stack) bool { return inMode(st, sched.Controlled) }
+
+// freeMode reports whether the execution runs in Free mode, where events of two threads may
+// reach the checker out of the order of their accesses.
+func freeMode(st *stack.Stack) bool { return inMode(st, sched.Free) }
+
+// inMode reports whether st has an execution and it runs in mode m.
+func inMode(st *stack.Stack, m sched.Mode) bool {
+	return st != nil && st.Exec() != nil && st.Exec().Mode() == m
 }
 
 // Observe implements stack.Observer: it records ev in the trace and runs the online checks.
@@ -164,8 +171,7 @@ func (c *Checker) Observe(st *stack.Stack, ev stack.ObsEvent) {
 		}
 	}
 	so := c.sock(ev.Sock)
-	free := st != nil && st.Exec() != nil && st.Exec().Mode() == sched.Free
-	if so.freed && ev.Kind != stack.ObsTouch && ev.Kind != stack.ObsSockFreed && ev.Kind != stack.ObsFdClose && !(free && lateRefs(ev)) {
+	if so.freed && ev.Kind != stack.ObsTouch && ev.Kind != stack.ObsSockFreed && ev.Kind != stack.ObsFdClose && !(lateRefs(ev) && freeMode(st)) {
 		c.eventOnFreed(ev, so)
 	}
 	switch ev.Kind {
@@ -194,7 +200,7 @@ func (c *Checker) Observe(st *stack.Stack, ev stack.ObsEvent) {
 			ti.wakeSock, ti.wakeAsync = ev.Sock, so.asyncOn
 		}
 	case stack.ObsReady:
-		c.onReady(ev, so, free)
+		c.onReady(ev, so, freeMode(st))
 	case stack.ObsAsyncSet:
 		so.asyncOn = ev.Arg != 0
 	}
