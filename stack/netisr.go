@@ -159,41 +159,35 @@ type notifyMsg struct {
 // notify runs on the protocol thread: answer now or queue on the sockbuf.
 func (st *Stack) notify(t *sched.Thread, nm *notifyMsg) Errno {
 	sb := nm.sb
+	_ = sb.token.Lock(t)
+	sb.everNotify.Store(true)
+	if nm.abort || nm.done.AtomicLoad(t, "notify:done") != 0 {
+		_ = sb.token.Unlock(t)
+		return OK
+	}
 	if st.faults.Has(FaultPredicateWakeupRace) {
 		// Before ccae972d65: the predicate is tested outside the token, so a sowakeup between
 		// the test and the queueing finds no message to run. Only that atomicity goes: an
 		// aborted or answered message is still not run, as the fixed code checks under the
 		// token (without the check the fault also made a use after soclose of an aborted
 		// accept's listener, a second bug the historical one did not have).
-		_ = sb.token.Lock(t)
-		sb.everNotify.Store(true)
-		gone := nm.abort || nm.done.AtomicLoad(t, "notify:done") != 0
 		_ = sb.token.Unlock(t)
-		if gone {
-			return OK
-		}
 		if nm.pred(t, nm) {
 			st.completeNotify(t, nm)
 			return OK
 		}
 		_ = sb.token.Lock(t)
-		if !nm.abort {
-			sb.notify = append(sb.notify, nm)
-			sb.flags.AtomicOr(t, "ssb_flags:MEVENT", SSB_MEVENT)
+		if nm.abort {
+			_ = sb.token.Unlock(t)
+			return OK
 		}
+	} else if nm.pred(t, nm) {
+		st.completeNotify(t, nm)
 		_ = sb.token.Unlock(t)
 		return OK
 	}
-	_ = sb.token.Lock(t)
-	sb.everNotify.Store(true)
-	if !nm.abort && nm.done.AtomicLoad(t, "notify:done") == 0 {
-		if nm.pred(t, nm) {
-			st.completeNotify(t, nm)
-		} else {
-			sb.notify = append(sb.notify, nm)
-			sb.flags.AtomicOr(t, "ssb_flags:MEVENT", SSB_MEVENT)
-		}
-	}
+	sb.notify = append(sb.notify, nm)
+	sb.flags.AtomicOr(t, "ssb_flags:MEVENT", SSB_MEVENT)
 	_ = sb.token.Unlock(t)
 	return OK
 }
