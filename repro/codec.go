@@ -78,6 +78,12 @@ func NewProfile(name string, calls ...string) (*Profile, error) {
 	return pr, nil
 }
 
+// index returns the position of the system call called name in the profile, -1 when the
+// profile leaves it out.
+func (pr *Profile) index(name string) int {
+	return slices.IndexFunc(pr.calls, func(sc *syscall) bool { return sc.name == name })
+}
+
 // AllCalls is the profile of every system call.
 var AllCalls = &Profile{Name: "all", calls: syscalls}
 
@@ -462,7 +468,7 @@ func (p *Program) withoutComments() *Program {
 
 // encodeCall writes one call record; enc tracks the resources defined so far.
 func encodeCall(enc *decoder, pi int, c *Call, def map[int][2]int) ([]byte, error) {
-	sci := slices.IndexFunc(enc.prof.calls, func(sc *syscall) bool { return sc.name == c.Name })
+	sci := enc.prof.index(c.Name)
 	if sci < 0 {
 		return nil, fmt.Errorf("%s is not in profile %s", c.Name, enc.prof.Name)
 	}
@@ -618,7 +624,7 @@ func (pr *Profile) Project(p *Program) (*Program, error) {
 	for pi, pr0 := range p.Procs {
 		c.Procs[pi] = Proc{Name: pr0.Name}
 		for _, call := range pr0.Calls {
-			if slices.ContainsFunc(pr.calls, func(sc *syscall) bool { return sc.name == call.Name }) {
+			if pr.index(call.Name) >= 0 {
 				c.Procs[pi].Calls = append(c.Procs[pi].Calls, call)
 				continue
 			}
