@@ -39,10 +39,12 @@ func TestExploreReplays(t *testing.T) {
 	tests := []struct {
 		fault string
 		kind  repro.SchedKind // the schedule kind of the returned program wanted
+		index int             // the derived schedule wanted, 0 for any
 	}{
-		{"fioasync-rmw", repro.SchedRandom},
-		{"wakeup-before-append", repro.SchedPCT},
-		{"accept-ref-late", repro.SchedReplay}, // a walk's
+		{"fioasync-rmw", repro.SchedRandom, 0},
+		{"wakeup-before-append", repro.SchedPCT, 0},
+		{"accept-ref-late", repro.SchedReplay, 0},       // a walk's
+		{"predicate-wakeup-race", repro.SchedReplay, 4}, // sync PCT's, the cycle's fourth
 	}
 	for _, tc := range tests {
 		t.Run(tc.fault, func(t *testing.T) {
@@ -53,7 +55,7 @@ func TestExploreReplays(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if !x.Outcome.Failed() || x.Program.Header.Sched.Kind != tc.kind {
+				if !x.Outcome.Failed() || x.Program.Header.Sched.Kind != tc.kind || tc.index != 0 && x.Index != tc.index {
 					continue
 				}
 				if x.Index == 0 || x.Runs != x.Index+1 {
