@@ -185,19 +185,39 @@ func (st *Stack) sock(t *sched.Thread, id uint64) *Socket {
 }
 
 // sofree drops a reference; on the last one, with no pcb and SS_NOFDREF, it frees the socket
-// (DragonFly sofree, 2010). A socket on so_comp is not freed: accept(2) will take it.
+// (DragonFly sofree, as it ended). A socket on so_comp is not freed: accept(2) will take it.
+//
+// The listener's queue lock is taken, with so_head revalidated under it, before the reference
+// goes: an accept or a drain takes its reference and clears so_head under that lock, so the
+// last free and the re-reference are ordered. Dropped first and so_head looked at after (the
+// 2010 order), an accept could re-reference the socket in between, then its close free it,
+// and this sofree free it again.
 func (st *Stack) sofree(t *sched.Thread, so *Socket) {
 	so.touch(t, "sofree")
+	var head *Socket
+	for {
+		head = st.sock(t, so.head.AtomicLoad(t, "sofree:so_head"))
+		if head == nil {
+			break
+		}
+		_ = head.qlock.Lock(t)
+		if st.sock(t, so.head.AtomicLoad(t, "sofree:revalidate")) == head {
+			break
+		}
+		_ = head.qlock.Unlock(t)
+	}
 	refs := so.refs.AtomicAdd(t, "sofree", -1)
 	st.observe(t, ObsEvent{Kind: ObsRefs, Sock: so.id, Head: -1, Arg: int(int64(refs)), Proc: -1, Site: "sofree"})
 	assert(int64(refs) >= 0, "sofree: so_refs <= 0")
 	if refs > 0 {
+		if head != nil {
+			_ = head.qlock.Unlock(t)
+		}
 		return
 	}
 	assert(so.pcb.AtomicLoad(t, "sofree:so_pcb") == 0, "sofree: so_pcb != NULL")
 	assert(so.state.AtomicLoad(t, "sofree:so_state")&SS_NOFDREF != 0, "sofree: !SS_NOFDREF")
-	if head := st.sock(t, so.head.AtomicLoad(t, "sofree:so_head")); head != nil {
-		_ = head.qlock.Lock(t)
+	if head != nil {
 		state := so.getstate(t, "sofree")
 		switch {
 		case state&SS_INCOMP != 0:
@@ -208,19 +228,11 @@ func (st *Stack) sofree(t *sched.Thread, so *Socket) {
 			return
 		default:
 			_ = head.qlock.Unlock(t)
-			// Taken off the queue meanwhile by a drain or an accept, which took a
-			// reference before clearing so_head: the socket is theirs now.
-			assert(so.refs.AtomicLoad(t, "sofree:adopted") > 0, "sofree: not queued")
-			return
+			panic("sofree: not queued")
 		}
 		so.soclrstate(t, "sofree", SS_INCOMP)
 		so.head.AtomicStore(t, "sofree", 0)
 		_ = head.qlock.Unlock(t)
-	}
-	if so.refs.AtomicLoad(t, "sofree:adopted") > 0 {
-		// A drain or an accept took the socket off its queue, with a reference, between
-		// the last reference going and the look at so_head.
-		return
 	}
 	so.rcv.release(t)
 	so.snd.release(t)
