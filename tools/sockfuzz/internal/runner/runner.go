@@ -39,6 +39,7 @@ import (
 	"github.com/sockfuzz/sockfuzz/fuzz"
 	"github.com/sockfuzz/sockfuzz/repro"
 	"github.com/sockfuzz/sockfuzz/repro/corpusfile"
+	"github.com/sockfuzz/sockfuzz/tools/sockfuzz/internal/fuzzexit"
 )
 
 // FuzzPackage is the import path of the package holding the fuzz targets.
@@ -75,6 +76,13 @@ type Config struct {
 	// -artifact_prefix=DIR/FuzzX/). The files are read, not moved; an input already processed
 	// is skipped.
 	LibFuzzer string
+
+	// The tests' seams. fake, when set, is run in place of the fuzz test binary, which is then
+	// not built; maxRounds, when positive, ends the run after that many rounds; grace, when
+	// positive, replaces the two minutes a round's process gets past its fuzzing time.
+	fake      string
+	maxRounds int
+	grace     time.Duration
 }
 
 // Stats is what the run did for one target.
@@ -88,6 +96,12 @@ type Stats struct {
 	Known        int // crash inputs of titles already stored
 	Unreproduced int // crash inputs whose replay reported nothing
 	Text         int // FuzzReproText failures kept
+	// Rounds that ended without a crash input in a way other than their time running out,
+	// counted as ended (package fuzzexit tells them apart).
+	Deadline int // golang/go#75804: go test's own "context deadline exceeded" at the end
+	Killed   int // the process or a worker killed by a signal, most likely the OOM killer
+	Hung     int // a worker that hung or died between inputs
+	Overran  int // the process still running past the round and its grace, stopped
 }
 
 // Result is a whole run's outcome.
@@ -116,12 +130,15 @@ type runner struct {
 	stats   map[string]*Stats // by target; looked up, never iterated
 	res     *Result
 	profile map[string]*repro.Profile
-	nsched  int // schedules per input, as the rounds run them (fuzz.EnvSchedules)
+	nsched  int            // schedules per input, as the rounds run them (fuzz.EnvSchedules)
+	jobs    map[string]int // workers of the target's next round: Jobs, halved after OOM kills
 }
 
 // Run runs the fuzzer until the duration is spent or ctx is cancelled, and returns what it did.
-// An error means the run could not go on (the binary did not build, a round failed without a
-// crash, a directory is not writable); the result then holds what was done until then.
+// An error means the run could not go on (the binary did not build, a round's process could not
+// fuzz, a directory is not writable); the result then holds what was done until then. A round
+// that ends without a crash input in one of the ways of package fuzzexit that are not a broken
+// binary (golang/go#75804, a kill, a hung worker, an overrun) is logged, counted and ended.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
 	r, err := newRunner(cfg)
 	if err != nil {
@@ -144,8 +161,12 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 	}
 	// A round that a crash ends early is continued, for the time it had left, once the crash
-	// is stored and suppressed: go test stops at the first crash.
-	for i, owed := 0, time.Duration(0); ctx.Err() == nil; {
+	// is stored and suppressed: go test stops at the first crash. A round that ends early
+	// without a crash input (a kill, a hung worker) is not: the next target's turn comes.
+	for i, n, owed := 0, 0, time.Duration(0); ctx.Err() == nil; n++ {
+		if cfg.maxRounds > 0 && n == cfg.maxRounds {
+			break
+		}
 		left := cfg.Duration - time.Since(r.start)
 		if left < 2*time.Second {
 			break
@@ -157,11 +178,12 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 		d = min(d, left)
 		started := time.Now()
-		if err := r.round(ctx, name, d); err != nil {
+		ended, err := r.round(ctx, name, d)
+		if err != nil {
 			r.finish()
 			return r.res, err
 		}
-		if owed = d - time.Since(started); owed < 3*time.Second {
+		if owed = d - time.Since(started); ended || owed < 3*time.Second {
 			owed = 0
 			i++
 		}
@@ -186,7 +208,7 @@ func newRunner(cfg Config) (*runner, error) {
 		cfg.Out = io.Discard
 	}
 	r := &runner{cfg: cfg, start: time.Now(), stats: map[string]*Stats{}, res: &Result{},
-		profile: map[string]*repro.Profile{}}
+		profile: map[string]*repro.Profile{}, jobs: map[string]int{}}
 	for _, t := range byteTargets {
 		r.profile[t.Name] = t.Profile
 	}
@@ -196,6 +218,7 @@ func newRunner(cfg Config) (*runner, error) {
 		}
 		s := &Stats{Target: name}
 		r.stats[name] = s
+		r.jobs[name] = max(cfg.Jobs, 1)
 		r.res.Stats = append(r.res.Stats, s)
 	}
 	if _, err := repro.FaultSet(cfg.Faults); err != nil {
@@ -231,6 +254,10 @@ func (r *runner) build(ctx context.Context) error {
 		return fmt.Errorf("go list %s (run sockfuzz fuzz inside the sockfuzz module): %w\n%s", FuzzPackage, err, out)
 	}
 	r.pkgDir = strings.TrimSpace(string(out))
+	if r.cfg.fake != "" {
+		r.bin = r.cfg.fake
+		return nil
+	}
 	bin, err := filepath.Abs(filepath.Join(r.cfg.WorkDir, "bin", "fuzz.test"))
 	if err != nil {
 		return err
@@ -249,31 +276,35 @@ func (r *runner) dir(parts ...string) string {
 // progressRE matches go test's progress line.
 var progressRE = regexp.MustCompile(`^fuzz: elapsed: [^,]+, execs: (\d+) \((\d+)/sec\),? ?(?:new interesting: \d+ \(total: (\d+)\))?`)
 
-// seedFailRE matches the failure of a corpus entry before fuzzing starts.
-var seedFailRE = regexp.MustCompile(`failure while testing seed corpus entry: (Fuzz\w+)/(\S+)`)
-
-// round runs one go test -fuzz process for a target, then processes its crash inputs.
-func (r *runner) round(ctx context.Context, name string, d time.Duration) error {
+// round runs one go test -fuzz process for a target, then processes its crash inputs. It
+// reports whether the round is to count as ended however much of its time is left: it ended
+// without a crash input in a way that continuing at once would not help.
+func (r *runner) round(ctx context.Context, name string, d time.Duration) (ended bool, err error) {
 	st := r.stats[name]
 	st.Rounds++
 	known, err := r.writeKnown()
 	if err != nil {
-		return err
+		return false, err
 	}
 	if err := r.prepare(name); err != nil {
-		return err
+		return false, err
 	}
-	fmt.Fprintf(r.cfg.Out, "round %d of %s: %s, %d jobs, faults %s\n", st.Rounds, name, d.Round(time.Second), r.cfg.Jobs, faultsText(r.cfg.Faults))
+	jobs := r.jobs[name]
+	fmt.Fprintf(r.cfg.Out, "round %d of %s: %s, %d jobs, faults %s\n", st.Rounds, name, d.Round(time.Second), jobs, faultsText(r.cfg.Faults))
 	// The process gets the round's time, its start-up and the seeds' run, and a grace period
 	// after an interrupt before it is killed.
-	rctx, cancel := context.WithTimeout(ctx, d+2*time.Minute)
+	grace := r.cfg.grace
+	if grace <= 0 {
+		grace = 2 * time.Minute
+	}
+	rctx, cancel := context.WithTimeout(ctx, d+grace)
 	defer cancel()
 	cmd := exec.CommandContext(rctx, r.bin,
 		"-test.run", "^$",
 		"-test.fuzz", "^"+name+"$",
 		"-test.fuzztime", d.String(),
 		"-test.fuzzminimizetime", "0s", // the runner minimizes programs, not bytes
-		"-test.parallel", strconv.Itoa(max(r.cfg.Jobs, 1)),
+		"-test.parallel", strconv.Itoa(jobs),
 		"-test.fuzzcachedir", absPath(r.dir("cache")),
 	)
 	cmd.Dir = r.dir("run")
@@ -283,15 +314,18 @@ func (r *runner) round(ctx context.Context, name string, d time.Duration) error 
 	setDeathSignal(cmd)
 	pipe, err := cmd.StdoutPipe()
 	if err != nil {
-		return err
+		return false, err
 	}
 	cmd.Stderr = cmd.Stdout
 	roundStart := time.Now()
 	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("%s: %w", name, err)
+		if ctx.Err() != nil {
+			return false, nil // interrupted between the round's line and the start
+		}
+		return false, fmt.Errorf("%s: start the fuzzing process: %w", name, err)
 	}
 	var tail []string
-	var failed []string // corpus entries that failed before fuzzing
+	out := fuzzexit.New(name)
 	var execs int64
 	lastStatus := time.Now()
 	sc := bufio.NewScanner(pipe)
@@ -302,9 +336,7 @@ func (r *runner) round(ctx context.Context, name string, d time.Duration) error 
 			tail = tail[1:]
 		}
 		tail = append(tail, line)
-		if m := seedFailRE.FindStringSubmatch(line); m != nil && m[1] == name {
-			failed = append(failed, m[2])
-		}
+		out.Line(line)
 		if m := progressRE.FindStringSubmatch(line); m != nil {
 			execs, _ = strconv.ParseInt(m[1], 10, 64)
 			if time.Since(lastStatus) >= r.cfg.Status {
@@ -316,23 +348,66 @@ func (r *runner) round(ctx context.Context, name string, d time.Duration) error 
 			}
 		}
 	}
+	// A line past the scanner's limit stops it: drain the rest, or the process blocks on a
+	// full pipe until the round's deadline.
+	_, _ = io.Copy(io.Discard, pipe)
 	werr := cmd.Wait()
 	st.Fuzzed += time.Since(roundStart)
 	st.Execs += execs
-	for _, entry := range failed {
+	stop := fuzzexit.NotStopped
+	switch {
+	case ctx.Err() != nil:
+		stop = fuzzexit.StopInterrupt
+	case rctx.Err() != nil:
+		stop = fuzzexit.StopDeadline
+	}
+	ending := out.End(fuzzexit.ExitOf(werr), stop)
+	for _, entry := range out.SeedFailures {
 		if err := r.pendingEntry(name, entry); err != nil {
-			return err
+			return false, err
 		}
 	}
-	before := r.countPending(name)
 	if err := r.collect(name); err != nil {
-		return err
+		return false, err
 	}
 	crashes := r.countPending(name)
-	if werr != nil && crashes == 0 && before == 0 && len(failed) == 0 && ctx.Err() == nil {
-		return fmt.Errorf("%s: the fuzzing process failed with no crash input: %w\n%s", name, werr, strings.Join(tail, "\n"))
+	// Whatever the ending, the inputs on disk are processed first: none is lost to an error.
+	if err := r.processPending(name); err != nil {
+		return false, err
 	}
-	return r.processPending(name)
+	switch ending.Kind {
+	case fuzzexit.Clean, fuzzexit.Interrupted:
+		return false, nil
+	case fuzzexit.Crash:
+		if crashes == 0 {
+			// go test named an input the runner did not find: a crash would go unrecorded.
+			return false, fmt.Errorf("%s: go test -fuzz reported a crash input (%s) that is not in %s\n%s",
+				name, strings.Join(append(out.Written, out.SeedFailures...), ", "), r.dir("run", "testdata", "fuzz", name), strings.Join(tail, "\n"))
+		}
+		return false, nil
+	case fuzzexit.Broken:
+		// A binary that cannot fuzz fails every round the same way: stop and show why.
+		return false, fmt.Errorf("%s: %s\n%s", name, ending, strings.Join(tail, "\n"))
+	}
+	// The rest lose nothing (the corpus and any input are files on disk) and a new process
+	// starts clean: log, count, and go on with the next target.
+	switch ending.Kind {
+	case fuzzexit.Deadline:
+		st.Deadline++
+	case fuzzexit.Killed, fuzzexit.WorkerKilled:
+		st.Killed++
+	case fuzzexit.WorkerHung:
+		st.Hung++
+	case fuzzexit.Overran:
+		st.Overran++
+	}
+	fmt.Fprintf(r.cfg.Out, "%s: %s; round counted as ended\n", name, ending)
+	if ending.OutOfMemory() && jobs > 1 {
+		// Each worker is a process with its own heap: fewer of them is the lever on memory.
+		r.jobs[name] = jobs / 2
+		fmt.Fprintf(r.cfg.Out, "%s: next rounds with %d jobs instead of %d\n", name, r.jobs[name], jobs)
+	}
+	return true, nil
 }
 
 // pendingEntry saves a corpus entry that failed before fuzzing (a seed of f.Add, a file of
@@ -638,9 +713,11 @@ func (r *runner) process(name, path string) (string, error) {
 
 // Summary writes the end-of-run table.
 func (res *Result) Summary(w io.Writer) {
-	fmt.Fprintf(w, "\n%-16s %6s %8s %10s %7s %4s %6s %7s %5s\n", "target", "rounds", "fuzzed", "execs", "corpus", "new", "known", "unrepro", "text")
+	fmt.Fprintf(w, "\n%-16s %6s %8s %10s %7s %4s %6s %7s %5s %6s %6s %4s %7s\n", "target", "rounds", "fuzzed", "execs", "corpus", "new", "known", "unrepro", "text",
+		"#75804", "killed", "hung", "overran")
 	for _, s := range res.Stats {
-		fmt.Fprintf(w, "%-16s %6d %8s %10d %7d %4d %6d %7d %5d\n", s.Target, s.Rounds, short(s.Fuzzed), s.Execs, s.Corpus, s.New, s.Known, s.Unreproduced, s.Text)
+		fmt.Fprintf(w, "%-16s %6d %8s %10d %7d %4d %6d %7d %5d %6d %6d %4d %7d\n", s.Target, s.Rounds, short(s.Fuzzed), s.Execs, s.Corpus, s.New, s.Known, s.Unreproduced, s.Text,
+			s.Deadline, s.Killed, s.Hung, s.Overran)
 	}
 	for _, s := range res.Stored {
 		fmt.Fprintf(w, "stored %s\n", s)
