@@ -56,6 +56,10 @@ const (
 	FaultFIOASYNCRMW
 	// FaultWakeupBeforeAppend: sorwakeup is called before the data is appended to so_rcv.
 	FaultWakeupBeforeAppend
+	// FaultSSBWaitABA: ssb_wait runs without the sockbuf token, so two waiters of one sockbuf
+	// race on ssb_flags: one consumes the WAKEUP the other's stale compare-and-swap then
+	// overwrites with WAIT (DragonFly's sosend to this day; docs/findings/ssb-wait-aba.md).
+	FaultSSBWaitABA
 
 	faultEnd
 )
@@ -127,6 +131,9 @@ var Catalog = []FaultInfo{
 		"data-race"},
 	{FaultWakeupBeforeAppend, "wakeup-before-append",
 		"sorwakeup called before the data is appended to so_rcv",
+		"lost-wakeup"},
+	{FaultSSBWaitABA, "ssb-wait-aba",
+		"ssb_wait without the sockbuf token: two waiters' WAIT/WAKEUP compare-and-swaps meet an ABA and one sleeps through the only wakeup (DragonFly sosend, uipc_socket.c to this day; docs/findings/ssb-wait-aba.md)",
 		"lost-wakeup"},
 }
 

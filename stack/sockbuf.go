@@ -121,8 +121,22 @@ func (sb *Sockbuf) removeNotify(nm *notifyMsg) {
 // ssbWait sleeps until a sowakeup of sb (DragonFly ssb_wait, 2010): the SSB_WAKEUP bit is the
 // interlock, so that a wakeup between the caller's test and the sleep is not lost. pred is the
 // condition the caller waits for, reported at quiescence.
+//
+// The caller holds sb's token, and ssbWait releases it when it sleeps or returns, as an LWKT
+// token is released when its thread blocks. WAIT/WAKEUP "only works for one client at a time"
+// (DragonFly's comment): the token keeps a second waiter from reading ssb_flags between the
+// first's load and compare-and-swap, where a WAKEUP consumed by one makes the other's stale
+// swap from the same value succeed and sleep through the only wakeup (FaultSSBWaitABA).
 func (st *Stack) ssbWait(t *sched.Thread, sb *Sockbuf, pred func() bool) Errno {
+	held := true
+	release := func() {
+		if held {
+			held = false
+			_ = sb.token.Unlock(t)
+		}
+	}
 	if st.faults.Has(FaultSSBWaitNoInterlock) {
+		release()
 		// Before 14343ad3b8: SSB_WAIT is set after the caller's test, and nothing tells the
 		// sleeper that a sowakeup came in between.
 		sb.flags.AtomicOr(t, "ssb_wait:set-wait", SSB_WAIT)
@@ -132,10 +146,14 @@ func (st *Stack) ssbWait(t *sched.Thread, sb *Sockbuf, pred func() bool) Errno {
 		}
 		return OK
 	}
+	if st.faults.Has(FaultSSBWaitABA) {
+		release()
+	}
 	for {
 		flags := sb.flags.AtomicLoad(t, "ssb_wait")
 		if flags&SSB_WAKEUP != 0 {
 			if sb.flags.CAS(t, "ssb_wait:wakeup", flags, flags&^SSB_WAKEUP) {
+				release()
 				return OK
 			}
 			continue
@@ -144,6 +162,7 @@ func (st *Stack) ssbWait(t *sched.Thread, sb *Sockbuf, pred func() bool) Errno {
 		if !sb.flags.CAS(t, "ssb_wait:set-wait", flags, flags|SSB_WAIT) {
 			continue
 		}
+		release() // tsleep releases the thread's tokens; the interlock keeps a wakeup from here
 		st.observe(t, ObsEvent{Kind: ObsSleep, Sock: sb.so.id, Head: -1, Proc: -1, Site: sb.name})
 		switch sb.wq.Sleep(t, pred, sched.Interruptible|sched.Interlocked) {
 		case nil:

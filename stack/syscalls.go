@@ -270,6 +270,9 @@ func (st *Stack) sosend(t *sched.Thread, so *Socket, data []byte, to *Addr, flag
 			if nonblock {
 				return st.partial(sent, EWOULDBLOCK)
 			}
+			// ssb_wait under the token: two senders blocked on one so_snd must not race on
+			// its flags (DragonFly's sosend takes no token here: FaultSSBWaitABA).
+			_ = sb.token.Lock(t)
 			_ = sb.lock.Unlock(t)
 			e := st.ssbWait(t, sb, func() bool { return st.sndReady(so) })
 			_ = sb.lock.Lock(t)
@@ -434,7 +437,10 @@ func (st *Stack) soreceive(t *sched.Thread, so *Socket, n, flags int, nonblock b
 				}
 				return st.received(t, so, out, from, flags)
 			}
-			sb.tokenUnlock(t, unlocked)
+			// DragonFly's soreceive keeps the token across ssb_wait, which releases it.
+			if unlocked {
+				_ = sb.token.Lock(t)
+			}
 			_ = sb.lock.Unlock(t)
 			werr := st.ssbWait(t, sb, func() bool { return st.rcvReady(so) })
 			_ = sb.lock.Lock(t)
