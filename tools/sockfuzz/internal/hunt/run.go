@@ -18,6 +18,7 @@ import (
 	"github.com/sockfuzz/sockfuzz/fuzz"
 	"github.com/sockfuzz/sockfuzz/repro"
 	"github.com/sockfuzz/sockfuzz/stack"
+	"github.com/sockfuzz/sockfuzz/tools/sockfuzz/internal/fuzzexit"
 )
 
 // Config is one hunt.
@@ -108,7 +109,7 @@ func Run(ctx context.Context, cfg Config) (int, error) {
 					firstErr = err
 				}
 				ran++
-				fmt.Fprintln(cfg.Log, logLine(res))
+				r.logf("%s", logLine(res))
 				mu.Unlock()
 			}
 		})
@@ -145,6 +146,14 @@ type runner struct {
 	cfg       Config
 	fuzzBin   string // the fuzz package's test binary
 	stressBin string // the stress worker, built with -race
+	logMu     sync.Mutex
+}
+
+// logf writes a line to the log; the trials run concurrently.
+func (r *runner) logf(format string, a ...any) {
+	r.logMu.Lock()
+	defer r.logMu.Unlock()
+	fmt.Fprintf(r.cfg.Log, format+"\n", a...)
 }
 
 // build compiles what the planned trials need, once for the hunt.
@@ -325,6 +334,7 @@ func (r *runner) sockfuzz(ctx context.Context, info stack.FaultInfo, k Key, res 
 	start := time.Now()
 	deadline := start.Add(r.cfg.Cap)
 	var execsBefore int64
+	abnormal := 0 // processes ended without a crash input before the cap
 	for restarts := 0; ; restarts++ {
 		left := time.Until(deadline)
 		if left < time.Second || restarts > 50 {
@@ -337,16 +347,41 @@ func (r *runner) sockfuzz(ctx context.Context, info stack.FaultInfo, k Key, res 
 		cmd.Dir = dir
 		cmd.Env = append(os.Environ(), fuzz.EnvFaults+"="+info.Name, fuzz.EnvMode+"=controlled")
 		var out fuzzOutput
-		werr := stream(cmd, start, func(l line) bool { out.feed(l); return true })
+		ex := fuzzexit.New(r.cfg.Target)
+		werr := stream(cmd, start, func(l line) bool { out.feed(l); ex.Line(l.text); return true })
+		stop := fuzzexit.NotStopped
+		switch {
+		case ctx.Err() != nil:
+			stop = fuzzexit.StopInterrupt
+		case cctx.Err() != nil:
+			stop = fuzzexit.StopDeadline // the cap: killed at the trial's deadline, by design
+		}
 		cancel()
-		failed, failAt, title, oracle, written, tail := out.failed, out.failAt, out.title, out.oracle, out.written, out.tail
+		ending := ex.End(fuzzexit.ExitOf(werr), stop)
+		failAt, title, oracle, written, tail := out.failAt, out.title, out.oracle, out.written, out.tail
 		res.Execs = execsBefore + out.execs
 		execsBefore = res.Execs
-		if !failed {
-			if werr != nil && time.Until(deadline) > time.Second && ctx.Err() == nil {
-				return fmt.Errorf("go test -fuzz: %w\n%s", werr, strings.Join(tail, "\n"))
+		switch ending.Kind {
+		case fuzzexit.Deadline:
+			// #75804 comes when the process's -fuzztime, the rest of the cap, is spent: the
+			// trial ended as if cleanly.
+			r.logf("%-32s %-8s #%d %s: %s; process counted as ended", k.Fault, k.Strategy, k.Trial, r.cfg.Target, ending)
+			fallthrough
+		case fuzzexit.Clean, fuzzexit.Interrupted, fuzzexit.Overran:
+			res.Seconds = time.Since(start).Seconds()
+			return nil
+		case fuzzexit.Broken:
+			return fmt.Errorf("go test -fuzz: %s\n%s", ending, strings.Join(tail, "\n"))
+		case fuzzexit.Killed, fuzzexit.WorkerKilled, fuzzexit.WorkerHung:
+			// No input was lost, and the cache is on disk: a new process goes on with the
+			// trial's corpus for the time left. Processes that keep dying measure nothing:
+			// an error, which a resume reruns.
+			r.logf("%-32s %-8s #%d %s: %s; process counted as ended, %s of the cap left",
+				k.Fault, k.Strategy, k.Trial, r.cfg.Target, ending, time.Until(deadline).Round(time.Second))
+			if abnormal++; abnormal == 5 {
+				return fmt.Errorf("go test -fuzz ended %d times without a crash input before the cap; the last: %s", abnormal, ending)
 			}
-			break
+			continue
 		}
 		if oracle == info.Oracle {
 			res.Found, res.Seconds, res.Title, res.Oracle = true, failAt.Seconds(), title, oracle
