@@ -56,6 +56,7 @@ const (
 
 var kindNames = [...]string{"clean", "crash", "interrupted", "golang/go#75804", "killed", "worker killed", "worker hung", "overran", "broken"}
 
+// String names the kind, for tests and debugging.
 func (k Kind) String() string {
 	if k >= 0 && int(k) < len(kindNames) {
 		return kindNames[k]
@@ -102,6 +103,7 @@ func ExitOf(err error) Exit {
 	return Exit{Code: -1, Err: err}
 }
 
+// String says it as exec does: "exit status 1", "signal: killed".
 func (e Exit) String() string {
 	switch {
 	case e.Err != nil:
@@ -119,10 +121,6 @@ type Ending struct {
 	// Detail is the coordinator's message, or the exit status when there is none.
 	Detail string
 }
-
-// GoesOn reports whether the caller should go on after this ending (after processing a
-// Crash's input).
-func (e Ending) GoesOn() bool { return e.Kind != Broken }
 
 // OutOfMemory reports whether the process or a worker was ended by SIGKILL, which, unsent by
 // the caller, is most likely the OOM killer: fewer workers may do.

@@ -98,9 +98,6 @@ func TestEnd(t *testing.T) {
 			if e.Kind != tc.kind || e.Detail != tc.detail || e.Target != tc.target {
 				t.Errorf("End = %v %q %q, want %v %q %q", e.Kind, e.Detail, e.Target, tc.kind, tc.detail, tc.target)
 			}
-			if e.GoesOn() != (tc.kind != Broken) {
-				t.Errorf("GoesOn = %v for %v", e.GoesOn(), e.Kind)
-			}
 			if e.OutOfMemory() != tc.oom {
 				t.Errorf("OutOfMemory = %v for %v %q", e.OutOfMemory(), e.Kind, e.Detail)
 			}
