@@ -1,0 +1,90 @@
+package repro
+
+import (
+	"fmt"
+	"sync/atomic"
+
+	"github.com/sockfuzz/sockfuzz/stack"
+	"github.com/sockfuzz/sockfuzz/stack/sched"
+)
+
+// BareOptions choose what a bare execution (ExecuteBare) keeps of the harness.
+type BareOptions struct {
+	// Mode, when set, overrides the program's mode. Free runs the threads in parallel on sync
+	// primitives and makes no schedule decision; Controlled runs one thread at a time under
+	// the program's schedule.
+	Mode Mode
+	// Race keeps the substrate's happens-before detector on (Controlled mode only).
+	Race bool
+	// StepBudget bounds the execution's scheduling points; 0 means DefaultStepBudget.
+	StepBudget int
+}
+
+// ExecuteBare runs p as Execute does but with no oracle: no observer on the stack, no check at
+// idle points, at quiescence or at the end, no trace log, and (unless opt.Race) no
+// happens-before detector. It is for measuring the harness's own cost (sockfuzz bench): its
+// result says how the execution ended, not whether the program is correct. An error means the
+// program is invalid or the substrate left threads alive.
+func ExecuteBare(p *Program, opt BareOptions) (*sched.Result, error) {
+	if err := Validate(p); err != nil {
+		return nil, fmt.Errorf("execute bare: %w", err)
+	}
+	faults, err := FaultSet(p.Header.Faults)
+	if err != nil {
+		return nil, fmt.Errorf("execute bare: %w", err)
+	}
+	mode := p.Header.Mode
+	if opt.Mode != "" {
+		mode = opt.Mode
+	}
+	cfg := sched.Config{StepBudget: opt.StepBudget, LogSize: -1, NoRace: !opt.Race}
+	if cfg.StepBudget == 0 {
+		cfg.StepBudget = DefaultStepBudget
+	}
+	if mode == Free {
+		cfg.Mode = sched.Free
+	} else {
+		cfg.Chooser = chooser(&p.Header.Sched)
+	}
+	e := sched.New(cfg)
+	st := stack.New(e, stack.Config{CPUs: p.Header.CPUs, Faults: faults})
+	x := &executor{p: p, st: st, procs: map[string]*stack.Proc{}}
+	for _, pr := range p.Procs {
+		for _, c := range pr.Calls {
+			if c.Result >= 0 {
+				x.res = append(x.res, atomic.Int64{})
+			}
+		}
+	}
+	for i := range x.res {
+		x.res[i].Store(-1)
+	}
+	var threads []*sched.Thread
+	for i := range p.Procs {
+		pr := &p.Procs[i]
+		base := len(x.calls)
+		for ci, c := range pr.Calls {
+			x.calls = append(x.calls, CallResult{Proc: pr.Name, Index: ci, Call: c.String()})
+		}
+		var sp *stack.Proc
+		th := e.Go(pr.Name, func(t *sched.Thread) { x.runProc(t, sp, pr, base) })
+		sp = st.NewProc(pr.Name, th)
+		x.procs[pr.Name] = sp
+		threads = append(threads, th)
+	}
+	if len(p.Wire) > 0 {
+		threads = append(threads, e.Go("wire-script", x.runWire))
+	}
+	e.Go("reaper", func(t *sched.Thread) {
+		for _, th := range threads {
+			_ = t.Join(th)
+		}
+		st.Teardown(t)
+	})
+	_, res := e.Finish()
+	if n := e.LiveThreads(); n != 0 {
+		return res, fmt.Errorf("execute bare: %d threads alive after the execution (%v)", n, res.Status)
+	}
+	st.Release()
+	return res, nil
+}
