@@ -87,10 +87,15 @@ type Config struct {
 
 // Stats is what the run did for one target.
 type Stats struct {
-	Target       string
-	Rounds       int
-	Fuzzed       time.Duration
+	Target string
+	Rounds int
+	Fuzzed time.Duration
+	// Inputs is go test -fuzz's own count (its "execs:"), one per input run. Execs counts
+	// executions, one schedule of one input: each input runs under up to Schedules of them
+	// (it stops at the first that fails), so Execs is Inputs*Schedules, an upper bound.
+	Inputs       int64
 	Execs        int64
+	Schedules    int // schedules per input; 0 for the text target, which executes nothing
 	Corpus       int // inputs in the cache directory at the end
 	New          int // new titles stored
 	Known        int // crash inputs of titles already stored
@@ -228,6 +233,11 @@ func newRunner(cfg Config) (*runner, error) {
 	if r.nsched, err = fuzz.SchedulesFromEnv(); err != nil {
 		return nil, err
 	}
+	for _, st := range r.res.Stats {
+		if st.Target != TextTarget {
+			st.Schedules = r.nsched
+		}
+	}
 	if r.store, err = repro.OpenStore(cfg.StoreDir); err != nil {
 		return nil, err
 	}
@@ -343,8 +353,8 @@ func (r *runner) round(ctx context.Context, name string, d time.Duration) (ended
 				lastStatus = time.Now()
 				rate, _ := strconv.Atoi(m[2])
 				corpus, _ := strconv.Atoi(m[3])
-				fmt.Fprintf(r.cfg.Out, "%-16s elapsed %s/%s  round %s  execs/s %d  corpus %d  crashers new %d known %d\n",
-					name, short(time.Since(r.start)), short(r.cfg.Duration), short(time.Since(roundStart)), rate, corpus, st.New, st.Known)
+				fmt.Fprintf(r.cfg.Out, "%-16s elapsed %s/%s  round %s  inputs/s %d  execs/s %s  corpus %d  crashers new %d known %d\n",
+					name, short(time.Since(r.start)), short(r.cfg.Duration), short(time.Since(roundStart)), rate, execRate(rate, st.Schedules), corpus, st.New, st.Known)
 			}
 		}
 	}
@@ -353,7 +363,8 @@ func (r *runner) round(ctx context.Context, name string, d time.Duration) (ended
 	_, _ = io.Copy(io.Discard, pipe)
 	werr := cmd.Wait()
 	st.Fuzzed += time.Since(roundStart)
-	st.Execs += execs
+	st.Inputs += execs
+	st.Execs = st.Inputs * int64(st.Schedules)
 	stop := fuzzexit.NotStopped
 	switch {
 	case ctx.Err() != nil:
@@ -713,12 +724,17 @@ func (r *runner) process(name, path string) (string, error) {
 
 // Summary writes the end-of-run table.
 func (res *Result) Summary(w io.Writer) {
-	fmt.Fprintf(w, "\n%-16s %6s %8s %10s %7s %4s %6s %7s %5s %6s %6s %4s %7s\n", "target", "rounds", "fuzzed", "execs", "corpus", "new", "known", "unrepro", "text",
+	fmt.Fprintf(w, "\n%-16s %6s %8s %10s %11s %7s %4s %6s %7s %5s %6s %6s %4s %7s\n", "target", "rounds", "fuzzed", "inputs", "execs", "corpus", "new", "known", "unrepro", "text",
 		"#75804", "killed", "hung", "overran")
 	for _, s := range res.Stats {
-		fmt.Fprintf(w, "%-16s %6d %8s %10d %7d %4d %6d %7d %5d %6d %6d %4d %7d\n", s.Target, s.Rounds, short(s.Fuzzed), s.Execs, s.Corpus, s.New, s.Known, s.Unreproduced, s.Text,
+		execs := "-"
+		if s.Schedules > 0 {
+			execs = fmt.Sprintf("<=%d", s.Execs)
+		}
+		fmt.Fprintf(w, "%-16s %6d %8s %10d %11s %7d %4d %6d %7d %5d %6d %6d %4d %7d\n", s.Target, s.Rounds, short(s.Fuzzed), s.Inputs, execs, s.Corpus, s.New, s.Known, s.Unreproduced, s.Text,
 			s.Deadline, s.Killed, s.Hung, s.Overran)
 	}
+	fmt.Fprintf(w, "inputs: go test -fuzz's count; execs: executions (one schedule of one input), at most inputs x schedules per input\n")
 	for _, s := range res.Stored {
 		fmt.Fprintf(w, "stored %s\n", s)
 	}
@@ -735,6 +751,15 @@ func faultsText(f []string) string {
 func short(d time.Duration) string {
 	s := int(d.Round(time.Second) / time.Second)
 	return fmt.Sprintf("%d:%02d", s/60, s%60)
+}
+
+// execRate is the executions per second of an input rate at n schedules per input, as an upper
+// bound ("-" for the text target, which executes nothing).
+func execRate(inputs, n int) string {
+	if n == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("<=%d", inputs*n)
 }
 
 func absPath(p string) string {

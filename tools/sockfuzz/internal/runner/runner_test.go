@@ -132,3 +132,40 @@ func TestImportLibFuzzer(t *testing.T) {
 		t.Errorf("stats: new %d known %d, want 1 0", st.New, st.Known)
 	}
 }
+
+// TestSummaryInputsAndExecs checks that the summary tells inputs from executions: a byte
+// target's executions are its inputs times its schedules per input, the text target has none.
+func TestSummaryInputsAndExecs(t *testing.T) {
+	res := &Result{Stats: []*Stats{
+		{Target: "FuzzSockets", Inputs: 1000, Execs: 6000, Schedules: 6},
+		{Target: TextTarget, Inputs: 70},
+	}}
+	var b strings.Builder
+	res.Summary(&b)
+	rows := map[string][]string{}
+	for _, l := range strings.Split(b.String(), "\n") {
+		if f := strings.Fields(l); len(f) > 4 {
+			rows[f[0]] = f
+		}
+	}
+	tests := []struct {
+		target        string
+		inputs, execs string
+	}{
+		{"target", "inputs", "execs"},
+		{"FuzzSockets", "1000", "<=6000"},
+		{TextTarget, "70", "-"},
+	}
+	for _, tc := range tests {
+		f := rows[tc.target]
+		if len(f) < 5 || f[3] != tc.inputs || f[4] != tc.execs {
+			t.Errorf("%s row %q: want inputs %s, execs %s\n%s", tc.target, f, tc.inputs, tc.execs, b.String())
+		}
+	}
+	if got := execRate(250, 6); got != "<=1500" {
+		t.Errorf("execRate(250, 6) = %q", got)
+	}
+	if got := execRate(250, 0); got != "-" {
+		t.Errorf("execRate(250, 0) = %q", got)
+	}
+}
