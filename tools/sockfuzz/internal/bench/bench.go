@@ -14,7 +14,8 @@
 //     -fuzz, one worker each.
 //
 // Every measurement is made -rounds times, the measurements of a round one after the other
-// (in the reverse order in odd rounds), and the table gives medians. With a reference
+// (in the reverse order in odd rounds; the in-process ones taking turns in slices of 250 ms),
+// and the table gives medians, of wall time and of CPU time. With a reference
 // revision (-ref) the FuzzSockets rows are also measured on a git worktree of it, interleaved
 // with the current tree's.
 //
@@ -185,12 +186,19 @@ func CheckWorkDir(root, dir string) error {
 // machine shared with other work the second is the steadier.
 type rate struct{ Wall, CPU float64 }
 
-// measurement is one row of the table: a function giving one rate per round.
+// measurement is one row of the table and its rates, one per round.
 type measurement struct {
 	row   Row
-	run   func(ctx context.Context, round int) (rate, error)
 	rates []rate
 	err   error
+}
+
+// task is what a round runs in one go: one measurement, or several that interleave in short
+// slices (the in-process ones, so that a change of the machine's load hits them alike). run
+// returns a rate per measurement.
+type task struct {
+	ms  []*measurement
+	run func(ctx context.Context, round int) ([]rate, error)
 }
 
 // bench is one run's state.
@@ -202,8 +210,9 @@ type bench struct {
 	ref     *tree
 	seeds   *Seeds
 	bins    map[string]string // built test binaries by name
-	ms      []*measurement
+	ms      []*measurement    // the rows, in the table's order
 	byKey   map[string]*measurement
+	tasks   []*task
 	cleanup []func()
 }
 
@@ -273,9 +282,7 @@ func (b *bench) prepare(ctx context.Context) error {
 			return err
 		}
 		b.rep.SeedPrograms = len(b.seeds.Inputs)
-		for _, s := range []string{stepDecode, stepBareFree, stepBareCtl, stepBareCtlRace, stepControlled} {
-			b.addInProcess(s)
-		}
+		b.addInProcess(stepDecode, stepBareFree, stepBareCtl, stepBareCtlRace, stepControlled)
 		b.addCovLoop()
 		b.addSeedMix()
 		for _, t := range trees {
@@ -344,10 +351,20 @@ func (b *bench) add(section string, row Row, run func(ctx context.Context, round
 		}
 		return
 	}
+	m := b.newMeasurement(section, row)
+	b.tasks = append(b.tasks, &task{ms: []*measurement{m}, run: func(ctx context.Context, round int) ([]rate, error) {
+		x, err := run(ctx, round)
+		return []rate{x}, err
+	}})
+}
+
+// newMeasurement adds a row to the table.
+func (b *bench) newMeasurement(section string, row Row) *measurement {
 	row.Sections = []string{section}
-	m := &measurement{row: row, run: run}
+	m := &measurement{row: row}
 	b.ms = append(b.ms, m)
 	b.byKey[row.Key] = m
+	return m
 }
 
 func (b *bench) addTrivial() {
@@ -386,17 +403,25 @@ var inProcessLabels = map[string]string{
 	stepSeedMix:      "(c') go test -fuzz, every input runs a seed (FuzzSeedMix)",
 }
 
-func (b *bench) addInProcess(step string) {
-	unit := UnitExecutions
-	if step == stepDecode {
-		unit = UnitDecodes
+// addInProcess plans the in-process measurements as one task: a third of -duration each per
+// round, in slices of inProcessSlice taken in turn.
+func (b *bench) addInProcess(steps ...string) {
+	t := &task{run: func(ctx context.Context, round int) ([]rate, error) {
+		return b.seeds.interleaved(steps, b.cfg.Duration/3, inProcessSlice)
+	}}
+	for _, step := range steps {
+		unit := UnitExecutions
+		if step == stepDecode {
+			unit = UnitDecodes
+		}
+		t.ms = append(t.ms, b.newMeasurement(SectionCost, Row{Key: "inproc/" + step, Label: inProcessLabels[step], Tree: "current",
+			Engine: "in process, 1 P", Workers: 1, Unit: unit, Schedules: 1}))
 	}
-	row := Row{Key: "inproc/" + step, Label: inProcessLabels[step], Tree: "current", Engine: "in process, 1 P",
-		Workers: 1, Unit: unit, Schedules: 1}
-	b.add(SectionCost, row, func(ctx context.Context, round int) (rate, error) {
-		return b.seeds.timedPasses(step, b.cfg.Duration/3)
-	})
+	b.tasks = append(b.tasks, t)
 }
+
+// inProcessSlice is how long an in-process measurement runs before the next one's turn.
+const inProcessSlice = 250 * time.Millisecond
 
 func (b *bench) addCovLoop() {
 	row := Row{Key: "inproc/" + stepControlledCv, Label: inProcessLabels[stepControlledCv], Tree: "current",
@@ -417,29 +442,36 @@ func (b *bench) addSeedMix() {
 // measure runs the rounds.
 func (b *bench) measure(ctx context.Context) error {
 	for r := 0; r < b.cfg.Rounds; r++ {
-		order := slices.Clone(b.ms)
+		order := slices.Clone(b.tasks)
 		if r%2 == 1 {
 			slices.Reverse(order)
 		}
-		for _, m := range order {
+		for _, t := range order {
 			if err := ctx.Err(); err != nil {
 				return fmt.Errorf("interrupted in round %d: %w", r+1, err)
 			}
-			if m.err != nil {
+			if t.ms[0].err != nil {
 				continue
 			}
-			x, err := m.run(ctx, r)
+			xs, err := t.run(ctx, r)
+			if err == nil && len(xs) != len(t.ms) {
+				err = fmt.Errorf("%d rates for %d measurements", len(xs), len(t.ms))
+			}
 			if err != nil {
 				if ctx.Err() != nil {
 					return fmt.Errorf("interrupted in round %d: %w", r+1, ctx.Err())
 				}
-				m.err = err
-				fmt.Fprintf(b.log, "round %d/%d  %-64s %-7s FAILED: %v\n", r+1, b.cfg.Rounds, m.row.Label, m.row.Tree, firstLine(err.Error()))
+				for _, m := range t.ms {
+					m.err = err
+					fmt.Fprintf(b.log, "round %d/%d  %-62s %-7s FAILED: %v\n", r+1, b.cfg.Rounds, m.row.Label, m.row.Tree, firstLine(err.Error()))
+				}
 				continue
 			}
-			m.rates = append(m.rates, x)
-			fmt.Fprintf(b.log, "round %d/%d  %-64s %-7s %2d worker(s)  %s %s/s, %s per CPU-s\n", r+1, b.cfg.Rounds, m.row.Label, m.row.Tree,
-				m.row.Workers, thousands(x.Wall), m.row.Unit, thousands(x.CPU))
+			for i, m := range t.ms {
+				m.rates = append(m.rates, xs[i])
+				fmt.Fprintf(b.log, "round %d/%d  %-62s %-7s %2d worker(s)  %s %s/s, %s per CPU-s\n", r+1, b.cfg.Rounds, m.row.Label, m.row.Tree,
+					m.row.Workers, thousands(xs[i].Wall), m.row.Unit, thousands(xs[i].CPU))
+			}
 		}
 	}
 	var failed []string

@@ -249,12 +249,17 @@ func TestCostSmoke(t *testing.T) {
 	if n == 0 || n > len(corpus.Seeds()) || len(s.Inputs) != n || len(s.Progs) != n {
 		t.Fatalf("%d inputs, %d programs; want FuzzSockets' %d seeds (of %d seed programs)", len(s.Inputs), len(s.Progs), n, len(corpus.Seeds()))
 	}
+	steps := []string{stepDecode, stepBareFree, stepBareCtl, stepBareCtlRace, stepControlled}
+	xs, err := s.interleaved(steps, 2*time.Millisecond, time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(xs) != len(steps) {
+		t.Fatalf("%d rates for %d measurements", len(xs), len(steps))
+	}
 	var ms []*measurement
-	for _, step := range []string{stepDecode, stepBareFree, stepBareCtl, stepBareCtlRace, stepControlled} {
-		x, err := s.timedPasses(step, time.Millisecond)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for i, step := range steps {
+		x := xs[i]
 		if !(x.Wall > 0) || math.IsInf(x.Wall, 0) || x.CPU < 0 || math.IsInf(x.CPU, 0) {
 			t.Errorf("%s: %+v per second", step, x)
 		}

@@ -114,25 +114,44 @@ func (s *Seeds) Step(name string, i int) error {
 	return fmt.Errorf("unknown in-process measurement %q", name)
 }
 
-// timedPasses runs whole passes over the seeds of one measurement, on one P, until d has
-// passed, and returns the executions per second of wall time and of this process's CPU time:
-// every seed weighs the same in every measurement.
-func (s *Seeds) timedPasses(name string, d time.Duration) (rate, error) {
+// interleaved runs the in-process measurements steps in turn, on one P, each for slices of
+// whole passes over the seeds (every seed weighs the same in every measurement) until each
+// has run for the time each, and returns their executions per second of wall time and of
+// this process's CPU time. Taking turns in short slices, the measurements see the same load
+// of the machine.
+func (s *Seeds) interleaved(steps []string, each, slice time.Duration) ([]rate, error) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-	n, start, cpu0 := 0, time.Now(), ProcessCPU()
-	for {
-		for i := range s.Inputs {
-			if err := s.Step(name, i); err != nil {
-				return rate{}, fmt.Errorf("%s: %w", name, err)
+	n := make([]int, len(steps))
+	wall := make([]time.Duration, len(steps))
+	cpu := make([]time.Duration, len(steps))
+	slice = min(slice, each)
+	for cycle, left := 0, true; left; cycle++ {
+		left = false
+		for j := range steps {
+			k := (j + cycle) % len(steps) // the first in turn changes every cycle
+			if wall[k] >= each {
+				continue
 			}
-		}
-		n += len(s.Inputs)
-		if el := time.Since(start); el >= d {
-			r := rate{Wall: float64(n) / el.Seconds()}
-			if cpu := ProcessCPU() - cpu0; cpu > 0 && cpu0 > 0 {
-				r.CPU = float64(n) / cpu.Seconds()
+			left = true
+			start, cpu0 := time.Now(), ProcessCPU()
+			for time.Since(start) < slice {
+				for i := range s.Inputs {
+					if err := s.Step(steps[k], i); err != nil {
+						return nil, fmt.Errorf("%s: %w", steps[k], err)
+					}
+				}
+				n[k] += len(s.Inputs)
 			}
-			return r, nil
+			wall[k] += time.Since(start)
+			cpu[k] += ProcessCPU() - cpu0
 		}
 	}
+	out := make([]rate, len(steps))
+	for k := range steps {
+		out[k].Wall = float64(n[k]) / wall[k].Seconds()
+		if cpu[k] > 0 {
+			out[k].CPU = float64(n[k]) / cpu[k].Seconds()
+		}
+	}
+	return out, nil
 }
