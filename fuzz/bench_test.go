@@ -1,9 +1,6 @@
 package fuzz
 
-import (
-	"math/rand/v2"
-	"testing"
-)
+import "testing"
 
 // BenchmarkTargets measures one input's run per target (decode, execute with the oracles,
 // teardown) without the fuzzing engine, over the seeds and random inputs: the ceiling of a
@@ -12,15 +9,7 @@ func BenchmarkTargets(b *testing.B) {
 	for _, tg := range targets {
 		b.Run(tg.Name, func(b *testing.B) {
 			h := NewHarness(tg)
-			inputs := h.Seeds()
-			r := rand.New(rand.NewPCG(1, 1))
-			for i := 0; i < 64; i++ {
-				in := make([]byte, 8+r.IntN(200))
-				for j := range in {
-					in[j] = byte(r.UintN(256))
-				}
-				inputs = append(inputs, in)
-			}
+			inputs := benchInputs(h)
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
