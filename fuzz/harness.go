@@ -256,6 +256,7 @@ var leakIgnores = []goleak.Option{
 	goleak.IgnoreTopFunction("testing.(*F).Fuzz"),
 	goleak.IgnoreTopFunction("testing.(*B).run1"), // BenchmarkTargets
 	goleak.IgnoreTopFunction("testing.(*B).doBench"),
+	goleak.IgnoreTopFunction("runtime/pprof.readProfile"), // BenchmarkTargets -cpuprofile
 }
 
 // LeakCheck looks for goroutines left behind, ignoring the test and fuzzing engines' own.
