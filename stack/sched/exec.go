@@ -120,12 +120,12 @@ type Result struct {
 	TraceHash uint64
 }
 
-// ctlMsg is what a thread tells the Run goroutine when it hands control back.
+// ctlMsg is what a thread tells the Run goroutine when it hands control back (Free mode, and
+// Controlled mode with chanHandoff).
 type ctlMsg uint8
 
 const (
-	ctlStop   ctlMsg = iota // the execution stopped (e.status says how)
-	ctlExited               // a thread finished unwinding
+	ctlStop ctlMsg = iota // the execution stopped (e.status says how)
 )
 
 // choicesHint is the initial capacity of an execution's list of choices: the longest list
@@ -151,7 +151,8 @@ type Exec struct {
 
 	rq []ID // ClockID, then the runnable threads in increasing order (Controlled)
 
-	ctl chan ctlMsg // threads -> Run goroutine
+	ctl  chan ctlMsg // threads -> Run goroutine (Free; Controlled with chanHandoff)
+	next *Thread     // the thread a yielding one hands control to, nil for Run (Controlled)
 
 	// clock and callouts
 	now     Duration
@@ -195,7 +196,9 @@ func New(cfg Config) *Exec {
 	}
 	e.log.init(n)
 	e.race.enabled = cfg.Mode == Controlled && !cfg.NoRace
-	e.ctl = make(chan ctlMsg, 1)
+	if cfg.Mode == Free || chanHandoff {
+		e.ctl = make(chan ctlMsg, 1)
+	}
 	e.rq = append(make([]ID, 0, 16), ClockID)
 	// Sized by the longest execution seen so far (bounded): a fuzzing process runs executions
 	// of similar lengths, and growing the list by doubling left twice its size in garbage.

@@ -121,8 +121,7 @@ func (e *Exec) decide(cur *Thread) *Thread {
 // switchTo hands control from t (still runnable or just blocked) to next and waits until t is
 // chosen again.
 func (e *Exec) switchTo(t, next *Thread) {
-	next.wake <- struct{}{}
-	<-t.wake
+	e.handTo(t, next)
 	if t.unwinding {
 		panic(unwind{})
 	}
@@ -144,7 +143,7 @@ func (e *Exec) block(t *Thread, info blockInfo) error {
 	next := e.decide(t)
 	if next == nil {
 		e.stopIdle()
-		<-t.wake
+		e.handTo(t, nil)
 		if t.unwinding {
 			if info.kind == kindIdle {
 				return ErrAborted // the idle callout thread leaves without a panic: it holds nothing
@@ -152,8 +151,7 @@ func (e *Exec) block(t *Thread, info blockInfo) error {
 			panic(unwind{})
 		}
 	} else if next != t { // next == t: the idle callout thread was handed a timer at once
-		next.wake <- struct{}{}
-		<-t.wake
+		e.handTo(t, next)
 		if t.unwinding {
 			if info.kind == kindIdle {
 				return ErrAborted
@@ -177,7 +175,7 @@ func (e *Exec) makeRunnable(from, t *Thread, err error) {
 }
 
 // stopIdle is called when nothing can run: the execution is Done if every thread but the idle
-// callout thread has exited, and Quiescent otherwise. Control goes back to Run.
+// callout thread has exited, and Quiescent otherwise. The caller hands control back to Run.
 func (e *Exec) stopIdle() {
 	e.status = Done
 	if len(e.timers) > 0 { // only with the clock held
@@ -189,7 +187,6 @@ func (e *Exec) stopIdle() {
 			break
 		}
 	}
-	e.ctl <- ctlStop
 }
 
 // exitControlled runs when a thread's function returns, panics or unwinds.
@@ -206,17 +203,15 @@ func (e *Exec) exitControlled(t *Thread) {
 		}
 	}
 	t.joiners = nil
-	if e.stopping.Load() {
-		e.ctl <- ctlExited
-		return
+	e.next = nil // back to Run when stopping, or when nothing else can run
+	if !e.stopping.Load() {
+		e.steps++
+		e.log.add(e.steps, t.id, EvExit, "exit", t.name)
+		if e.next = e.decide(t); e.next == nil {
+			e.stopIdle()
+		}
 	}
-	e.steps++
-	e.log.add(e.steps, t.id, EvExit, "exit", t.name)
-	if next := e.decide(t); next != nil {
-		next.wake <- struct{}{}
-		return
-	}
-	e.stopIdle()
+	e.exited()
 }
 
 // runControlled starts or resumes a Controlled execution and waits until it stops.
@@ -233,8 +228,7 @@ func (e *Exec) runControlled() {
 			}
 		}
 	} else {
-		next.wake <- struct{}{}
-		<-e.ctl
+		e.drive(next)
 	}
 	switch {
 	case e.stopping.Load():
@@ -254,7 +248,6 @@ func (e *Exec) teardownControlled() {
 			continue
 		}
 		t.unwinding = true
-		t.wake <- struct{}{}
-		<-e.ctl
+		e.drive(t) // an unwinding thread runs to its end and hands control back to Run
 	}
 }

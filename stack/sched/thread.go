@@ -51,9 +51,13 @@ type Thread struct {
 	name string
 	fn   func(*Thread)
 
-	wake  chan struct{} // control handoff (Controlled) or wakeup (Free)
-	state tstate
-	blk   blockInfo
+	wake chan struct{} // wakeup (Free)
+	// resume runs the thread's coroutine until it hands control back (Controlled); yield,
+	// called on the thread's own goroutine, hands it back.
+	resume func() (struct{}, bool)
+	yield  func(struct{}) bool
+	state  tstate
+	blk    blockInfo
 
 	wakeErr    error // what the waker says: nil, ErrInterrupted, ErrTimedOut
 	sigPending bool  // an Interrupt not yet consumed by an interruptible sleep
@@ -108,7 +112,7 @@ func (t *Thread) Go(name string, fn func(*Thread)) *Thread {
 
 // spawn creates a thread; parent is nil for root threads added from outside the execution.
 func (e *Exec) spawn(parent *Thread, name string, fn func(*Thread)) *Thread {
-	t := &Thread{e: e, id: ID(len(e.threads)), name: name, fn: fn, wake: make(chan struct{}, 1)}
+	t := &Thread{e: e, id: ID(len(e.threads)), name: name, fn: fn}
 	t.frng = uint64(t.id)*0x9e3779b97f4a7c15 + 1
 	if e.mode == Free {
 		e.free.mu.Lock()
@@ -125,19 +129,19 @@ func (e *Exec) spawn(parent *Thread, name string, fn func(*Thread)) *Thread {
 		}
 	}
 	if e.mode == Free {
+		t.wake = make(chan struct{}, 1)
 		e.startFree(t)
 	} else {
 		e.rqInsert(t.id)
-		go t.mainControlled()
+		e.startControlled(t)
 	}
 	return t
 }
 
-// mainControlled is a thread's goroutine in Controlled mode.
+// mainControlled is a thread's body in Controlled mode, run from Exec.drive.
 func (t *Thread) mainControlled() {
 	growStack(0)
 	defer t.e.exitControlled(t)
-	<-t.wake
 	if t.unwinding {
 		return
 	}
