@@ -172,6 +172,14 @@ func Execute(p *Program, opt Options) (*Outcome, error) {
 		out.Events = e.Events()
 	}
 	st.Release() // nothing reads the stack after this
+	// The outcome keeps its own copy of the choices; the quiescent result's are a prefix.
+	out.Result = out.Result.Detach()
+	if q := out.Quiescent; q != nil {
+		qc := *q
+		qc.Choices = out.Result.Choices[:len(q.Choices):len(q.Choices)]
+		out.Quiescent = &qc
+	}
+	e.Release()
 	return out, nil
 }
 

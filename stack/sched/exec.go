@@ -2,6 +2,7 @@ package sched
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -128,14 +129,21 @@ const (
 	ctlStop ctlMsg = iota // the execution stopped (e.status says how)
 )
 
-// choicesHint is the initial capacity of an execution's list of choices: the longest list
-// seen so far, up to maxChoicesHint. Capacity only: it changes no execution.
+// choicesHint is the initial capacity of the list of choices of an execution that finds none
+// in choicesPool: the longest list seen so far, up to maxChoicesHint. Capacity only: it
+// changes no execution.
 var choicesHint atomic.Int64
 
 func init() { choicesHint.Store(512) }
 
 // maxChoicesHint bounds choicesHint (256 KiB of choices).
 const maxChoicesHint = 64 << 10
+
+// choicesPool holds the lists of choices of released executions (Exec.Release), each as long
+// as the longest execution that used it. Without it every execution made a new list of
+// choicesHint choices, most of it never used: half the bytes a fuzz worker allocated
+// (BenchmarkTargets/FuzzSockets, 6 schedules per input).
+var choicesPool sync.Pool // of *[]ID
 
 // Exec is one execution.
 type Exec struct {
@@ -202,8 +210,32 @@ func New(cfg Config) *Exec {
 	e.rq = append(make([]ID, 0, 16), ClockID)
 	// Sized by the longest execution seen so far (bounded): a fuzzing process runs executions
 	// of similar lengths, and growing the list by doubling left twice its size in garbage.
-	e.res.Choices = make([]ID, 0, choicesHint.Load())
+	if b, _ := choicesPool.Get().(*[]ID); b != nil {
+		e.res.Choices = (*b)[:0]
+	} else {
+		e.res.Choices = make([]ID, 0, choicesHint.Load())
+	}
 	return e
+}
+
+// Release gives the execution's memory back for reuse by later executions. The caller must
+// not use the execution, nor the Choices of any Result it returned, afterwards (copy them
+// first, as Result.Detach does). An execution whose threads are still alive is left alone.
+func (e *Exec) Release() {
+	if e.mode != Controlled || e.LiveThreads() != 0 || e.res.Choices == nil {
+		return
+	}
+	b := e.res.Choices[:0]
+	e.res.Choices = nil
+	choicesPool.Put(&b)
+}
+
+// Detach returns a copy of r that shares no memory with its execution, for use after
+// Exec.Release.
+func (r *Result) Detach() *Result {
+	c := *r
+	c.Choices = slices.Clone(r.Choices)
+	return &c
 }
 
 // OnIdle sets a hook called in Controlled mode each time the clock fires because nothing else
