@@ -31,13 +31,17 @@ go run ./tools/oss-fuzz/seedzip -o "$OUT" $targets
 # coverage, and tracing its comparisons into libFuzzer cost half the time (FuzzSockets: 130
 # inputs/s instrumented, 265 without it). compile_native_go_fuzzer has no way to say so, so
 # the libFuzzer builds call go-118-fuzz-build as it would, with -preserve; the coverage builds
-# (SANITIZER=coverage: go test -coverpkg) stay with compile_native_go_fuzzer.
+# (SANITIZER=coverage: go test -coverpkg) stay with compile_native_go_fuzzer. Only this
+# module's packages are instrumented (-include): the standard library's and the dependencies'
+# counters (fmt, strconv, sync, goleak, go-fuzz-headers) say nothing about the program and
+# cost libFuzzer per input for every counter hit (FuzzSockets, SOCKFUZZ_SCHEDULES=1, one
+# worker, 10 s, 3 runs interleaved: medians 1,637 -> 2,071 inputs/s).
 for t in $targets; do
   if [[ "${SANITIZER:-}" == *coverage* ]]; then
     compile_native_go_fuzzer ./fuzz "$t" "$t"
   else
-    go-118-fuzz-build -tags gofuzz -preserve github.com/sockfuzz/sockfuzz/stack/sched \
-      -o "$t.a" -func "$t" ./fuzz
+    go-118-fuzz-build -tags gofuzz -include 'github.com/sockfuzz/sockfuzz/*' \
+      -preserve github.com/sockfuzz/sockfuzz/stack/sched -o "$t.a" -func "$t" ./fuzz
     $CXX $CXXFLAGS $LIB_FUZZING_ENGINE "$t.a" -o "$OUT/$t"
     rm -f "$t.a"
   fi
