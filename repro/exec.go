@@ -136,6 +136,11 @@ func Execute(p *Program, opt Options) (*Outcome, error) {
 		x.res[i].Store(-1)
 	}
 	var threads []*sched.Thread
+	ncalls := 0
+	for i := range p.Procs {
+		ncalls += len(p.Procs[i].Calls)
+	}
+	x.calls = make([]CallResult, 0, ncalls)
 	for i := range p.Procs {
 		pr := &p.Procs[i]
 		base := len(x.calls)
@@ -179,7 +184,10 @@ func Execute(p *Program, opt Options) (*Outcome, error) {
 		qc.Choices = out.Result.Choices[:len(q.Choices):len(q.Choices)]
 		out.Quiescent = &qc
 	}
-	e.Release()
+	if out.Live == 0 { // a thread left alive could still observe
+		e.Release()
+		checker.Release()
+	}
 	return out, nil
 }
 
