@@ -60,6 +60,11 @@ func ExecuteBare(p *Program, opt BareOptions) (*sched.Result, error) {
 		x.res[i].Store(-1)
 	}
 	var threads []*sched.Thread
+	ncalls := 0
+	for i := range p.Procs {
+		ncalls += len(p.Procs[i].Calls)
+	}
+	x.calls = make([]CallResult, 0, ncalls)
 	for i := range p.Procs {
 		pr := &p.Procs[i]
 		base := len(x.calls)
@@ -86,5 +91,9 @@ func ExecuteBare(p *Program, opt BareOptions) (*sched.Result, error) {
 		return res, fmt.Errorf("execute bare: %d threads alive after the execution (%v)", n, res.Status)
 	}
 	st.Release()
+	// As Execute does: the result keeps its own copy of the choices, and the execution's
+	// memory goes to the next one.
+	res = res.Detach()
+	e.Release()
 	return res, nil
 }
