@@ -2,7 +2,6 @@ package repro
 
 import (
 	"fmt"
-	"sync/atomic"
 
 	"github.com/sockfuzz/sockfuzz/stack"
 	"github.com/sockfuzz/sockfuzz/stack/sched"
@@ -48,44 +47,7 @@ func ExecuteBare(p *Program, opt BareOptions) (*sched.Result, error) {
 	}
 	e := sched.New(cfg)
 	st := stack.New(e, stack.Config{CPUs: p.Header.CPUs, Faults: faults})
-	x := &executor{p: p, st: st, procs: map[string]*stack.Proc{}}
-	for _, pr := range p.Procs {
-		for _, c := range pr.Calls {
-			if c.Result >= 0 {
-				x.res = append(x.res, atomic.Int64{})
-			}
-		}
-	}
-	for i := range x.res {
-		x.res[i].Store(-1)
-	}
-	var threads []*sched.Thread
-	ncalls := 0
-	for i := range p.Procs {
-		ncalls += len(p.Procs[i].Calls)
-	}
-	x.calls = make([]CallResult, 0, ncalls)
-	for i := range p.Procs {
-		pr := &p.Procs[i]
-		base := len(x.calls)
-		for ci, c := range pr.Calls {
-			x.calls = append(x.calls, CallResult{Proc: pr.Name, Index: ci, Call: c.String()})
-		}
-		var sp *stack.Proc
-		th := e.Go(pr.Name, func(t *sched.Thread) { x.runProc(t, sp, pr, base) })
-		sp = st.NewProc(pr.Name, th)
-		x.procs[pr.Name] = sp
-		threads = append(threads, th)
-	}
-	if len(p.Wire) > 0 {
-		threads = append(threads, e.Go("wire-script", x.runWire))
-	}
-	e.Go("reaper", func(t *sched.Thread) {
-		for _, th := range threads {
-			_ = t.Join(th)
-		}
-		st.Teardown(t)
-	})
+	startThreads(p, e, st)
 	_, res := e.Finish()
 	if n := e.LiveThreads(); n != 0 {
 		return res, fmt.Errorf("execute bare: %d threads alive after the execution (%v)", n, res.Status)

@@ -124,44 +124,7 @@ func Execute(p *Program, opt Options) (*Outcome, error) {
 	checker := oracle.NewChecker()
 	st := stack.New(e, stack.Config{CPUs: p.Header.CPUs, Observer: checker, Faults: faults | opt.Faults})
 	e.OnIdle(func(step int) { checker.Idle(st, step) })
-	x := &executor{p: p, st: st, procs: map[string]*stack.Proc{}}
-	for _, pr := range p.Procs {
-		for _, c := range pr.Calls {
-			if c.Result >= 0 {
-				x.res = append(x.res, atomic.Int64{})
-			}
-		}
-	}
-	for i := range x.res {
-		x.res[i].Store(-1)
-	}
-	var threads []*sched.Thread
-	ncalls := 0
-	for i := range p.Procs {
-		ncalls += len(p.Procs[i].Calls)
-	}
-	x.calls = make([]CallResult, 0, ncalls)
-	for i := range p.Procs {
-		pr := &p.Procs[i]
-		base := len(x.calls)
-		for ci, c := range pr.Calls {
-			x.calls = append(x.calls, CallResult{Proc: pr.Name, Index: ci, Call: c.String()})
-		}
-		var sp *stack.Proc
-		th := e.Go(pr.Name, func(t *sched.Thread) { x.runProc(t, sp, pr, base) })
-		sp = st.NewProc(pr.Name, th)
-		x.procs[pr.Name] = sp
-		threads = append(threads, th)
-	}
-	if len(p.Wire) > 0 {
-		threads = append(threads, e.Go("wire-script", x.runWire))
-	}
-	e.Go("reaper", func(t *sched.Thread) {
-		for _, th := range threads {
-			_ = t.Join(th)
-		}
-		st.Teardown(t)
-	})
+	x := startThreads(p, e, st)
 	out := &Outcome{}
 	out.Quiescent, out.Result = e.FinishEach(func(r *sched.Result) { checker.Quiescent(st, r) })
 	out.Reports = checker.Finish(out.Result, st, out.Quiescent)
@@ -334,4 +297,50 @@ func (x *executor) runWire(t *sched.Thread) {
 			st.Tick(t, d)
 		}
 	}
+}
+
+// startThreads starts an execution's threads on e: one per process of p running its calls on
+// st, the wire script's if p has one, and the reaper that joins them and tears st down. It
+// returns the executor, whose calls hold the results. Execute and ExecuteBare share it, so
+// that both run the same execution.
+func startThreads(p *Program, e *sched.Exec, st *stack.Stack) *executor {
+	x := &executor{p: p, st: st, procs: map[string]*stack.Proc{}}
+	for _, pr := range p.Procs {
+		for _, c := range pr.Calls {
+			if c.Result >= 0 {
+				x.res = append(x.res, atomic.Int64{})
+			}
+		}
+	}
+	for i := range x.res {
+		x.res[i].Store(-1)
+	}
+	var threads []*sched.Thread
+	ncalls := 0
+	for i := range p.Procs {
+		ncalls += len(p.Procs[i].Calls)
+	}
+	x.calls = make([]CallResult, 0, ncalls)
+	for i := range p.Procs {
+		pr := &p.Procs[i]
+		base := len(x.calls)
+		for ci, c := range pr.Calls {
+			x.calls = append(x.calls, CallResult{Proc: pr.Name, Index: ci, Call: c.String()})
+		}
+		var sp *stack.Proc
+		th := e.Go(pr.Name, func(t *sched.Thread) { x.runProc(t, sp, pr, base) })
+		sp = st.NewProc(pr.Name, th)
+		x.procs[pr.Name] = sp
+		threads = append(threads, th)
+	}
+	if len(p.Wire) > 0 {
+		threads = append(threads, e.Go("wire-script", x.runWire))
+	}
+	e.Go("reaper", func(t *sched.Thread) {
+		for _, th := range threads {
+			_ = t.Join(th)
+		}
+		st.Teardown(t)
+	})
+	return x
 }
