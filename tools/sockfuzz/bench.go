@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/sockfuzz/sockfuzz/tools/sockfuzz/internal/covbuild"
 	"io"
 	"os"
 	"os/signal"
@@ -45,6 +46,10 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	cfg.Root = root
+	if cfg.BuildArgs, err = covbuild.SelfArgs(); err != nil {
+		fmt.Fprintf(stderr, "sockfuzz bench: %v\n", err)
+		return 2
+	}
 	if cfg.Ref != "" {
 		if _, err := bench.ResolveRev(root, cfg.Ref); err != nil {
 			fmt.Fprintf(stderr, "sockfuzz bench: %v\n", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/sockfuzz/sockfuzz/tools/sockfuzz/internal/covbuild"
 	"io"
 	"os"
 	"os/signal"
@@ -71,6 +72,10 @@ func fuzzCmd(args []string, stdout, stderr io.Writer) int {
 		if _, err := repro.FaultSet(cfg.Faults); err != nil {
 			return fail("-faults %q: %v", *faults, err)
 		}
+	}
+	var err error
+	if cfg.BuildArgs, err = covbuild.SelfArgs(); err != nil {
+		return fail("%v", err)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

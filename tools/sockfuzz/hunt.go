@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/sockfuzz/sockfuzz/tools/sockfuzz/internal/covbuild"
 	"io"
 	"os"
 	"os/signal"
@@ -51,6 +52,10 @@ func huntCmd(args []string, stdout, stderr io.Writer) int {
 		}
 		cfg.Results, cfg.Log = *results, stdout
 		cfg.WorkDir = *workDir
+		if cfg.BuildArgs, err = covbuild.SelfArgs(); err != nil {
+			fmt.Fprintf(stderr, "sockfuzz hunt: %v\n", err)
+			return 1
+		}
 		if cfg.WorkDir == "" {
 			d, err := os.MkdirTemp("", "sockfuzz-hunt-*")
 			if err != nil {

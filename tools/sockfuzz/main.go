@@ -4,6 +4,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/sockfuzz/sockfuzz/tools/sockfuzz/internal/covbuild"
 	"io"
 	"os"
 )
@@ -41,6 +42,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if args[0] == "bench" {
 		return benchCmd(args[1:], stdout, stderr)
+	}
+	if args[0] == "toolexec" {
+		// Not for people: the -toolexec wrapper of this command's own -fuzz builds (covbuild).
+		code, err := covbuild.Toolexec(args[1:])
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+		}
+		return code
 	}
 	fmt.Fprintf(stderr, "sockfuzz: unknown command %q\n", args[0])
 	usage(stderr)

@@ -85,6 +85,11 @@ type Config struct {
 	Root string
 	// Log receives progress lines; nil discards them.
 	Log io.Writer
+	// BuildArgs are the go test flags the main job builds its -fuzz binaries with
+	// (covbuild.Args): the current tree's binaries are built with them, and so is the reference
+	// tree's when it has that build (tools/sockfuzz/internal/covbuild); a reference without it is
+	// built plainly, as its own main job built it.
+	BuildArgs []string
 }
 
 // Check reports the first bad field of c, in words that name the command's flag.
@@ -260,12 +265,12 @@ func (b *bench) prepare(ctx context.Context) error {
 		trees = append(trees, b.ref)
 	}
 	for _, t := range trees {
-		if err := b.build(ctx, t.name+"-fuzz", t.dir, "./fuzz"); err != nil {
+		if err := b.build(ctx, t, t.name+"-fuzz", "./fuzz"); err != nil {
 			return err
 		}
 	}
 	if b.cfg.has(SectionCeiling) {
-		if err := b.build(ctx, "trivial", b.cur.dir, "./tools/sockfuzz/internal/bench/trivial"); err != nil {
+		if err := b.build(ctx, b.cur, "trivial", "./tools/sockfuzz/internal/bench/trivial"); err != nil {
 			return err
 		}
 		b.addTrivial()
@@ -274,7 +279,7 @@ func (b *bench) prepare(ctx context.Context) error {
 		}
 	}
 	if b.cfg.has(SectionCost) {
-		if err := b.build(ctx, "covloop", b.cur.dir, "./tools/sockfuzz/internal/bench/covloop"); err != nil {
+		if err := b.build(ctx, b.cur, "covloop", "./tools/sockfuzz/internal/bench/covloop"); err != nil {
 			return err
 		}
 		fmt.Fprintf(b.log, "bench: the seed inputs, run once each\n")
@@ -330,14 +335,20 @@ func (b *bench) libFuzzerWanted() (bool, string) {
 	return true, ""
 }
 
-// build compiles a test binary with -fuzz (the coverage instrumentation go test -fuzz runs).
-func (b *bench) build(ctx context.Context, name, dir, pkg string) error {
+// build compiles a test binary of tree t with -fuzz (the coverage instrumentation go test
+// -fuzz runs), as that tree's main job builds its binaries.
+func (b *bench) build(ctx context.Context, t *tree, name, pkg string) error {
 	bin := filepath.Join(b.cfg.WorkDir, "bin", name+".test")
-	fmt.Fprintf(b.log, "bench: go test -c -fuzz %s (%s)\n", pkg, dir)
-	cmd := exec.CommandContext(ctx, "go", "test", "-c", "-fuzz", ".", "-o", bin, pkg)
-	cmd.Dir = dir
+	args := []string{"test", "-c", "-fuzz", "."}
+	if t.covbuild() {
+		args = append(args, b.cfg.BuildArgs...)
+	}
+	args = append(args, "-o", bin, pkg)
+	fmt.Fprintf(b.log, "bench: go %s (%s)\n", strings.Join(args, " "), t.dir)
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = t.dir
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go test -c -fuzz %s in %s: %w\n%s", pkg, dir, err, out)
+		return fmt.Errorf("go test -c -fuzz %s in %s: %w\n%s", pkg, t.dir, err, out)
 	}
 	b.bins[name] = bin
 	return nil

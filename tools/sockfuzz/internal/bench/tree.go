@@ -19,6 +19,8 @@ type TreeInfo struct {
 	// Changed counts the files git status lists (the current tree's uncommitted changes and
 	// new files, which its builds include).
 	Changed int `json:"changed"`
+	// Build says how its go test -fuzz binaries are built.
+	Build string `json:"build"`
 }
 
 // String is the tree as the table's header gives it.
@@ -27,8 +29,18 @@ func (t TreeInfo) String() string {
 	if t.Changed > 0 {
 		s += fmt.Sprintf(" + %d changed or new file(s)", t.Changed)
 	}
-	return s + " (" + t.Dir + ")"
+	s += " (" + t.Dir + ")"
+	if t.Build != "" {
+		s += "; " + t.Build
+	}
+	return s
 }
+
+// Build descriptions of TreeInfo.Build.
+const (
+	buildCovbuild = "-fuzz builds as its sockfuzz fuzz makes them: stack/sched uninstrumented (covbuild)"
+	buildPlain    = "-fuzz builds as its sockfuzz fuzz made them: plain go test -c -fuzz"
+)
 
 // tree is a source tree the FuzzSockets rows are built from.
 type tree struct {
@@ -37,8 +49,18 @@ type tree struct {
 	remove    func()
 }
 
+// covbuild reports whether the tree's main job builds its -fuzz binaries through covbuild
+// (with the substrate uninstrumented); a tree from before that builds them plainly.
+func (t *tree) covbuild() bool {
+	if t.name == "current" {
+		return true
+	}
+	_, err := os.Stat(filepath.Join(t.dir, "tools", "sockfuzz", "internal", "covbuild"))
+	return err == nil
+}
+
 func currentTree(root string) (*tree, error) {
-	t := &tree{name: "current", dir: root, info: TreeInfo{Name: "current", Dir: root, Rev: "(not a git tree)"}, remove: func() {}}
+	t := &tree{name: "current", dir: root, info: TreeInfo{Name: "current", Dir: root, Rev: "(not a git tree)", Build: buildCovbuild}, remove: func() {}}
 	if out, err := exec.Command("git", "-C", root, "rev-parse", "--short", "HEAD").Output(); err == nil {
 		t.info.Rev = strings.TrimSpace(string(out))
 		if st, err := exec.Command("git", "-C", root, "status", "--porcelain").Output(); err == nil {
@@ -63,6 +85,10 @@ func refTree(ctx context.Context, root, rev, workDir string, log io.Writer) (*tr
 		return nil, fmt.Errorf("git worktree add %s %s: %w\n%s", dir, rev, err, out)
 	}
 	t := &tree{name: "ref", dir: dir, info: TreeInfo{Name: "ref", Dir: dir, Rev: hash[:12] + " (-ref " + rev + ")"}}
+	t.info.Build = buildPlain
+	if t.covbuild() {
+		t.info.Build = buildCovbuild
+	}
 	t.remove = func() {
 		// Not under ctx: an interrupted run still takes its worktree away.
 		if out, err := exec.Command("git", "-C", root, "worktree", "remove", "--force", dir).CombinedOutput(); err != nil {

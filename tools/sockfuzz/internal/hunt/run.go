@@ -40,6 +40,9 @@ type Config struct {
 	WorkDir string
 	// Log receives one line per trial.
 	Log io.Writer
+	// BuildArgs are extra go test flags of the sockfuzz trials' fuzz test binary, as the main
+	// job builds it (covbuild.Args).
+	BuildArgs []string
 }
 
 // Plan returns the trials not yet recorded, interleaved (trial index, then fault, then
@@ -167,7 +170,8 @@ func (r *runner) build(ctx context.Context, todo []Key) error {
 	}
 	if need[Sockfuzz] {
 		r.fuzzBin = filepath.Join(r.cfg.WorkDir, "fuzz.test")
-		if err := goBuild(ctx, "test", "-c", "-fuzz", "^"+r.cfg.Target+"$", "-o", r.fuzzBin, "github.com/sockfuzz/sockfuzz/fuzz"); err != nil {
+		args := append(append([]string{"test", "-c", "-fuzz", "^" + r.cfg.Target + "$"}, r.cfg.BuildArgs...), "-o", r.fuzzBin, "github.com/sockfuzz/sockfuzz/fuzz")
+		if err := goBuild(ctx, args...); err != nil {
 			return err
 		}
 	}

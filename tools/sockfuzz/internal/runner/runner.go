@@ -76,6 +76,9 @@ type Config struct {
 	// -artifact_prefix=DIR/FuzzX/). The files are read, not moved; an input already processed
 	// is skipped.
 	LibFuzzer string
+	// BuildArgs are extra go test flags of the fuzz test binary's build (covbuild.Args: the
+	// substrate left uninstrumented).
+	BuildArgs []string
 
 	// The tests' seams. fake, when set, is run in place of the fuzz test binary, which is then
 	// not built; maxRounds, when positive, ends the run after that many rounds; grace, when
@@ -272,8 +275,9 @@ func (r *runner) build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if out, err := exec.CommandContext(ctx, "go", "test", "-c", "-fuzz", ".", "-o", bin, FuzzPackage).CombinedOutput(); err != nil {
-		return fmt.Errorf("go test -c %s: %w\n%s", FuzzPackage, err, out)
+	args := append(append([]string{"test", "-c", "-fuzz", "."}, r.cfg.BuildArgs...), "-o", bin, FuzzPackage)
+	if out, err := exec.CommandContext(ctx, "go", args...).CombinedOutput(); err != nil {
+		return fmt.Errorf("go %s: %w\n%s", strings.Join(args, " "), err, out)
 	}
 	r.bin = bin
 	return nil
