@@ -30,9 +30,9 @@ const DefaultStepBudget = 200_000
 // CallResult is what one system call returned.
 type CallResult struct {
 	Proc  string
-	Index int // the call's index in its process
-	Call  string
-	N     int // the count or descriptor returned
+	Index int   // the call's index in its process
+	Call  *Call // the program's call (printed only when wanted: its text costs allocations)
+	N     int   // the count or descriptor returned
 	Err   stack.Errno
 	Done  bool // false when the process never got to the call (or was cut off in it)
 }
@@ -324,8 +324,8 @@ func startThreads(p *Program, e *sched.Exec, st *stack.Stack) *executor {
 	for i := range p.Procs {
 		pr := &p.Procs[i]
 		base := len(x.calls)
-		for ci, c := range pr.Calls {
-			x.calls = append(x.calls, CallResult{Proc: pr.Name, Index: ci, Call: c.String()})
+		for ci := range pr.Calls {
+			x.calls = append(x.calls, CallResult{Proc: pr.Name, Index: ci, Call: &pr.Calls[ci]})
 		}
 		var sp *stack.Proc
 		th := e.Go(pr.Name, func(t *sched.Thread) { x.runProc(t, sp, pr, base) })

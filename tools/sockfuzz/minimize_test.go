@@ -20,7 +20,7 @@ func refusedJudge(p *repro.Program, opt repro.Options) (*repro.Outcome, error) {
 		return nil, err
 	}
 	for _, c := range o.Calls {
-		if c.Done && c.Err == stack.ECONNREFUSED && strings.HasPrefix(c.Call, "connect(") {
+		if c.Done && c.Err == stack.ECONNREFUSED && strings.HasPrefix(c.Call.String(), "connect(") {
 			o.Reports = append(o.Reports, oracle.Report{Oracle: "test", Title: "test: connect refused"})
 			break
 		}

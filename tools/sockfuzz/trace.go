@@ -452,7 +452,7 @@ func buildTraceView(in traceInput) *traceView {
 		if c.Done {
 			res = fmt.Sprintf("= %d %v", c.N, c.Err)
 		}
-		v.Calls = append(v.Calls, callView{Proc: c.Proc, Call: c.Call, Result: res})
+		v.Calls = append(v.Calls, callView{Proc: c.Proc, Call: c.Call.String(), Result: res})
 	}
 
 	addNotes := func(at int) {

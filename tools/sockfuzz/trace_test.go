@@ -285,7 +285,7 @@ func TestTraceMarks(t *testing.T) {
 			{Oracle: oracle.DataRace, Title: "data race: <b>w</b>", Detail: "a & b", Thread: isr, Step: 6},
 			{Oracle: oracle.LostWakeup, Title: "lost wakeup <i>", Detail: "no thread", Thread: -1, Step: 8},
 		},
-		Calls: []repro.CallResult{{Proc: "p<0>", Call: "close(r0)", Done: true}},
+		Calls: []repro.CallResult{{Proc: "p<0>", Call: &repro.Call{Name: "close", Args: []repro.Arg{repro.ResArg(0)}, Result: -1}, Done: true}},
 	}
 	src := "# <script>alert(1)</script> & \"quotes\"\nproc p0\n  close(r0)\n"
 	var buf bytes.Buffer

@@ -2,6 +2,7 @@
 package cold
 
 // Branchy has branches, so an instrumented compile gives it counters and comparison hooks.
+//
 //go:noinline
 func Branchy(x int) int {
 	if x > 3 {

@@ -4,6 +4,7 @@ package hot
 import "example.com/covmod/cold"
 
 // Branchy has branches, so an instrumented compile gives it counters and comparison hooks.
+//
 //go:noinline
 func Branchy(x int) int {
 	if x > 5 {
