@@ -1,5 +1,5 @@
 // Package covbuild builds fuzz test binaries as the main job runs them: with go test -fuzz's
-// coverage instrumentation in every package but the substrate's.
+// coverage instrumentation in this module's packages but the substrate's.
 //
 // The substrate (stack/sched) runs the schedule: its branches follow the choices of the
 // chooser, not the program, so its counters tell the engine nothing about the program and, in a
@@ -24,22 +24,31 @@ import (
 	"strings"
 )
 
-// Uninstrumented lists the packages a -fuzz build made here leaves without coverage counters
-// (tools/oss-fuzz/build.sh's -preserve names the same).
+// Instrumented is the pattern of the packages a -fuzz build made here instruments: this
+// module's. The standard library's and the dependencies' counters (fmt, strconv, sync, goleak,
+// go-fuzz-headers) say nothing about the program, and the engine pays per input for each; the
+// libFuzzer builds leave them out the same way (build.sh's -include).
+const Instrumented = "github.com/sockfuzz/sockfuzz/..."
+
+// Uninstrumented lists the packages of Instrumented that a -fuzz build made here leaves
+// without coverage counters all the same (tools/oss-fuzz/build.sh's -preserve names the same).
 var Uninstrumented = []string{"github.com/sockfuzz/sockfuzz/stack/sched"}
 
 // Marker is the compiler flag that marks a package to be compiled without instrumentation.
 const Marker = "-d=sockfuzz-uninstrumented-v1"
 
-// Args returns the go build flags that leave Uninstrumented out of the coverage
-// instrumentation, given the path of a sockfuzz executable to run as the toolexec wrapper.
+// Args returns the go build flags that instrument Instrumented but Uninstrumented, given the
+// path of a sockfuzz executable to run as the toolexec wrapper.
 func Args(sockfuzz string) []string {
-	return args(sockfuzz, Uninstrumented)
+	return args(sockfuzz, Instrumented, Uninstrumented)
 }
 
-func args(sockfuzz string, pkgs []string) []string {
-	args := []string{"-toolexec", quote(sockfuzz) + " toolexec"}
-	for _, p := range pkgs {
+// args marks every package, then unmarks the instrumented pattern's and marks the
+// uninstrumented ones again: for a package that several -gcflags patterns match, cmd/go takes
+// the last.
+func args(sockfuzz, instrumented string, uninstrumented []string) []string {
+	args := []string{"-toolexec", quote(sockfuzz) + " toolexec", "-gcflags=all=" + Marker, "-gcflags=" + instrumented + "="}
+	for _, p := range uninstrumented {
 		args = append(args, "-gcflags="+p+"="+Marker)
 	}
 	return args

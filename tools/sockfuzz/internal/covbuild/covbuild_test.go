@@ -67,8 +67,9 @@ func TestArgsQuoteTheWrapper(t *testing.T) {
 		if len(got) < 2 || got[0] != "-toolexec" || got[1] != tt.want {
 			t.Errorf("Args(%q) = %q, want -toolexec %q first", tt.path, got, tt.want)
 		}
-		if want := "-gcflags=" + Uninstrumented[0] + "=" + Marker; !slices.Contains(got, want) {
-			t.Errorf("Args(%q) = %q, want %q among them", tt.path, got, want)
+		want := []string{"-gcflags=all=" + Marker, "-gcflags=" + Instrumented + "=", "-gcflags=" + Uninstrumented[0] + "=" + Marker}
+		if !slices.Equal(got[2:], want) {
+			t.Errorf("Args(%q) = %q, want %q after -toolexec", tt.path, got, want)
 		}
 	}
 }
@@ -125,8 +126,8 @@ func TestBuildLeavesMarkedPackageUninstrumented(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "sockfuzz-uninstrumented") {
 		t.Errorf("a marked build without the wrapper: err %v, want a failure naming the marker\n%s", err, out)
 	}
-	wrapped := build("wrapped.test", args(self, []string{"example.com/covmod/cold"})...)
-	const hot, cold = `covmod/hot\.Branchy$`, `covmod/cold\.Branchy$`
+	wrapped := build("wrapped.test", args(self, "example.com/covmod/...", []string{"example.com/covmod/cold"})...)
+	const hot, cold, std = `covmod/hot\.Branchy$`, `covmod/cold\.Branchy$`, `strconv\.ParseBool$`
 	if n := hooks(plain, cold); n == 0 {
 		t.Errorf("plain -fuzz build: cold.Branchy has no instrumentation; the test cannot tell")
 	}
@@ -135,6 +136,12 @@ func TestBuildLeavesMarkedPackageUninstrumented(t *testing.T) {
 	}
 	if n := hooks(wrapped, hot); n == 0 {
 		t.Errorf("wrapped -fuzz build: hot.Branchy lost its instrumentation")
+	}
+	if n := hooks(plain, std); n == 0 {
+		t.Errorf("plain -fuzz build: strconv.ParseBool has no instrumentation; the test cannot tell")
+	}
+	if n := hooks(wrapped, std); n != 0 {
+		t.Errorf("wrapped -fuzz build: strconv.ParseBool (outside the instrumented pattern) has %d instrumentation calls, want none", n)
 	}
 }
 

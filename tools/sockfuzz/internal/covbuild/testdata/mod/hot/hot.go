@@ -1,14 +1,21 @@
 // Package hot keeps its coverage instrumentation.
 package hot
 
-import "example.com/covmod/cold"
+import (
+	"strconv"
+
+	"example.com/covmod/cold"
+)
 
 // Branchy has branches, so an instrumented compile gives it counters and comparison hooks.
 //
 //go:noinline
 func Branchy(x int) int {
 	if x > 5 {
-		return cold.Branchy(x) + 1
+		if b, _ := strconv.ParseBool(strconv.Itoa(x)); b {
+			return 1
+		}
+		return cold.Branchy(x)
 	}
 	return x + 7
 }
