@@ -43,7 +43,7 @@ func TestTraceHashes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		progs = append(progs, prog{"seeds/" + s.Name, p, stack.FaultNames()})
+		progs = append(progs, prog{"seeds/" + s.Name, p, stack.FaultNames(bsdTarget())})
 	}
 	for _, f := range Witnesses() {
 		c, err := f.Crasher()

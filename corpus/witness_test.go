@@ -23,7 +23,7 @@ func TestWitnesses(t *testing.T) {
 	for _, f := range Witnesses() {
 		name := strings.TrimSuffix(path.Base(f.Name), ".prog")
 		have[name] = true
-		fi, ok := stack.FaultByName(name)
+		fi, _, ok := stack.FaultByName(bsdTarget(), name)
 		if !ok {
 			t.Errorf("%s: no fault of the catalog is called %q", f.Name, name)
 			continue
@@ -43,7 +43,7 @@ func TestWitnesses(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	for _, fi := range stack.Catalog {
+	for _, fi := range bsdTarget().Faults() {
 		_, missing := missingWitnesses[fi.Name]
 		switch {
 		case have[fi.Name] && missing:

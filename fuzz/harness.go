@@ -21,7 +21,9 @@ import (
 
 	"github.com/sockfuzz/sockfuzz/corpus"
 	"github.com/sockfuzz/sockfuzz/repro"
+	"github.com/sockfuzz/sockfuzz/stack"
 	"github.com/sockfuzz/sockfuzz/stack/oracle"
+	_ "github.com/sockfuzz/sockfuzz/stack/targets" // the fuzz targets run on the built-in targets
 )
 
 // Environment variables a fuzzing run reads.
@@ -121,7 +123,7 @@ func NewHarness(t Target) *Harness {
 	h := &Harness{target: t, opt: repro.Options{StepBudget: StepBudget, Mode: repro.Controlled}}
 	h.nsched, h.err = SchedulesFromEnv()
 	if names := strings.TrimSpace(os.Getenv(EnvFaults)); names != "" {
-		f, err := repro.FaultSet(strings.Split(names, ","))
+		f, err := repro.FaultSet(stack.DefaultTarget, strings.Split(names, ","))
 		if err != nil {
 			h.err = fmt.Errorf("%s=%q: %w", EnvFaults, names, err)
 		}
@@ -285,3 +287,12 @@ func CheckSeeds(t Target) error {
 	}
 	return nil
 }
+
+// bsdTarget is the default target, the one every fuzz target of this package runs on.
+var bsdTarget = func() stack.Target {
+	t, err := stack.Lookup(stack.DefaultTarget)
+	if err != nil {
+		panic(err) // stack/targets is imported above
+	}
+	return t
+}()

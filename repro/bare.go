@@ -25,16 +25,9 @@ type BareOptions struct {
 // result says how the execution ended, not whether the program is correct. An error means the
 // program is invalid or the substrate left threads alive.
 func ExecuteBare(p *Program, opt BareOptions) (*sched.Result, error) {
-	if err := Validate(p); err != nil {
-		return nil, fmt.Errorf("execute bare: %w", err)
-	}
-	faults, err := FaultSet(p.Header.Faults)
+	tgt, faults, mode, err := setup(p, opt.Mode)
 	if err != nil {
 		return nil, fmt.Errorf("execute bare: %w", err)
-	}
-	mode := p.Header.Mode
-	if opt.Mode != "" {
-		mode = opt.Mode
 	}
 	cfg := sched.Config{StepBudget: opt.StepBudget, LogSize: -1, NoRace: !opt.Race}
 	if cfg.StepBudget == 0 {
@@ -46,7 +39,10 @@ func ExecuteBare(p *Program, opt BareOptions) (*sched.Result, error) {
 		cfg.Chooser = chooser(&p.Header.Sched)
 	}
 	e := sched.New(cfg)
-	st := stack.New(e, stack.Config{CPUs: p.Header.CPUs, Faults: faults})
+	st, err := tgt.New(e, stack.Config{CPUs: p.Header.CPUs, Faults: faults})
+	if err != nil {
+		return nil, fmt.Errorf("execute bare: target %s: %w", tgt.Name(), err)
+	}
 	startThreads(p, e, st)
 	_, res := e.Finish()
 	if n := e.LiveThreads(); n != 0 {

@@ -2,6 +2,7 @@ package repro
 
 import (
 	"fmt"
+	"sync"
 	"sync/atomic"
 
 	"github.com/sockfuzz/sockfuzz/stack"
@@ -11,8 +12,9 @@ import (
 
 // Options adjust an execution of a program.
 type Options struct {
-	// Faults are switched on in addition to the program's own.
-	Faults stack.Faults
+	// Faults are switched on in addition to the program's own: faults of the program's target
+	// (FaultSet).
+	Faults stack.FaultSet
 	// Mode, when set, overrides the program's mode (SOCKFUZZ_MODE).
 	Mode Mode
 	// Chooser, when set, overrides the program's schedule (the minimizer's schedule search).
@@ -71,9 +73,58 @@ func (o *Outcome) Replayable(p *Program) *Program {
 	return &q
 }
 
-// FaultSet resolves fault names against the stack's catalog.
-func FaultSet(names []string) (stack.Faults, error) {
-	return stack.ParseFaults(names)
+// FaultSet resolves fault names against the catalog of the target called target ("" is the
+// default target).
+func FaultSet(target string, names []string) (stack.FaultSet, error) {
+	t, err := stack.Lookup(target)
+	if err != nil {
+		return 0, err
+	}
+	return stack.ParseFaults(t, names)
+}
+
+// panicClassifier is the optional interface of a target that names its own assertions.
+type panicClassifier interface {
+	ClassifyPanic(line string) (oracle, title string, ok bool)
+}
+
+// genericOracles caches each target's generic oracles (oracle.Generic with its panic
+// classifier): they are values with no state, made once.
+var genericOracles sync.Map // target name -> []oracle.Oracle
+
+func genericFor(t stack.Target) []oracle.Oracle {
+	if g, ok := genericOracles.Load(t.Name()); ok {
+		return g.([]oracle.Oracle)
+	}
+	var classify oracle.PanicClassifier
+	if pc, ok := t.(panicClassifier); ok {
+		classify = pc.ClassifyPanic
+	}
+	g, _ := genericOracles.LoadOrStore(t.Name(), oracle.Generic(classify))
+	return g.([]oracle.Oracle)
+}
+
+// setup is what Execute and ExecuteBare share before they start: the program checked, its
+// target found, its faults resolved, the mode chosen.
+func setup(p *Program, mode Mode) (stack.Target, stack.FaultSet, Mode, error) {
+	if err := Validate(p); err != nil {
+		return nil, 0, "", err
+	}
+	t, err := stack.Lookup(p.Header.Target)
+	if err != nil {
+		return nil, 0, "", err
+	}
+	if err := ValidateTarget(p, t); err != nil {
+		return nil, 0, "", err
+	}
+	faults, err := stack.ParseFaults(t, p.Header.Faults)
+	if err != nil {
+		return nil, 0, "", err
+	}
+	if mode == "" {
+		mode = p.Header.Mode
+	}
+	return t, faults, mode, nil
 }
 
 // chooser builds the substrate's chooser for a schedule.
@@ -96,16 +147,9 @@ func chooser(s *Schedule) sched.Chooser {
 // quiescence the oracles look (lost wakeups are judged there), the blocked processes are
 // interrupted and the run goes on to its end.
 func Execute(p *Program, opt Options) (*Outcome, error) {
-	if err := Validate(p); err != nil {
-		return nil, fmt.Errorf("execute: %w", err)
-	}
-	faults, err := FaultSet(p.Header.Faults)
+	tgt, faults, mode, err := setup(p, opt.Mode)
 	if err != nil {
-		return nil, err
-	}
-	mode := p.Header.Mode
-	if opt.Mode != "" {
-		mode = opt.Mode
+		return nil, fmt.Errorf("execute: %w", err)
 	}
 	cfg := sched.Config{Chooser: opt.Chooser, StepBudget: opt.StepBudget, LogSize: opt.LogSize}
 	if cfg.Chooser == nil {
@@ -121,13 +165,30 @@ func Execute(p *Program, opt Options) (*Outcome, error) {
 		cfg.Mode = sched.Free
 	}
 	e := sched.New(cfg)
-	checker := oracle.NewChecker()
-	st := stack.New(e, stack.Config{CPUs: p.Header.CPUs, Observer: checker, Faults: faults | opt.Faults})
-	e.OnIdle(func(step int) { checker.Idle(st, step) })
-	x := startThreads(p, e, st)
+	rep := oracle.NewReporter()
+	inst, err := tgt.New(e, stack.Config{CPUs: p.Header.CPUs, Faults: faults | opt.Faults, Reporter: rep})
+	if err != nil {
+		return nil, fmt.Errorf("execute: target %s: %w", tgt.Name(), err)
+	}
+	generic, own := genericFor(tgt), inst.Oracles()
+	x := startThreads(p, e, inst)
 	out := &Outcome{}
-	out.Quiescent, out.Result = e.FinishEach(func(r *sched.Result) { checker.Quiescent(st, r) })
-	out.Reports = checker.Finish(out.Result, st, out.Quiescent)
+	out.Quiescent, out.Result = e.FinishEach(func(r *sched.Result) {
+		for _, o := range generic {
+			o.Quiescent(r, rep)
+		}
+		for _, o := range own {
+			o.Quiescent(r, rep)
+		}
+	})
+	end := &oracle.End{Result: out.Result, Quiescent: out.Quiescent}
+	for _, o := range generic {
+		o.Finish(end, rep)
+	}
+	for _, o := range own {
+		o.Finish(end, rep)
+	}
+	out.Reports = rep.Reports()
 	out.Live = e.LiveThreads()
 	for _, th := range e.Threads() {
 		out.Threads = append(out.Threads, th.Name())
@@ -139,7 +200,6 @@ func Execute(p *Program, opt Options) (*Outcome, error) {
 	if opt.LogSize > 0 {
 		out.Events = e.Events()
 	}
-	st.Release() // nothing reads the stack after this
 	// The outcome keeps its own copy of the choices; the quiescent result's are a prefix.
 	out.Result = out.Result.Detach()
 	if q := out.Quiescent; q != nil {
@@ -148,8 +208,9 @@ func Execute(p *Program, opt Options) (*Outcome, error) {
 		out.Quiescent = &qc
 	}
 	if out.Live == 0 { // a thread left alive could still observe
+		inst.Release()
 		e.Release()
-		checker.Release()
+		rep.Release()
 	}
 	return out, nil
 }
@@ -157,8 +218,8 @@ func Execute(p *Program, opt Options) (*Outcome, error) {
 // executor carries one execution's state.
 type executor struct {
 	p     *Program
-	st    *stack.Stack
-	procs map[string]*stack.Proc
+	inst  stack.Instance
+	procs map[string]stack.Proc
 	// res holds each result's descriptor, -1 until its call succeeds; atomic, because in Free
 	// mode another process may read it while its definer runs.
 	res   []atomic.Int64
@@ -173,7 +234,7 @@ func (x *executor) fd(a Arg) int {
 	return -1
 }
 
-func (x *executor) runProc(t *sched.Thread, sp *stack.Proc, pr *Proc, base int) {
+func (x *executor) runProc(t *sched.Thread, sp stack.Proc, pr *Proc, base int) {
 	for ci := range pr.Calls {
 		c := &pr.Calls[ci]
 		n, err := x.call(t, sp, c)
@@ -213,7 +274,7 @@ func addr(a Arg) stack.Addr {
 func intArg(a Arg) int { return int(a.(IntArg)) }
 
 // call makes one system call.
-func (x *executor) call(t *sched.Thread, sp *stack.Proc, c *Call) (int, stack.Errno) {
+func (x *executor) call(t *sched.Thread, sp stack.Proc, c *Call) (int, stack.Errno) {
 	a := c.Args
 	b2i := func(ok bool, err stack.Errno) (int, stack.Errno) {
 		if ok {
@@ -236,7 +297,7 @@ func (x *executor) call(t *sched.Thread, sp *stack.Proc, c *Call) (int, stack.Er
 	case "accept":
 		return sp.Accept(t, x.fd(a[0]))
 	case "send":
-		return sp.Send(t, x.fd(a[0]), make([]byte, intArg(a[1])), wordFlags(a[2:]))
+		return sp.SendTo(t, x.fd(a[0]), make([]byte, intArg(a[1])), nil, wordFlags(a[2:]))
 	case "sendto":
 		to := addr(a[2])
 		return sp.SendTo(t, x.fd(a[0]), make([]byte, intArg(a[1])), &to, wordFlags(a[3:]))
@@ -275,7 +336,7 @@ func (x *executor) call(t *sched.Thread, sp *stack.Proc, c *Call) (int, stack.Er
 
 // runWire is the wire script's thread.
 func (x *executor) runWire(t *sched.Thread) {
-	st := x.st
+	st := x.inst
 	for _, op := range x.p.Wire {
 		switch op.Kind {
 		case WireInject:
@@ -292,7 +353,7 @@ func (x *executor) runWire(t *sched.Thread) {
 		case WireTick:
 			d := sched.Duration(op.Ms)
 			if op.TwoMSL {
-				d = stack.TwoMSL
+				d = st.TwoMSL()
 			}
 			st.Tick(t, d)
 		}
@@ -300,11 +361,11 @@ func (x *executor) runWire(t *sched.Thread) {
 }
 
 // startThreads starts an execution's threads on e: one per process of p running its calls on
-// st, the wire script's if p has one, and the reaper that joins them and tears st down. It
+// the instance st, the wire script's if p has one, and the reaper that joins them and tears st down. It
 // returns the executor, whose calls hold the results. Execute and ExecuteBare share it, so
 // that both run the same execution.
-func startThreads(p *Program, e *sched.Exec, st *stack.Stack) *executor {
-	x := &executor{p: p, st: st, procs: map[string]*stack.Proc{}}
+func startThreads(p *Program, e *sched.Exec, st stack.Instance) *executor {
+	x := &executor{p: p, inst: st, procs: map[string]stack.Proc{}}
 	for _, pr := range p.Procs {
 		for _, c := range pr.Calls {
 			if c.Result >= 0 {
@@ -327,7 +388,7 @@ func startThreads(p *Program, e *sched.Exec, st *stack.Stack) *executor {
 		for ci := range pr.Calls {
 			x.calls = append(x.calls, CallResult{Proc: pr.Name, Index: ci, Call: &pr.Calls[ci]})
 		}
-		var sp *stack.Proc
+		var sp stack.Proc
 		th := e.Go(pr.Name, func(t *sched.Thread) { x.runProc(t, sp, pr, base) })
 		sp = st.NewProc(pr.Name, th)
 		x.procs[pr.Name] = sp

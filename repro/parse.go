@@ -128,13 +128,14 @@ func (p *parser) program() {
 	}
 }
 
-// header reads the header lines: faults, cpus, mode, sched, each at most once, in any order.
+// header reads the header lines: target, faults, cpus, mode, sched, each at most once, in any
+// order.
 func (p *parser) header() {
 	seen := map[string]bool{}
 	for p.next() {
 		kw := p.peekWord()
 		switch kw {
-		case "faults", "cpus", "mode", "sched":
+		case "target", "faults", "cpus", "mode", "sched":
 		default:
 			return
 		}
@@ -145,6 +146,8 @@ func (p *parser) header() {
 		p.word()
 		h := &p.prog.Header
 		switch kw {
+		case "target":
+			h.Target = p.ident("target name")
 		case "faults":
 			for !p.atEnd() {
 				if len(h.Faults) == MaxFaults {

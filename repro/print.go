@@ -34,6 +34,9 @@ func (p *Program) print(b *strings.Builder) {
 		b.WriteString("\n")
 	}
 	h := &p.Header
+	if h.Target != "" {
+		fmt.Fprintf(b, "target  %s\n", h.Target)
+	}
 	if len(h.Faults) > 0 {
 		fmt.Fprintf(b, "faults  %s\n", strings.Join(h.Faults, " "))
 	}

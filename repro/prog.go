@@ -23,6 +23,9 @@ type Program struct {
 
 // Header is a program's execution set-up.
 type Header struct {
+	// Target names the stack the program runs on, a registered stack.Target; "" is
+	// stack.DefaultTarget (bsd), so that programs written before targets keep their meaning.
+	Target string
 	// Faults names the stack faults switched on (not checked against the catalog here).
 	Faults []string
 	// CPUs is the number of modeled CPUs (protocol threads), MinCPUs..MaxCPUs.
@@ -195,7 +198,7 @@ func (p *Program) Equal(q *Program) bool {
 }
 
 func (h *Header) equal(o *Header) bool {
-	return slices.Equal(h.Faults, o.Faults) && h.CPUs == o.CPUs && h.Mode == o.Mode &&
+	return h.Target == o.Target && slices.Equal(h.Faults, o.Faults) && h.CPUs == o.CPUs && h.Mode == o.Mode &&
 		h.Sched.Kind == o.Sched.Kind && h.Sched.Seed == o.Sched.Seed &&
 		h.Sched.Depth == o.Sched.Depth && h.Sched.Steps == o.Sched.Steps &&
 		slices.Equal(h.Sched.Bytes, o.Sched.Bytes) && slices.Equal(h.Sched.Choices, o.Sched.Choices)

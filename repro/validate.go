@@ -68,6 +68,9 @@ func validateHeader(p *Program) error {
 		}
 	}
 	h := &p.Header
+	if h.Target != "" && !isIdent(h.Target) {
+		return fmt.Errorf("target name %q is not an identifier", h.Target)
+	}
 	if len(h.Faults) > MaxFaults {
 		return fmt.Errorf("%d faults, at most %d allowed", len(h.Faults), MaxFaults)
 	}
@@ -259,4 +262,18 @@ func (k WireKind) String() string {
 		return "tick"
 	}
 	return fmt.Sprintf("WireKind(%d)", uint8(k))
+}
+
+// ValidateTarget checks that t makes every system call of p: a call outside the target's
+// profile is an error naming the call, its place and the target.
+func ValidateTarget(p *Program, t stack.Target) error {
+	for i := range p.Procs {
+		for j, c := range p.Procs[i].Calls {
+			if !stack.Supports(t, c.Name) {
+				return fmt.Errorf("validate: process %s, call %d: %s is not a system call of target %s (its calls: %s)",
+					p.Procs[i].Name, j, c.Name, t.Name(), strings.Join(t.Calls(), ", "))
+			}
+		}
+	}
+	return nil
 }

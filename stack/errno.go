@@ -2,7 +2,9 @@ package stack
 
 import "fmt"
 
-// Errno is a system call error number, with DragonFly BSD's values (sys/sys/errno.h); 0 is
+// Errno is a system call error number, named and numbered as DragonFly BSD names them
+// (sys/sys/errno.h), the common language of every target: a target whose stack speaks another
+// dialect (netstack's tcpip.Error, Linux's numbers) maps its errors onto these names; 0 is
 // success.
 type Errno int
 

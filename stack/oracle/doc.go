@@ -1,12 +1,13 @@
-// Package oracle holds the stack's sanitizers, as KASAN and lockdep live in a kernel's tree:
-// use after soclose (the SS_NOFDREF lifecycle), lost wakeups (sleepers and SIGIO through
-// SS_ASYNC), accept-queue corruption, data races from the substrate's happens-before detector,
-// panics, socket leaks, sockbuf accounting and so_state against the TCP state.
+// Package oracle judges executions: the Report every oracle makes, the Reporter that collects
+// one execution's reports, the Oracle interface, and the generic oracles, those that need only
+// the substrate's result: data races from the happens-before detector, panics, misuses of the
+// substrate and step budgets run out, threads blocked at quiescence with their wake condition
+// true (lost wakeups) or on a lock (deadlocks), and goroutine leaks.
 //
-// A Checker is installed as the stack's Observer: it checks what it can online, as the events
-// arrive, with Peek-style reads only (snapshots, never a scheduling point), and the rest when
-// the execution ends (Finish) or goes quiescent (Quiescent). Every violation is a Report whose
-// Title is the stable deduplication key, like syzkaller's crash titles.
+// A target's own oracles (the BSD model's SS_NOFDREF lifecycle, accept queues, sockbuf
+// accounting; netstack's accept accounting) live with the target and implement the same
+// Oracle interface; they watch the stack's events as it runs and report through the same
+// Reporter, so that one execution's reports are deduplicated and ordered together.
 //
-// The arrows point one way: oracle imports stack and stack/sched, never the reverse.
+// The arrows point one way: oracle imports only stack/sched.
 package oracle

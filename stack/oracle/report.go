@@ -8,25 +8,20 @@ import (
 	"github.com/sockfuzz/sockfuzz/stack/sched"
 )
 
-// The oracles, as Report.Oracle names them.
+// The generic oracles, as Report.Oracle names them; a target's own oracles name themselves.
 const (
-	UseAfterSoclose = "use-after-soclose"
-	LostWakeup      = "lost-wakeup"
-	AcceptQueue     = "accept-queue"
-	DataRace        = "data-race"
-	Panic           = "panic"
-	Substrate       = "substrate"
-	Livelock        = "livelock"
-	Deadlock        = "deadlock"
-	SocketLeak      = "socket-leak"
-	SockbufAccount  = "sockbuf"
-	StateCheck      = "state"
-	GoroutineLeaks  = "goroutine-leak"
+	LostWakeup     = "lost-wakeup"
+	DataRace       = "data-race"
+	Panic          = "panic"
+	Substrate      = "substrate"
+	Livelock       = "livelock"
+	Deadlock       = "deadlock"
+	GoroutineLeaks = "goroutine-leak"
 )
 
 // Report is one violation found by an oracle.
 type Report struct {
-	// Oracle names the oracle that fired (UseAfterSoclose, LostWakeup, ...).
+	// Oracle names the oracle that fired (LostWakeup, a target's "use-after-soclose", ...).
 	Oracle string
 	// Title is the stable deduplication key: it names the bug, never the run (no step, socket,
 	// descriptor or thread numbers).
@@ -41,6 +36,7 @@ type Report struct {
 	Trace []string
 }
 
+// String formats the report for people: title, oracle, thread and step, detail and trace.
 func (r Report) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s [%s] thread %d step %d\n  %s", r.Title, r.Oracle, r.Thread, r.Step, r.Detail)
@@ -60,10 +56,10 @@ var (
 	reGoID    = regexp.MustCompile(`goroutine \d+`)
 )
 
-// stable strips from a name or message what varies between runs of the same bug: socket and
+// Stable strips from a name or message what varies between runs of the same bug: socket and
 // process prefixes of object names ("so3.so_rcv" -> "so_rcv"), socket ids, addresses, slice
 // indices and lengths, goroutine numbers.
-func stable(s string) string {
+func Stable(s string) string {
 	s = reObjID.ReplaceAllString(s, "")
 	s = reSockID.ReplaceAllString(s, "so")
 	s = reHexAddr.ReplaceAllString(s, "0x?")
@@ -73,8 +69,8 @@ func stable(s string) string {
 	return s
 }
 
-// firstLine returns s up to its first newline.
-func firstLine(s string) string {
+// FirstLine returns s up to its first newline.
+func FirstLine(s string) string {
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
 		return s[:i]
 	}

@@ -4,11 +4,12 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"github.com/sockfuzz/sockfuzz/tools/sockfuzz/internal/covbuild"
 	"io"
 	"os"
 	"os/signal"
 	"time"
+
+	"github.com/sockfuzz/sockfuzz/tools/sockfuzz/internal/covbuild"
 
 	"github.com/sockfuzz/sockfuzz/tools/sockfuzz/internal/bench"
 )

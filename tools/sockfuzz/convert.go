@@ -16,6 +16,7 @@ import (
 	"github.com/sockfuzz/sockfuzz/fuzz"
 	"github.com/sockfuzz/sockfuzz/repro"
 	"github.com/sockfuzz/sockfuzz/repro/corpusfile"
+	"github.com/sockfuzz/sockfuzz/stack"
 )
 
 // The forms a program or fuzz input can be stored in.
@@ -100,7 +101,7 @@ func convertCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	if s := strings.TrimSpace(*faults); s != "" {
 		c.faults = strings.Split(s, ",")
-		if _, err := repro.FaultSet(c.faults); err != nil {
+		if _, err := repro.FaultSet(stack.DefaultTarget, c.faults); err != nil {
 			return fail("-faults %q: %v", *faults, err)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/sockfuzz/sockfuzz/fuzz"
 	"github.com/sockfuzz/sockfuzz/repro"
 	"github.com/sockfuzz/sockfuzz/repro/corpusfile"
+	"github.com/sockfuzz/sockfuzz/stack"
 )
 
 // convertRun runs `sockfuzz convert args...` and returns the exit code, stdout and stderr.
@@ -344,7 +345,7 @@ func TestConvertInexactLibFuzzer(t *testing.T) {
 // -failing the failing one, whose program replays to the same title.
 func TestConvertFailing(t *testing.T) {
 	const fault = "so-state-rmw"
-	faults, err := repro.FaultSet([]string{fault})
+	faults, err := repro.FaultSet(stack.DefaultTarget, []string{fault})
 	if err != nil {
 		t.Fatal(err)
 	}

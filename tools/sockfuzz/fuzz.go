@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"github.com/sockfuzz/sockfuzz/tools/sockfuzz/internal/covbuild"
 	"io"
 	"os"
 	"os/signal"
@@ -13,6 +12,9 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/sockfuzz/sockfuzz/stack"
+	"github.com/sockfuzz/sockfuzz/tools/sockfuzz/internal/covbuild"
 
 	"github.com/sockfuzz/sockfuzz/repro"
 	"github.com/sockfuzz/sockfuzz/tools/sockfuzz/internal/runner"
@@ -69,7 +71,7 @@ func fuzzCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	if s := strings.TrimSpace(*faults); s != "" {
 		cfg.Faults = strings.Split(s, ",")
-		if _, err := repro.FaultSet(cfg.Faults); err != nil {
+		if _, err := repro.FaultSet(stack.DefaultTarget, cfg.Faults); err != nil {
 			return fail("-faults %q: %v", *faults, err)
 		}
 	}

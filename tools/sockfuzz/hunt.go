@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"github.com/sockfuzz/sockfuzz/tools/sockfuzz/internal/covbuild"
 	"io"
 	"os"
 	"os/signal"
@@ -12,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sockfuzz/sockfuzz/tools/sockfuzz/internal/covbuild"
 
 	"github.com/sockfuzz/sockfuzz/fuzz"
 	"github.com/sockfuzz/sockfuzz/stack"
@@ -105,12 +106,16 @@ func huntConfig(faults, strategies string, trials int, trialsBy string, capD tim
 	if _, err := hunt.TargetByName(target); err != nil {
 		return cfg, fmt.Errorf("-target: %w", err)
 	}
+	bsd, err := stack.Lookup(stack.DefaultTarget)
+	if err != nil {
+		return cfg, err
+	}
 	if faults == "" {
-		cfg.Faults = stack.FaultNames()
+		cfg.Faults = stack.FaultNames(bsd)
 	} else {
 		for _, f := range strings.Split(faults, ",") {
 			f = strings.TrimSpace(f)
-			if _, ok := stack.FaultByName(f); !ok {
+			if _, _, ok := stack.FaultByName(bsd, f); !ok {
 				return cfg, fmt.Errorf("-faults: unknown fault %q (sockfuzz faults lists them)", f)
 			}
 			cfg.Faults = append(cfg.Faults, f)

@@ -4,9 +4,10 @@ package main
 
 import (
 	"fmt"
-	"github.com/sockfuzz/sockfuzz/tools/sockfuzz/internal/covbuild"
 	"io"
 	"os"
+
+	"github.com/sockfuzz/sockfuzz/tools/sockfuzz/internal/covbuild"
 )
 
 func main() {

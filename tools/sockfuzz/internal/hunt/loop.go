@@ -19,7 +19,7 @@ type LoopConfig struct {
 	// Seeds are the seed programs' encodings in that profile.
 	Seeds [][]byte
 	// Faults are switched on.
-	Faults stack.Faults
+	Faults stack.FaultSet
 	// Oracle is the expected oracle: the loop stops at its first report.
 	Oracle string
 	// Mode is repro.Free (stress) or repro.Controlled (random schedules).

@@ -55,7 +55,7 @@ func Plan(cfg Config, done map[Key]bool) ([]Key, error) {
 	}
 	for i := range maxTrials {
 		for _, f := range cfg.Faults {
-			if _, ok := stack.FaultByName(f); !ok {
+			if _, _, ok := stack.FaultByName(bsdTarget(), f); !ok {
 				return nil, fmt.Errorf("unknown fault %q (sockfuzz faults lists them)", f)
 			}
 			for _, s := range cfg.Strategies {
@@ -204,7 +204,8 @@ func trialSeed(k Key) uint64 {
 func (r *runner) trial(ctx context.Context, k Key) Result {
 	res := Result{Fault: k.Fault, Strategy: k.Strategy, Trial: k.Trial, Cap: k.Cap, Target: r.cfg.Target,
 		Start: time.Now().UTC().Format(time.RFC3339)}
-	info, _ := stack.FaultByName(k.Fault)
+	f, bit, _ := stack.FaultByName(bsdTarget(), k.Fault)
+	info := faultInfo{f, bit}
 	var err error
 	switch k.Strategy {
 	case Sockfuzz:
@@ -231,14 +232,14 @@ func (r *runner) trial(ctx context.Context, k Key) Result {
 
 // random is strategy (c), in process: mutated seeds, a random schedule per execution,
 // controlled mode, no coverage feedback.
-func (r *runner) random(ctx context.Context, info stack.FaultInfo, k Key, res *Result) error {
+func (r *runner) random(ctx context.Context, info faultInfo, k Key, res *Result) error {
 	t, err := TargetByName(r.cfg.Target)
 	if err != nil {
 		return err
 	}
 	start := time.Now()
 	lr, err := Loop(LoopConfig{
-		Profile: t.Profile, Seeds: fuzz.NewHarness(t).Seeds(), Faults: info.Fault, Oracle: info.Oracle,
+		Profile: t.Profile, Seeds: fuzz.NewHarness(t).Seeds(), Faults: info.Bit, Oracle: info.Oracle,
 		Mode: repro.Controlled, RandomSchedule: true, Seed: trialSeed(k),
 		Deadline: start.Add(r.cfg.Cap), Done: ctx.Done(),
 	})
@@ -288,7 +289,7 @@ func stream(cmd *exec.Cmd, start time.Time, each func(line) bool) error {
 }
 
 // stress is strategy (b): the -race stress worker in its own process, free mode.
-func (r *runner) stress(ctx context.Context, info stack.FaultInfo, k Key, res *Result) error {
+func (r *runner) stress(ctx context.Context, info faultInfo, k Key, res *Result) error {
 	start := time.Now()
 	cctx, cancel := context.WithTimeout(ctx, r.cfg.Cap+10*time.Second)
 	defer cancel()
@@ -328,7 +329,7 @@ var (
 // scratch directory (no testdata: the seeds are the target's f.Add corpus only) with its own
 // fuzz cache. A failure of another oracle is noted, its input removed, and fuzzing resumed on
 // the same cache for the rest of the cap.
-func (r *runner) sockfuzz(ctx context.Context, info stack.FaultInfo, k Key, res *Result) error {
+func (r *runner) sockfuzz(ctx context.Context, info faultInfo, k Key, res *Result) error {
 	dir, err := os.MkdirTemp(r.cfg.WorkDir, "trial-*")
 	if err != nil {
 		return fmt.Errorf("trial dir: %w", err)
@@ -511,4 +512,19 @@ func (o *stressOutput) other(title string) {
 		o.seen[title] = true
 		o.res.Other = append(o.res.Other, title)
 	}
+}
+
+// faultInfo is a fault of the catalog and its bit.
+type faultInfo struct {
+	stack.Fault
+	Bit stack.FaultSet
+}
+
+// bsdTarget is the stack target the hunt runs on: the default.
+func bsdTarget() stack.Target {
+	t, err := stack.Lookup(stack.DefaultTarget)
+	if err != nil {
+		panic(err) // stack/targets is linked in by the fuzz package
+	}
+	return t
 }

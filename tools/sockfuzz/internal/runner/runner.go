@@ -39,6 +39,7 @@ import (
 	"github.com/sockfuzz/sockfuzz/fuzz"
 	"github.com/sockfuzz/sockfuzz/repro"
 	"github.com/sockfuzz/sockfuzz/repro/corpusfile"
+	"github.com/sockfuzz/sockfuzz/stack"
 	"github.com/sockfuzz/sockfuzz/tools/sockfuzz/internal/fuzzexit"
 )
 
@@ -229,7 +230,7 @@ func newRunner(cfg Config) (*runner, error) {
 		r.jobs[name] = max(cfg.Jobs, 1)
 		r.res.Stats = append(r.res.Stats, s)
 	}
-	if _, err := repro.FaultSet(cfg.Faults); err != nil {
+	if _, err := repro.FaultSet(stack.DefaultTarget, cfg.Faults); err != nil {
 		return nil, err
 	}
 	var err error

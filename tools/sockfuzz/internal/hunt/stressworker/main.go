@@ -37,9 +37,9 @@ func run(faultNames, oracle, targetName string, seed uint64, dur time.Duration) 
 	if err != nil {
 		return err
 	}
-	var fs stack.Faults
+	var fs stack.FaultSet
 	if faultNames != "" {
-		if fs, err = repro.FaultSet(strings.Split(faultNames, ",")); err != nil {
+		if fs, err = repro.FaultSet(stack.DefaultTarget, strings.Split(faultNames, ",")); err != nil {
 			return fmt.Errorf("-faults: %w", err)
 		}
 	}

@@ -1,0 +1,156 @@
+package sanitizer
+
+import (
+	"errors"
+	"slices"
+	"testing"
+
+	"github.com/sockfuzz/sockfuzz/stack/bsd"
+	"github.com/sockfuzz/sockfuzz/stack/oracle"
+	"github.com/sockfuzz/sockfuzz/stack/sched"
+)
+
+func TestRaceTitles(t *testing.T) {
+	a := sched.Access{Thread: 2, Site: "sosend", Write: true, Step: 10}
+	b := sched.Access{Thread: 5, Site: "soisconnected", Write: true, Atomic: true, Step: 40}
+	tests := []struct {
+		name string
+		race sched.Race
+		want string
+	}{
+		{"one order", sched.Race{Word: "so_state", Prev: a, Cur: b}, "data race on so_state: soisconnected vs sosend"},
+		{"other order", sched.Race{Word: "so_state", Prev: b, Cur: a}, "data race on so_state: soisconnected vs sosend"},
+		{"socket-named word", sched.Race{Word: "so12.accept:done", Prev: a, Cur: b}, "data race on accept:done: soisconnected vs sosend"},
+	}
+	for _, tc := range tests {
+		c := newJudge()
+		rs := c.Finish(&sched.Result{Status: sched.Done, Races: []sched.Race{tc.race}}, nil, nil)
+		expect(t, tc.name, rs, tc.want)
+	}
+	c := newJudge()
+	expect(t, "no race", c.Finish(&sched.Result{Status: sched.Done}, nil, nil))
+}
+
+func TestPanicAndCrashTitles(t *testing.T) {
+	tests := []struct {
+		name string
+		res  sched.Result
+		want []string
+	}{
+		{"runtime error", sched.Result{Status: sched.Panicked, Panic: &sched.PanicReport{
+			Value: "runtime error: index out of range [3] with length 3\ngoroutine 17 [running]:"}},
+			[]string{"panic: runtime error: index out of range [N] with length N"}},
+		{"address", sched.Result{Status: sched.Panicked, Panic: &sched.PanicReport{
+			Value: "runtime error: invalid memory address or nil pointer dereference [signal SIGSEGV addr=0xc000012345]"}},
+			[]string{"panic: runtime error: invalid memory address or nil pointer dereference [signal SIGSEGV addr=0x?]"}},
+		{"substrate misuse", sched.Result{Status: sched.Done, Bugs: []sched.Bug{{Op: "Mutex.Unlock", Obj: "so4.qlock",
+			Err: sched.ErrNotOwner}}}, []string{"substrate misuse: Mutex.Unlock qlock: not the owner"}},
+		{"budget", sched.Result{Status: sched.Budget}, []string{"livelock: step budget exhausted"}},
+		{"clean", sched.Result{Status: sched.Done}, nil},
+	}
+	for _, tc := range tests {
+		c := newJudge()
+		res := tc.res
+		expect(t, tc.name, c.Finish(&res, nil, nil), tc.want...)
+	}
+}
+
+func TestGoroutineLeak(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"none", nil, ""},
+		{"goleak", errors.New("found unexpected goroutines:\n[Goroutine 23 in state chan receive, with github.com/sockfuzz/sockfuzz/stack/sched.(*Thread).mainControlled on top of the stack:\n...]"),
+			"goroutine leak: github.com/sockfuzz/sockfuzz/stack/sched.(*Thread).mainControlled"},
+		{"unparsed", errors.New("something else"), "goroutine leak"},
+	}
+	for _, tc := range tests {
+		r := oracle.GoroutineLeak(tc.err)
+		switch {
+		case tc.want == "" && r != nil:
+			t.Errorf("%s: got %v", tc.name, r)
+		case tc.want != "" && (r == nil || r.Title != tc.want || r.Oracle != oracle.GoroutineLeaks):
+			t.Errorf("%s: got %+v, want title %q", tc.name, r, tc.want)
+		}
+	}
+}
+
+func TestSockbufAccounting(t *testing.T) {
+	tests := []struct {
+		name string
+		s    bsd.SockSnapshot
+		want []string
+	}{
+		{"consistent", bsd.SockSnapshot{Proto: bsd.TCP, RcvCC: 5, RcvBytes: 5, SndCC: 7, SndBytes: 7}, nil},
+		{"rcv", bsd.SockSnapshot{Proto: bsd.TCP, RcvCC: 6, RcvBytes: 5}, []string{"sockbuf accounting: so_rcv cc != queued bytes"}},
+		{"snd", bsd.SockSnapshot{Proto: bsd.TCP, SndCC: 1}, []string{"sockbuf accounting: so_snd cc != queued bytes"}},
+		{"negative", bsd.SockSnapshot{Proto: bsd.TCP, RcvCC: -1, RcvBytes: -1},
+			[]string{"sockbuf accounting: negative cc"}},
+		{"udp records are not stream bytes", bsd.SockSnapshot{Proto: bsd.UDP, RcvCC: 9}, nil},
+	}
+	for _, tc := range tests {
+		c := newJudge()
+		c.checkSockbufs(&bsd.Snapshot{Socks: []bsd.SockSnapshot{tc.s}}, 1)
+		expect(t, tc.name, c.rep.Reports(), tc.want...)
+	}
+}
+
+func TestStateVsTCPState(t *testing.T) {
+	s := func(ts bsd.TCPState, st uint64) bsd.SockSnapshot {
+		return bsd.SockSnapshot{Proto: bsd.TCP, HasPCB: true, TCPState: ts, State: st}
+	}
+	tests := []struct {
+		name string
+		s    bsd.SockSnapshot
+		want []string
+	}{
+		{"connecting", s(bsd.TCPS_SYN_SENT, bsd.SS_ISCONNECTING), nil},
+		{"established", s(bsd.TCPS_ESTABLISHED, bsd.SS_ISCONNECTED), nil},
+		{"established disconnecting", s(bsd.TCPS_ESTABLISHED, bsd.SS_ISDISCONNECTING), nil},
+		{"listening", s(bsd.TCPS_LISTEN, 0), nil},
+		{"time wait", s(bsd.TCPS_TIME_WAIT, bsd.SS_ISDISCONNECTED), nil},
+		{"freed socket skipped", bsd.SockSnapshot{Proto: bsd.TCP, Freed: true, HasPCB: true, TCPState: bsd.TCPS_SYN_SENT}, nil},
+		{"no pcb skipped", bsd.SockSnapshot{Proto: bsd.TCP, TCPState: bsd.TCPS_SYN_SENT}, nil},
+		{"SYN_SENT", s(bsd.TCPS_SYN_SENT, 0), []string{"so_state vs TCP state: SYN_SENT without ISCONNECTING"}},
+		{"ESTABLISHED", s(bsd.TCPS_ESTABLISHED, bsd.SS_CANTRCVMORE), []string{"so_state vs TCP state: ESTABLISHED without ISCONNECTED"}},
+		{"LISTEN", s(bsd.TCPS_LISTEN, bsd.SS_ISCONNECTING), []string{"so_state vs TCP state: LISTEN with ISCONNECTED or ISCONNECTING"}},
+		{"TIME_WAIT", s(bsd.TCPS_TIME_WAIT, bsd.SS_ISCONNECTED), []string{"so_state vs TCP state: TIME_WAIT with ISCONNECTED"}},
+		{"early ISCONNECTED", s(bsd.TCPS_SYN_RECEIVED, bsd.SS_ISCONNECTED), []string{"so_state vs TCP state: ISCONNECTED before ESTABLISHED"}},
+	}
+	for _, tc := range tests {
+		c := newJudge()
+		c.checkStates(&bsd.Snapshot{Socks: []bsd.SockSnapshot{tc.s}}, 1)
+		expect(t, tc.name, c.rep.Reports(), tc.want...)
+	}
+}
+
+func TestReportsDeduplicatedInOrder(t *testing.T) {
+	c := newJudge()
+	for i := 0; i < 3; i++ {
+		c.Observe(nil, E(bsd.ObsTouch, 1, i, freed(), site("b")))
+		c.Observe(nil, E(bsd.ObsTouch, 1, i, freed(), site("a")))
+	}
+	rs := c.Finish(&sched.Result{Status: sched.Done}, nil, nil)
+	expect(t, "dedup", rs, "use-after-soclose: access to freed socket in b", "use-after-soclose: access to freed socket in a")
+	if rs[0].Step != 0 || len(rs[0].Trace) != 1 || len(rs[1].Trace) != 2 {
+		t.Errorf("first occurrence not kept: %+v", rs)
+	}
+	for i := 0; i < 2*traceLen; i++ {
+		c.Observe(nil, E(bsd.ObsWakeup, 1, 0))
+	}
+	if n := len(c.trace()); n != traceLen {
+		t.Errorf("trace holds %d events, want %d", n, traceLen)
+	}
+}
+
+// TestCatalogOracles checks that every fault of the catalog names an oracle of this package.
+func TestCatalogOracles(t *testing.T) {
+	known := []string{UseAfterSoclose, oracle.LostWakeup, AcceptQueue, oracle.DataRace, oracle.Panic, SocketLeak, SockbufAccount, StateCheck}
+	for _, fi := range bsd.Catalog {
+		if !slices.Contains(known, fi.Oracle) {
+			t.Errorf("fault %s: unknown oracle %q", fi.Name, fi.Oracle)
+		}
+	}
+}

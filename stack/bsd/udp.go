@@ -1,0 +1,133 @@
+package bsd
+
+import (
+	"sync/atomic"
+
+	"github.com/sockfuzz/sockfuzz/stack/sched"
+)
+
+// udpcb is the UDP protocol control block.
+type udpcb struct {
+	local Addr
+	// remote is the connected peer (packed by packAddr), read by udp_input on any protocol
+	// thread and by sosend in process context while udp_connect may set it: atomic.
+	remote atomic.Uint64
+}
+
+func packAddr(a Addr) uint64   { return uint64(a.IP)<<16 | uint64(a.Port) }
+func unpackAddr(v uint64) Addr { return Addr{IP: uint32(v >> 16), Port: uint16(v)} }
+
+// peer returns the connected peer, the zero Addr when there is none.
+func (up *udpcb) peer() Addr { return unpackAddr(up.remote.Load()) }
+
+// udpAttach is udp_attach.
+func (st *Stack) udpAttach(t *sched.Thread, so *Socket) {
+	so.up = &udpcb{}
+	so.pcb.AtomicStore(t, "udp_attach", 1)
+	so.soreference(t, "in_pcballoc")
+}
+
+// udpBind is udp's in_pcbbind.
+func (st *Stack) udpBind(t *sched.Thread, so *Socket, port uint16) Errno {
+	up := so.up
+	if up == nil || up.local.Port != 0 {
+		return EINVAL
+	}
+	_ = st.tables.Lock(t)
+	defer func() { _ = st.tables.Unlock(t) }()
+	if port == 0 {
+		for p := uint16(49152); p != 0; p++ {
+			if st.udpPorts[p] == nil {
+				port = p
+				break
+			}
+		}
+	} else if st.udpPorts[port] != nil {
+		return EADDRINUSE
+	}
+	st.udpPorts[port] = so
+	up.local = Addr{IP: LocalIP, Port: port}
+	return OK
+}
+
+// udpConnect is udp_connect: fix the peer and mark the socket connected.
+func (st *Stack) udpConnect(t *sched.Thread, so *Socket, faddr Addr) Errno {
+	if so.up == nil {
+		return EINVAL
+	}
+	if so.up.local.Port == 0 {
+		if err := st.udpBind(t, so, 0); err != OK {
+			return err
+		}
+	}
+	so.up.remote.Store(packAddr(faddr))
+	st.soisconnected(t, so)
+	return OK
+}
+
+// udpSend is udp_output.
+func (st *Stack) udpSend(t *sched.Thread, so *Socket, data []byte, to Addr) Errno {
+	up := so.up
+	if up == nil {
+		return EINVAL
+	}
+	if up.local.Port == 0 {
+		if err := st.udpBind(t, so, 0); err != OK {
+			return err
+		}
+	}
+	st.wire.transmit(t, &Segment{Proto: UDP, Src: up.local, Dst: to, Data: append([]byte(nil), data...)})
+	return OK
+}
+
+// udpInput is udp_input: queue the datagram on the bound socket, or drop it.
+func (st *Stack) udpInput(t *sched.Thread, seg *Segment) {
+	_ = st.tables.Lock(t)
+	so := st.udpPorts[seg.Dst.Port]
+	var sender *Socket
+	if so == nil {
+		sender = st.udpPorts[seg.Src.Port]
+	}
+	_ = st.tables.Unlock(t)
+	if so == nil {
+		// ICMP port unreachable, as udp_ctlinput and in_pcbnotify deliver it: only a
+		// connected socket hears of it, through so_error.
+		if sender != nil && sender.up != nil && sender.up.peer() == seg.Dst {
+			sender.error.AtomicStore(t, "udp_ctlinput", uint64(ECONNREFUSED))
+			st.sorwakeup(t, sender)
+			st.sowwakeup(t, sender)
+		}
+		return
+	}
+	if so.up == nil {
+		return
+	}
+	if r := so.up.peer(); r.Port != 0 && r != seg.Src {
+		return
+	}
+	so.touch(t, "udp_input")
+	_ = so.rcv.token.Lock(t)
+	if so.rcv.space(t, "udp_input") < len(seg.Data) || so.getstate(t, "udp_input")&SS_CANTRCVMORE != 0 {
+		_ = so.rcv.token.Unlock(t)
+		return
+	}
+	so.rcv.appendRecord(t, seg.Data, seg.Src)
+	_ = so.rcv.token.Unlock(t)
+	st.sorwakeup(t, so)
+}
+
+// udpDetach is udp_detach: the pcb leaves the table and the socket.
+func (st *Stack) udpDetach(t *sched.Thread, so *Socket) {
+	up := so.up
+	if up == nil || so.pcb.AtomicLoad(t, "udp_detach") == 0 {
+		return
+	}
+	_ = st.tables.Lock(t)
+	if up.local.Port != 0 && st.udpPorts[up.local.Port] == so {
+		delete(st.udpPorts, up.local.Port)
+	}
+	_ = st.tables.Unlock(t)
+	st.serviceSync(t)
+	so.pcb.AtomicStore(t, "in_pcbdetach", 0)
+	st.sofree(t, so)
+}
