@@ -8,13 +8,15 @@
 // location that decides the BSD answer.
 //
 // Scenarios drive the small Sockets interface, written in BSD terms: descriptors are ints,
-// errors are Errno values with BSD's numbering, ports are symbolic. Two implementations plug
-// into it:
+// errors are Errno values with BSD's numbering, ports are symbolic. Two kinds of implementation
+// plug into it:
 //
 //   - the host (host_linux.go): real sockets of the running kernel over 127.0.0.1, checked with
 //     the "linux" flavour, which keeps the table honest about what a real kernel does;
-//   - the model stack (package stack), later, checked with the "bsd" flavour: the same table
-//     then tells whether the model answers as DragonFly does.
+//   - any target (TargetSockets, target.go), through the stack.Target interface: the DragonFly
+//     model (target bsd) is checked with the "bsd" flavour, so that the same table tells
+//     whether the model answers as DragonFly does; a stack that aims at Linux compatibility is
+//     checked with the "linux" flavour.
 //
 // Run executes one scenario on one implementation and returns readable mismatches.
 //
@@ -234,7 +236,7 @@ func flagString(v int, names []string, zero string) string {
 // A call that blocks does so only when the descriptor is blocking and MsgDontWait is not given;
 // if it could never complete it returns EHANG.
 //
-// Implementations: the host kernel (NewHost, on Linux) and, later, the model stack.
+// Implementations: the host kernel (NewHost, on Linux) and any target (TargetSockets).
 type Sockets interface {
 	// Socket creates a socket (socket(2) with AF_INET and SOCK_STREAM or SOCK_DGRAM).
 	Socket(p Proto) (int, Errno)

@@ -1,0 +1,39 @@
+package conformance_test
+
+import (
+	"testing"
+
+	"github.com/sockfuzz/sockfuzz/stack"
+	"github.com/sockfuzz/sockfuzz/stack/conformance"
+	_ "github.com/sockfuzz/sockfuzz/stack/targets"
+)
+
+// targetFlavours gives each built-in target the expectations it is held to: the model
+// DragonFly's own.
+var targetFlavours = map[string]conformance.Flavour{
+	"bsd": conformance.BSD,
+}
+
+// TestConformanceTargets runs every scenario on every registered target, through the target
+// interface, with its flavour's expectations.
+func TestConformanceTargets(t *testing.T) {
+	for _, name := range stack.Targets() {
+		flavour, ok := targetFlavours[name]
+		if !ok {
+			t.Errorf("target %s has no conformance flavour: add it to targetFlavours", name)
+			continue
+		}
+		tgt, err := stack.Lookup(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		socks := conformance.TargetSockets(tgt)
+		for _, s := range conformance.Scenarios() {
+			t.Run(name+"/"+s.Name, func(t *testing.T) {
+				for _, mm := range conformance.Run(s, socks, flavour) {
+					t.Error(mm.String())
+				}
+			})
+		}
+	}
+}
