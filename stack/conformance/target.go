@@ -26,11 +26,11 @@ type targetSockets struct {
 	p      stack.Proc
 	th     *sched.Thread
 	open   []int // the descriptors the scenario holds, closed by End
-	cmdQ *sched.WaitQueue
-	cmd  func(t *sched.Thread)
-	done bool
-	quit bool
-	err  error // a failure of the model itself (panic, budget)
+	cmdQ   *sched.WaitQueue
+	cmd    func(t *sched.Thread)
+	done   bool
+	quit   bool
+	err    error // a failure of the model itself (panic, budget)
 }
 
 // fileFD is where OpenFile's non-socket descriptors start: a target has sockets only.
