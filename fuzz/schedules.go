@@ -63,13 +63,9 @@ var derivedCycle = []struct {
 // steps/8 in 13, plain PCT depth 2 in 6 and depth 1 (which it replaces in the cycle) in 0.
 const syncsPerStep = 16
 
-// Derived is one schedule derived from an input's bytes: a named schedule (random, PCT) that
-// a program's header can state, or a walk or sync PCT, which a program states by the choices
-// it made.
+// Derived is one schedule derived from an input's bytes, as a program's header states it.
 type Derived struct {
 	Schedule repro.Schedule
-	// Chooser is set for a walk or sync PCT, whose program is the outcome's Replayable form.
-	Chooser sched.Chooser
 }
 
 // inputHash is the hash the derived schedules' seeds come from.
@@ -90,10 +86,10 @@ func derived(hash uint64, i, steps int) Derived {
 		steps = min(max(steps, 1), repro.MaxPCTSteps)
 		return Derived{Schedule: repro.Schedule{Kind: repro.SchedPCT, Seed: seed, Depth: c.param, Steps: steps}}
 	case "walk":
-		// The header's schedule is a placeholder the chooser overrides.
-		return Derived{Schedule: repro.Schedule{Kind: repro.SchedDefault}, Chooser: sched.Walk(seed, c.param)}
+		return Derived{Schedule: repro.Schedule{Kind: repro.SchedWalk, Seed: seed, Odds: c.param}}
 	case "syncpct":
-		return Derived{Schedule: repro.Schedule{Kind: repro.SchedDefault}, Chooser: sched.SyncPCT(seed, c.param, max(steps/syncsPerStep, 1))}
+		syncs := min(max(steps/syncsPerStep, 1), sched.MaxPCTSteps)
+		return Derived{Schedule: repro.Schedule{Kind: repro.SchedSyncPCT, Seed: seed, Depth: c.param, Syncs: syncs}}
 	default:
 		return Derived{Schedule: repro.Schedule{Kind: repro.SchedRandom, Seed: seed}}
 	}
@@ -145,16 +141,13 @@ func Explore(p *repro.Program, data []byte, n int, opt repro.Options) (*Explorat
 		if i > 0 {
 			c := *p
 			d := derived(hash, i, steps)
-			c.Header.Sched, o.Chooser = d.Schedule, d.Chooser
+			c.Header.Sched = d.Schedule
 			c.Comments = append([]string{fmt.Sprintf(" schedule %d derived from the input's bytes (%s=%d)", i, EnvSchedules, n)}, p.Comments...)
 			q = &c
 		}
 		out, err := repro.Execute(q, o)
 		if err != nil {
 			return nil, err
-		}
-		if o.Chooser != nil {
-			q = out.Replayable(q)
 		}
 		x.Runs++
 		x.Program, x.Outcome, x.Index = q, out, i

@@ -43,8 +43,8 @@ func TestExploreReplays(t *testing.T) {
 	}{
 		{"fioasync-rmw", repro.SchedRandom, 0},
 		{"wakeup-before-append", repro.SchedPCT, 0},
-		{"accept-ref-late", repro.SchedReplay, 0},       // a walk's
-		{"predicate-wakeup-race", repro.SchedReplay, 4}, // sync PCT's, the cycle's fourth
+		{"accept-ref-late", repro.SchedWalk, 0},
+		{"predicate-wakeup-race", repro.SchedSyncPCT, 4}, // the cycle's fourth
 	}
 	for _, tc := range tests {
 		t.Run(tc.fault, func(t *testing.T) {

@@ -36,7 +36,7 @@ func ExecuteBare(p *Program, opt BareOptions) (*sched.Result, error) {
 	if mode == Free {
 		cfg.Mode = sched.Free
 	} else {
-		cfg.Chooser = chooser(&p.Header.Sched)
+		cfg.Chooser = p.Header.Sched.Chooser()
 	}
 	e := sched.New(cfg)
 	st, err := tgt.New(e, stack.Config{CPUs: p.Header.CPUs, Faults: faults})

@@ -35,11 +35,17 @@
 // that runs to the end of the line, and blank lines are ignored:
 //
 //	program  = { "#" comment } header { proc } [ wire ]
-//	header   = { "faults" ident { ident } | "cpus" 1..4 | "mode" ("controlled" | "free")
-//	           | "sched" schedule }                  each at most once, any order
+//	header   = { "target" ident | "faults" ident { ident } | "cpus" 1..4
+//	           | "mode" ("controlled" | "free") | "sched" schedule }   each at most once, any order
 //	schedule = "default" | "random" [ "seed=" num ]
 //	         | "pct" { "seed=" num | "depth=" 1..16 | "steps=" num }
+//	         | "syncpct" { "seed=" num | "depth=" 1..16 | "syncs=" num }
+//	         | "walk" { "seed=" num | "odds=" 2..1048576 }
 //	         | "bytes" [ hex ] | "replay" { thread | "c" }
+//
+// The target names the stack the program runs on (a registered stack.Target; bsd when absent).
+// The kinds of schedule and their parameters are the substrate's registry (sched.RegisterKind):
+// a parameter left out takes its default.
 //	proc     = "proc" ident { call }
 //	call     = [ "r" N "=" ] name "(" [ arg { "," arg } ] ")"
 //	wire     = "wire" { wireop }

@@ -127,21 +127,6 @@ func setup(p *Program, mode Mode) (stack.Target, stack.FaultSet, Mode, error) {
 	return t, faults, mode, nil
 }
 
-// chooser builds the substrate's chooser for a schedule.
-func chooser(s *Schedule) sched.Chooser {
-	switch s.Kind {
-	case SchedRandom:
-		return sched.Random(s.Seed)
-	case SchedPCT:
-		return sched.PCT(s.Seed, s.Depth, s.Steps)
-	case SchedBytes:
-		return sched.Bytes(s.Bytes)
-	case SchedReplay:
-		return sched.Replay(s.Choices)
-	}
-	return nil
-}
-
 // Execute runs a program on a fresh stack with the oracles watching: one thread per process,
 // a thread for the wire script, and a reaper that joins them and tears the stack down. At
 // quiescence the oracles look (lost wakeups are judged there), the blocked processes are
@@ -153,7 +138,7 @@ func Execute(p *Program, opt Options) (*Outcome, error) {
 	}
 	cfg := sched.Config{Chooser: opt.Chooser, StepBudget: opt.StepBudget, LogSize: opt.LogSize}
 	if cfg.Chooser == nil {
-		cfg.Chooser = chooser(&p.Header.Sched)
+		cfg.Chooser = p.Header.Sched.Chooser()
 	}
 	if cfg.StepBudget == 0 {
 		cfg.StepBudget = DefaultStepBudget

@@ -2,9 +2,11 @@ package repro
 
 import (
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/sockfuzz/sockfuzz/stack/sched"
 	"go.uber.org/goleak"
 )
 
@@ -67,4 +69,39 @@ func TestExecuteDecoded(t *testing.T) {
 		}
 	}
 	goleak.VerifyNone(t)
+}
+
+// TestNamedSchedules checks that a schedule named in the header runs the execution its
+// registered chooser makes: the same choices as the chooser given directly.
+func TestNamedSchedules(t *testing.T) {
+	for _, tc := range []struct {
+		sched   string
+		chooser sched.Chooser
+	}{
+		{"walk seed=0x2a odds=32", sched.Walk(0x2a, 32)},
+		{"syncpct seed=0x7 depth=2 syncs=40", sched.SyncPCT(7, 2, 40)},
+		{"pct seed=0x9 depth=2 steps=300", sched.PCT(9, 2, 300)},
+		{"random seed=0x1f", sched.Random(0x1f)},
+	} {
+		src := "cpus 2\nsched " + tc.sched + "\nproc p0\n  r0 = socket(tcp)\n  bind(r0, :80)\n  listen(r0, 1)\n" +
+			"  r1 = accept(r0)\n  close(r1)\nproc p1\n  r2 = socket(tcp)\n  connect(r2, :80)\n  close(r2)\n"
+		p, err := Parse("t", []byte(src))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.sched, err)
+		}
+		if got := p.Header.Sched.String(); got != tc.sched {
+			t.Errorf("%s: printed as %q", tc.sched, got)
+		}
+		named, err := Execute(p, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		direct, err := Execute(p, Options{Chooser: tc.chooser})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(named.Result.Choices, direct.Result.Choices) {
+			t.Errorf("%s: the named schedule made other choices than its chooser", tc.sched)
+		}
+	}
 }

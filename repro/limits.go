@@ -1,5 +1,7 @@
 package repro
 
+import "github.com/sockfuzz/sockfuzz/stack/sched"
+
 // Limits of a program. The parser and Validate enforce them, so that every program, however it
 // was made, is small enough to execute, print and minimize quickly.
 const (
@@ -16,17 +18,17 @@ const (
 	// MaxTick is the longest tick of the wire script: ten minutes, in milliseconds.
 	MaxTick = 10 * 60 * 1000
 	// MaxChoices is the most explicit choices (replay) or bytes (bytes) of a schedule.
-	MaxChoices = 100000
+	MaxChoices = sched.MaxChoices
 	// MaxThreadID is the highest thread ID a replay choice may name.
-	MaxThreadID = 255
+	MaxThreadID = sched.MaxThreadID
 	// MinCPUs and MaxCPUs bound the number of modeled CPUs (protocol threads).
 	MinCPUs, MaxCPUs = 1, 4
 	// MaxLinger is the longest SO_LINGER time, in seconds.
 	MaxLinger = 3600
 	// MaxPCTDepth and MaxPCTSteps bound the PCT chooser's parameters.
-	MaxPCTDepth, MaxPCTSteps = 16, 10000000
+	MaxPCTDepth, MaxPCTSteps = sched.MaxPCTDepth, sched.MaxPCTSteps
 	// DefaultPCTDepth and DefaultPCTSteps are the PCT parameters a schedule line leaves out.
-	DefaultPCTDepth, DefaultPCTSteps = 3, 5000
+	DefaultPCTDepth, DefaultPCTSteps = sched.DefaultPCTDepth, sched.DefaultPCTSteps
 	// DefaultWin is the window of an injected TCP segment that names none.
 	DefaultWin = 65535
 	// MaxFaults is the most faults a program may name.

@@ -231,7 +231,7 @@ func (m *minimizer) match(o *Outcome) bool {
 // first reproducing run, or nil. mask, when set, masks decisions to sched.Default (the
 // schedule pass); then only p's schedule is tried.
 func (m *minimizer) search(p *Program, mask []bool) (*found, error) {
-	tries := []sched.Chooser{chooser(&p.Header.Sched)}
+	tries := []sched.Chooser{p.Header.Sched.Chooser()}
 	if tries[0] == nil {
 		tries[0] = defaultChooser{}
 	}

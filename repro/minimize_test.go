@@ -58,7 +58,7 @@ func syntheticJudge(title string, fails func(p *Program, choices []sched.ID) boo
 		}
 		c := opt.Chooser
 		if c == nil {
-			c = chooser(&p.Header.Sched)
+			c = p.Header.Sched.Chooser()
 		}
 		if c == nil {
 			c = defaultChooser{}

@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/sockfuzz/sockfuzz/stack"
 	"github.com/sockfuzz/sockfuzz/stack/sched"
@@ -180,44 +181,42 @@ func (p *parser) header() {
 	}
 }
 
+// schedule reads a schedule: a kind of the substrate's registry, its parameters as name=value
+// in any order (those left out take their defaults), then its data (hexadecimal bytes, or
+// replay choices).
 func (p *parser) schedule() Schedule {
 	col := p.skipSpace()
-	k := p.word()
-	s := Schedule{Kind: SchedKind(k)}
-	switch s.Kind {
-	case SchedDefault:
-	case SchedRandom, SchedPCT:
-		if s.Kind == SchedPCT {
-			s.Depth, s.Steps = DefaultPCTDepth, DefaultPCTSteps
+	w := p.word()
+	k, ok := sched.LookupKind(SchedKind(w))
+	if !ok {
+		p.failAt(col, "schedule ("+strings.Join(sched.KindNames(), ", ")+")", quoteOr(w, p))
+	}
+	s := k.Defaults()
+	seen := map[string]bool{}
+	for len(k.Params) > 0 && !p.atEnd() {
+		kcol := p.pos
+		key := p.word()
+		i := slices.IndexFunc(k.Params, func(pm sched.Param) bool { return pm.Name == key })
+		if i < 0 {
+			names := make([]string, len(k.Params))
+			for j, pm := range k.Params {
+				names[j] = pm.Name + "=N"
+			}
+			p.failAt(kcol, strings.Join(names, ", "), quoteOr(key, p))
 		}
-		seen := map[string]bool{}
-		for !p.atEnd() {
-			kcol := p.pos
-			key := p.word()
-			switch {
-			case key == "seed", s.Kind == SchedPCT && (key == "depth" || key == "steps"):
-			default:
-				want := "seed=N"
-				if s.Kind == SchedPCT {
-					want = "seed=N, depth=N or steps=N"
-				}
-				p.failAt(kcol, want, quoteOr(key, p))
-			}
-			if seen[key] {
-				p.failAt(kcol, "parameter not given before", strconv.Quote(key))
-			}
-			seen[key] = true
-			p.expectByte('=')
-			switch key {
-			case "seed":
-				s.Seed = p.number("seed", math.MaxUint64, false)
-			case "depth":
-				s.Depth = int(p.intIn("depth", 1, MaxPCTDepth))
-			case "steps":
-				s.Steps = int(p.intIn("steps", 1, MaxPCTSteps))
-			}
+		if seen[key] {
+			p.failAt(kcol, "parameter not given before", strconv.Quote(key))
 		}
-	case SchedBytes:
+		seen[key] = true
+		p.expectByte('=')
+		if pm := k.Params[i]; key == "seed" {
+			s.Seed = p.number("seed", math.MaxUint64, false)
+		} else {
+			s.SetParam(key, uint64(p.intIn(key, int64(pm.Min), int64(pm.Max))))
+		}
+	}
+	switch k.Data {
+	case sched.DataBytes:
 		if p.atEnd() {
 			break
 		}
@@ -231,7 +230,7 @@ func (p *parser) schedule() Schedule {
 			p.failAt(hcol, "schedule bytes in hexadecimal", quoteOr(w, p))
 		}
 		s.Bytes = b
-	case SchedReplay:
+	case sched.DataChoices:
 		for !p.atEnd() {
 			if len(s.Choices) == MaxChoices {
 				p.fail(fmt.Sprintf("end of line (at most %d choices)", MaxChoices))
@@ -251,8 +250,6 @@ func (p *parser) schedule() Schedule {
 			}
 			s.Choices = append(s.Choices, sched.ID(p.intIn("thread number", 0, MaxThreadID)))
 		}
-	default:
-		p.failAt(col, "schedule (default, random, pct, bytes, replay)", quoteOr(k, p))
 	}
 	return s
 }

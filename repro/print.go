@@ -1,13 +1,11 @@
 package repro
 
 import (
-	"encoding/hex"
 	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/sockfuzz/sockfuzz/stack"
-	"github.com/sockfuzz/sockfuzz/stack/sched"
 )
 
 // String returns the program's text form, which Parse reads back to an equal program.
@@ -62,38 +60,6 @@ func (p *Program) print(b *strings.Builder) {
 			b.WriteString("\n")
 		}
 	}
-}
-
-// String returns the schedule as the text's sched line writes it, without the keyword.
-func (s *Schedule) String() string {
-	switch s.Kind {
-	case SchedRandom:
-		return fmt.Sprintf("random seed=%#x", s.Seed)
-	case SchedPCT:
-		return fmt.Sprintf("pct seed=%#x depth=%d steps=%d", s.Seed, s.Depth, s.Steps)
-	case SchedBytes:
-		if len(s.Bytes) == 0 {
-			return "bytes"
-		}
-		return "bytes " + hex.EncodeToString(s.Bytes)
-	case SchedReplay:
-		var b strings.Builder
-		b.WriteString("replay")
-		for _, c := range s.Choices {
-			b.WriteString(" ")
-			b.WriteString(choiceString(c))
-		}
-		return b.String()
-	}
-	return string(s.Kind)
-}
-
-// choiceString writes one replay choice: a thread ID, or c for the clock.
-func choiceString(c sched.ID) string {
-	if c == sched.ClockID {
-		return "c"
-	}
-	return strconv.Itoa(int(c))
 }
 
 // String returns the call as the text writes it.

@@ -47,37 +47,30 @@ const (
 	Free Mode = "free"
 )
 
-// SchedKind names a schedule chooser.
-type SchedKind string
+// SchedKind names a kind of schedule, registered in the substrate (sched.RegisterKind).
+type SchedKind = sched.KindName
 
-// The schedule choosers.
+// The built-in kinds of schedule (sched's registry has their parameters and choosers).
 const (
 	// SchedDefault makes sched.Default's choices.
-	SchedDefault SchedKind = "default"
+	SchedDefault = sched.KindDefault
 	// SchedRandom is sched.Random(Seed).
-	SchedRandom SchedKind = "random"
+	SchedRandom = sched.KindRandom
 	// SchedPCT is sched.PCT(Seed, Depth, Steps).
-	SchedPCT SchedKind = "pct"
+	SchedPCT = sched.KindPCT
+	// SchedSyncPCT is sched.SyncPCT(Seed, Depth, Syncs).
+	SchedSyncPCT = sched.KindSyncPCT
+	// SchedWalk is sched.Walk(Seed, Odds).
+	SchedWalk = sched.KindWalk
 	// SchedBytes is sched.Bytes(Bytes).
-	SchedBytes SchedKind = "bytes"
+	SchedBytes = sched.KindBytes
 	// SchedReplay is sched.Replay(Choices).
-	SchedReplay SchedKind = "replay"
+	SchedReplay = sched.KindReplay
 )
 
-// Schedule says how a controlled execution picks the next thread at each decision. Only the
-// fields of its Kind are meaningful; the others are zero.
-type Schedule struct {
-	// Kind is the chooser.
-	Kind SchedKind
-	// Seed seeds the random and pct choosers.
-	Seed uint64
-	// Depth and Steps are pct's bug depth and step estimate.
-	Depth, Steps int
-	// Bytes is the bytes chooser's input.
-	Bytes []byte
-	// Choices are the replay chooser's explicit choices; sched.ClockID is the clock.
-	Choices []sched.ID
-}
+// Schedule says how a controlled execution picks the next thread at each decision: a kind of
+// the substrate's registry and its arguments (sched.Schedule).
+type Schedule = sched.Schedule
 
 // Proc is one process of a program.
 type Proc struct {
@@ -199,9 +192,7 @@ func (p *Program) Equal(q *Program) bool {
 
 func (h *Header) equal(o *Header) bool {
 	return h.Target == o.Target && slices.Equal(h.Faults, o.Faults) && h.CPUs == o.CPUs && h.Mode == o.Mode &&
-		h.Sched.Kind == o.Sched.Kind && h.Sched.Seed == o.Sched.Seed &&
-		h.Sched.Depth == o.Sched.Depth && h.Sched.Steps == o.Sched.Steps &&
-		slices.Equal(h.Sched.Bytes, o.Sched.Bytes) && slices.Equal(h.Sched.Choices, o.Sched.Choices)
+		h.Sched.Equal(&o.Sched)
 }
 
 // NewProgram returns an empty program with the default header: no faults, one CPU, controlled

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/sockfuzz/sockfuzz/stack"
-	"github.com/sockfuzz/sockfuzz/stack/sched"
 )
 
 // Validate checks that p is a well-formed program within the limits: every reference resolves
@@ -94,41 +93,7 @@ func validateHeader(p *Program) error {
 	return nil
 }
 
-func validateSchedule(s *Schedule) error {
-	z := Schedule{Kind: s.Kind}
-	switch s.Kind {
-	case SchedDefault:
-	case SchedRandom:
-		z.Seed = s.Seed
-	case SchedPCT:
-		if s.Depth < 1 || s.Depth > MaxPCTDepth || s.Steps < 1 || s.Steps > MaxPCTSteps {
-			return fmt.Errorf("pct depth %d or steps %d out of 1..%d, 1..%d", s.Depth, s.Steps, MaxPCTDepth, MaxPCTSteps)
-		}
-		z.Seed, z.Depth, z.Steps = s.Seed, s.Depth, s.Steps
-	case SchedBytes:
-		if len(s.Bytes) > MaxChoices {
-			return fmt.Errorf("%d bytes, at most %d allowed", len(s.Bytes), MaxChoices)
-		}
-		z.Bytes = s.Bytes
-	case SchedReplay:
-		if len(s.Choices) > MaxChoices {
-			return fmt.Errorf("%d choices, at most %d allowed", len(s.Choices), MaxChoices)
-		}
-		for i, c := range s.Choices {
-			if c != sched.ClockID && (c < 0 || c > MaxThreadID) {
-				return fmt.Errorf("choice %d: thread %d out of 0..%d", i, c, MaxThreadID)
-			}
-		}
-		z.Choices = s.Choices
-	default:
-		return fmt.Errorf("unknown schedule kind %q", s.Kind)
-	}
-	zh, sh := Header{Sched: z}, Header{Sched: *s}
-	if !zh.equal(&sh) {
-		return fmt.Errorf("fields set that schedule %s does not use", s.Kind)
-	}
-	return nil
-}
+func validateSchedule(s *Schedule) error { return s.Validate() }
 
 // validateCall checks a call whose resources must be below nres and whose processes in names.
 func validateCall(c *Call, nres int, names []string) error {

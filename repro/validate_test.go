@@ -37,7 +37,7 @@ func TestValidate(t *testing.T) {
 		{"cpus", func() *Program { p := one(); p.Header.CPUs = 5; return p }(), "cpus 5 out of 1..4"},
 		{"mode", func() *Program { p := one(); p.Header.Mode = "fast"; return p }(), `mode "fast"`},
 		{"fault name", func() *Program { p := one(); p.Header.Faults = []string{"a b"}; return p }(), "not an identifier"},
-		{"stray seed", func() *Program { p := one(); p.Header.Sched.Seed = 1; return p }(), "does not use"},
+		{"stray seed", func() *Program { p := one(); p.Header.Sched.Seed = 1; return p }(), "does not have"},
 		{"comment newline", func() *Program { p := one(); p.Comments = []string{"a\nb"}; return p }(), "newline"},
 		{"procs", func() *Program {
 			p := NewProgram()
