@@ -46,6 +46,7 @@
 // The target names the stack the program runs on (a registered stack.Target; bsd when absent).
 // The kinds of schedule and their parameters are the substrate's registry (sched.RegisterKind):
 // a parameter left out takes its default.
+//
 //	proc     = "proc" ident { call }
 //	call     = [ "r" N "=" ] name "(" [ arg { "," arg } ] ")"
 //	wire     = "wire" { wireop }
