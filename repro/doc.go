@@ -42,11 +42,6 @@
 //	         | "syncpct" { "seed=" num | "depth=" 1..16 | "syncs=" num }
 //	         | "walk" { "seed=" num | "odds=" 2..1048576 }
 //	         | "bytes" [ hex ] | "replay" { thread | "c" }
-//
-// The target names the stack the program runs on (a registered stack.Target; bsd when absent).
-// The kinds of schedule and their parameters are the substrate's registry (sched.RegisterKind):
-// a parameter left out takes its default.
-//
 //	proc     = "proc" ident { call }
 //	call     = [ "r" N "=" ] name "(" [ arg { "," arg } ] ")"
 //	wire     = "wire" { wireop }
@@ -55,6 +50,10 @@
 //	         | "drop" | "dup" | "reorder" | "tick" ( 1..600000 | "2msl" )
 //	addr     = ":" port | a "." b "." c "." d ":" port
 //	flags    = "." | { "S" | "F" | "R" | "P" | "U" } [ "." ]
+//
+// The target names the stack the program runs on (a registered stack.Target; bsd when absent).
+// The kinds of schedule and their parameters are the substrate's registry (sched.RegisterKind):
+// a parameter left out takes its default.
 //
 // The leading comment lines (before the header) belong to the program and are kept verbatim;
 // other comments are dropped. Numbers are decimal, or hexadecimal after 0x. An ident is a
