@@ -16,10 +16,12 @@ import (
 // program (Decode is total), and Encode writes any canonical program so that Decode gives it
 // back. The layout keeps a one-byte change local:
 //
+//	version 1 byte: Version (0xf1) when Encode writes it; Decode reads any value as this form
 //	header  2 bytes: cpus-1 (bits 0-1), free mode (bit 2), schedule kind (bits 3-5); procs-1 (bits 0-1)
 //	records 5 bytes each, until the end marker 0xff or the end of the input:
-//	        kind < 0xc0: a call of process (kind>>5)%procs, system call (kind&31)%len(syscalls),
-//	                     its arguments drawn from the four following bytes, one each
+//	        kind < 0xc0: a call of process (kind>>5)%procs, the profile's call for selector
+//	                     kind&31 (below), its arguments drawn from the four following bytes,
+//	                     one each
 //	        kind >= 0xc0: a wire operation (inject, drop, dup, reorder, tick)
 //	schedule after the end marker: bytes (the rest, one byte per decision), random (8-byte
 //	        seed), pct (8-byte seed, depth, 4-byte steps), replay (the rest, one thread per
@@ -29,6 +31,42 @@ import (
 // the fuzzer meets the values that matter; a canonical program uses only table values, names
 // its processes p0, p1, ..., defines a result for every socket, accept and dup, has no
 // comments and no faults (the fuzzing run's faults come from its environment).
+//
+// # Call codes and profiles
+//
+// Every system call has a stable code (its syscalls row), never reused. A selector s (0..31)
+// names the call whose code is s when the profile has it; Encode only writes such selectors.
+// Any other selector, a spare, goes to the profile's call c with the highest spareScore(s, c)
+// (rendezvous hashing), a choice that depends only on the set of codes in the profile, not
+// on any order. So:
+//   - adding a call to the table (a new code) changes no profile but AllCalls, and adding a
+//     call with code c to a profile changes, of the stored inputs decoded with that profile,
+//     only the records whose selector is c or a spare that c now wins (about one spare in
+//     n+1 for n calls); every record written by Encode keeps its call;
+//   - removing a call from a profile changes the records that named it and the spares it won;
+//   - reordering the table or a profile's list changes nothing;
+//   - a table of argument values (param.table, the tables below) is part of the form: a change
+//     to it is a new version.
+//
+// # Versions
+//
+// The form is versioned as Go's fuzz corpus files are ("go test fuzz v1"): its first byte is
+// Version. The first form, v0 (before call codes), had no version byte and picked calls by
+// their place in the profile's list (kind&31 modulo the profile's length), so that a new call
+// shifted stored inputs. Decode reads only the current form, whatever the first byte holds: a
+// mutated version byte changes nothing, which keeps Decode total and local. Telling the forms
+// apart is only for converting stored inputs (sockfuzz upgrade-corpus, Profile.Upgrade): an
+// input whose first byte is Version is current. A v0 input's first byte is its header, which
+// Encode never set above 0x27 (bits 6-7 clear, schedule kind 0..4), so every v0 input that
+// Encode wrote, and every committed one, is told right; of the inputs a fuzzer grew from
+// them, one in 256 starts with 0xf1 by chance and is taken as current (it then decodes to
+// another program, as any mutation would make it). Conversely a current input whose version
+// byte a mutator changed would be taken as v0: run the conversion once, before fuzzing with
+// this form, not on a corpus this form has grown. The v0 decoder stays only for that
+// conversion and goes with the next version.
+
+// Version is the first byte of the current byte form (v1).
+const Version = 0xf1
 
 const (
 	recordLen = 5
@@ -41,15 +79,12 @@ var codecScheds = []SchedKind{SchedBytes, SchedDefault, SchedRandom, SchedPCT, S
 
 // Argument tables.
 var (
-	lengthTable  = []int64{0, 1, 2, 5, 8, 16, 64, 100, 512, 1000, 1024, 2048, 4096, 9216, 9217, 65536}
-	portTable    = []uint16{80, 81, 82, 83, 8080, 2000, 2001, 9}
-	peerTable    = []uint16{4000, 4001, 4002, 4003, 5000, 5001, 6000, 7}
-	backlogTable = []int64{-1, 0, 1, 2, 3, 5, 128, 1024}
-	lingerTable  = []int64{0, 1, 2, 5, 30, 60, 600, 3600}
-	tickTable    = []int64{1, 10, 100, 1000, 3000, 30000, 60000, MaxTick}
-	seqTable     = []uint32{0, 1, 2, 6, 100, 101, 1000, 1001}
-	ackTable     = []uint32{0, 1, 2, 6, 100, 101, 1000, 1001}
-	pktLenTable  = []int{0, 1, 5, 100}
+	portTable   = []uint16{80, 81, 82, 83, 8080, 2000, 2001, 9}
+	peerTable   = []uint16{4000, 4001, 4002, 4003, 5000, 5001, 6000, 7}
+	tickTable   = []int64{1, 10, 100, 1000, 3000, 30000, 60000, MaxTick}
+	seqTable    = []uint32{0, 1, 2, 6, 100, 101, 1000, 1001}
+	ackTable    = []uint32{0, 1, 2, 6, 100, 101, 1000, 1001}
+	pktLenTable = []int{0, 1, 5, 100}
 )
 
 // PeerIP is the remote peer's address in decoded programs.
@@ -58,11 +93,15 @@ const PeerIP = 0x0a000002
 // Profile is the set of system calls a byte form draws from: a fuzz target that hunts one bug
 // class decodes into the calls that matter for it, so that its inputs are not spent on others.
 type Profile struct {
-	Name  string
+	Name string
+	// calls are the profile's calls in the order given: v0 picked them by position.
 	calls []*syscall
+	// pick is the call each selector names (the package comment's "Call codes and profiles").
+	pick [maxCode]*syscall
 }
 
-// NewProfile returns a profile of the named system calls, in the order given.
+// NewProfile returns a profile of the named system calls. Their order matters only to the
+// old byte form (v0), which picked a call by its place in the list.
 func NewProfile(name string, calls ...string) (*Profile, error) {
 	pr := &Profile{Name: name}
 	for _, c := range calls {
@@ -70,22 +109,56 @@ func NewProfile(name string, calls ...string) (*Profile, error) {
 		if sc == nil {
 			return nil, fmt.Errorf("profile %s: unknown system call %q", name, c)
 		}
+		if slices.Contains(pr.calls, sc) {
+			return nil, fmt.Errorf("profile %s: %s listed twice", name, c)
+		}
 		pr.calls = append(pr.calls, sc)
 	}
-	if len(pr.calls) == 0 || len(pr.calls) > 32 {
-		return nil, fmt.Errorf("profile %s: %d system calls, want 1..32", name, len(pr.calls))
+	if len(pr.calls) == 0 || len(pr.calls) > maxCode {
+		return nil, fmt.Errorf("profile %s: %d system calls, want 1..%d", name, len(pr.calls), maxCode)
+	}
+	for _, sc := range pr.calls {
+		pr.pick[sc.code] = sc
+	}
+	for s := range pr.pick {
+		if pr.pick[s] != nil && pr.pick[s].code == uint8(s) {
+			continue
+		}
+		var best *syscall
+		for _, sc := range pr.calls {
+			if best == nil || spareScore(uint8(s), sc.code) > spareScore(uint8(s), best.code) ||
+				spareScore(uint8(s), sc.code) == spareScore(uint8(s), best.code) && sc.code < best.code {
+				best = sc
+			}
+		}
+		pr.pick[s] = best
 	}
 	return pr, nil
 }
 
-// index returns the position of the system call called name in the profile, -1 when the
-// profile leaves it out.
-func (pr *Profile) index(name string) int {
-	return slices.IndexFunc(pr.calls, func(sc *syscall) bool { return sc.name == name })
+// spareScore ranks the calls for a spare selector (rendezvous hashing): a fixed mix of the
+// selector and the code (lowbias32), part of the byte form.
+func spareScore(sel, code uint8) uint32 {
+	x := uint32(sel)<<8 | uint32(code)
+	x ^= x >> 16
+	x *= 0x7feb352d
+	x ^= x >> 15
+	x *= 0x846ca68b
+	x ^= x >> 16
+	return x
 }
 
+// has reports whether the profile holds the call: its code selects it.
+func (pr *Profile) has(sc *syscall) bool { return pr.pick[sc.code] == sc }
+
 // AllCalls is the profile of every system call.
-var AllCalls = &Profile{Name: "all", calls: syscalls}
+var AllCalls = func() *Profile {
+	pr, err := NewProfile("all", Syscalls()...)
+	if err != nil {
+		panic(err) // the table is broken: TestSyscallTable says how
+	}
+	return pr
+}()
 
 // Decode turns any byte string into a valid program of every system call: total, bounded,
 // deterministic.
@@ -96,6 +169,40 @@ func Encode(p *Program) ([]byte, error) { return AllCalls.Encode(p) }
 
 // Decode turns any byte string into a valid program of the profile's system calls.
 func (pr *Profile) Decode(data []byte) *Program {
+	if len(data) > 0 {
+		data = data[1:] // the version byte, whatever it holds
+	}
+	return pr.decode(data, false)
+}
+
+// decodeV0 is the first form's Decode (no version byte, calls by position), kept to convert
+// stored inputs (Upgrade).
+func (pr *Profile) decodeV0(data []byte) *Program { return pr.decode(data, true) }
+
+// IsCurrent reports whether data is in the current byte form by its version byte (see the
+// package comment for how sure that is).
+func IsCurrent(data []byte) bool { return len(data) > 0 && data[0] == Version }
+
+// Upgrade converts a stored input of the profile's fuzz target to the current form: data
+// itself when it is current (IsCurrent), else the encoding of what the first form (v0)
+// decoded it to, which Decode gives back. changed says which.
+func (pr *Profile) Upgrade(data []byte) (out []byte, changed bool, err error) {
+	if IsCurrent(data) {
+		return data, false, nil
+	}
+	p := pr.decodeV0(data)
+	out, err = pr.Encode(p)
+	if err != nil {
+		return nil, false, fmt.Errorf("upgrade: %w", err)
+	}
+	if q := pr.Decode(out); !q.Equal(p) {
+		return nil, false, fmt.Errorf("upgrade: the converted input decodes to another program:\n%s\n---\n%s", p, q)
+	}
+	return out, true, nil
+}
+
+// Decode turns any byte string into a valid program of the profile's system calls.
+func (pr *Profile) decode(data []byte, v0 bool) *Program {
 	c := fuzzheaders.NewConsumer(data)
 	byteOr := func(def byte) byte {
 		b, err := c.GetByte()
@@ -112,7 +219,7 @@ func (pr *Profile) Decode(data []byte) *Program {
 	}
 	kind := codecScheds[int(h0>>3&7)%len(codecScheds)]
 	nprocs := 1 + int(h1&3)
-	d := &decoder{p: p, nprocs: nprocs, prof: pr}
+	d := &decoder{p: p, nprocs: nprocs, prof: pr, v0: v0}
 	for i := 0; i < nprocs; i++ {
 		p.Procs = append(p.Procs, Proc{Name: procName(i)})
 		d.res = append(d.res, nil)
@@ -196,6 +303,8 @@ type decoder struct {
 	nprocs int
 	// res[i] lists, for process i, the indices of its calls that define a resource.
 	res [][]int
+	// v0 picks calls as the first form did, by their place in the profile's list.
+	v0 bool
 }
 
 // candidates lists the resources a call of process pi may use: all of the earlier
@@ -220,12 +329,15 @@ func (d *decoder) record(r []byte) {
 		return
 	}
 	pi := int(r[0]>>5) % d.nprocs
-	sc := d.prof.calls[int(r[0]&31)%len(d.prof.calls)]
+	sc := d.prof.pick[r[0]&31]
+	if d.v0 {
+		sc = d.prof.calls[int(r[0]&31)%len(d.prof.calls)]
+	}
 	proc := &d.p.Procs[pi]
 	if len(proc.Calls) >= MaxCalls {
 		return
 	}
-	call := Call{Result: -1, Name: sc.name}
+	call := Call{Result: -1, Name: sc.name, sc: sc}
 	argBytes := r[1:]
 	for pj := range sc.params {
 		pm := &sc.params[pj]
@@ -304,17 +416,12 @@ func (d *decoder) finish() {
 	}
 }
 
-// intFromTable maps a byte to an integer parameter's value.
+// intFromTable maps a byte to an integer parameter's value: from its table, else min..max.
 func intFromTable(pm *param, b byte) int64 {
-	switch pm.what {
-	case "length":
-		return lengthTable[int(b)%len(lengthTable)]
-	case "backlog":
-		return backlogTable[int(b)%len(backlogTable)]
-	case "linger seconds":
-		return lingerTable[int(b)%len(lingerTable)]
+	if pm.table != nil {
+		return pm.table[int(b)%len(pm.table)]
 	}
-	return pm.min + int64(b)%(pm.max-pm.min+1) // ioctl's 0 or 1
+	return pm.min + int64(b)%(pm.max-pm.min+1)
 }
 
 // decodeWire decodes a wire record.
@@ -381,7 +488,7 @@ func (pr *Profile) Encode(p *Program) ([]byte, error) {
 	if p.Header.Mode == Free {
 		h0 |= 4
 	}
-	out := []byte{h0, byte(len(p.Procs) - 1)}
+	out := []byte{Version, h0, byte(len(p.Procs) - 1)}
 	// Resource numbers in text order, and where each is defined.
 	def := map[int][2]int{}
 	n := 0
@@ -390,8 +497,7 @@ func (pr *Profile) Encode(p *Program) ([]byte, error) {
 			return bad("process %q should be named %s", p.Procs[pi].Name, procName(pi))
 		}
 		for ci, c := range p.Procs[pi].Calls {
-			sc := lookupSyscall(c.Name)
-			if sc.result {
+			if c.sc.result { // Validate resolved the row
 				if c.Result < 0 {
 					return bad("%s without a result", c.Name)
 				}
@@ -408,7 +514,7 @@ func (pr *Profile) Encode(p *Program) ([]byte, error) {
 				return bad("process %s call %d (%s): %v", p.Procs[pi].Name, ci, c.Name, err)
 			}
 			out = append(out, rec...)
-			if lookupSyscall(c.Name).result {
+			if c.sc.result {
 				enc.res[pi] = append(enc.res[pi], ci)
 			}
 		}
@@ -468,12 +574,11 @@ func (p *Program) withoutComments() *Program {
 
 // encodeCall writes one call record; enc tracks the resources defined so far.
 func encodeCall(enc *decoder, pi int, c *Call, def map[int][2]int) ([]byte, error) {
-	sci := enc.prof.index(c.Name)
-	if sci < 0 {
+	sc := c.sc
+	if !enc.prof.has(sc) {
 		return nil, fmt.Errorf("%s is not in profile %s", c.Name, enc.prof.Name)
 	}
-	sc := enc.prof.calls[sci]
-	rec := []byte{byte(pi<<5 | sci), 0, 0, 0, 0}
+	rec := []byte{byte(pi<<5) | sc.code, 0, 0, 0, 0}
 	args := c.Args
 	for pj := range sc.params {
 		pm := &sc.params[pj]
@@ -492,16 +597,9 @@ func encodeCall(enc *decoder, pi int, c *Call, def map[int][2]int) ([]byte, erro
 			args = args[1:]
 		case pInt:
 			v := int64(args[0].(IntArg))
-			i := -1
-			switch pm.what {
-			case "length":
-				i = slices.Index(lengthTable, v)
-			case "backlog":
-				i = slices.Index(backlogTable, v)
-			case "linger seconds":
-				i = slices.Index(lingerTable, v)
-			default:
-				i = int(v - pm.min)
+			i := int(v - pm.min)
+			if pm.table != nil {
+				i = slices.Index(pm.table, v)
 			}
 			if i < 0 {
 				return nil, fmt.Errorf("%s %d is not in the byte form's table", pm.what, v)
@@ -624,11 +722,12 @@ func (pr *Profile) Project(p *Program) (*Program, error) {
 	for pi, pr0 := range p.Procs {
 		c.Procs[pi] = Proc{Name: pr0.Name}
 		for _, call := range pr0.Calls {
-			if pr.index(call.Name) >= 0 {
+			sc := call.row()
+			if sc != nil && pr.has(sc) {
 				c.Procs[pi].Calls = append(c.Procs[pi].Calls, call)
 				continue
 			}
-			if sc := lookupSyscall(call.Name); sc != nil && sc.result {
+			if sc != nil && sc.result {
 				return nil, fmt.Errorf("project to %s: %s defines r%d", pr.Name, call.Name, call.Result)
 			}
 			dropped++

@@ -230,23 +230,6 @@ func (x *executor) runProc(t *sched.Thread, sp stack.Proc, pr *Proc, base int) {
 	}
 }
 
-// wordBits maps the flag words of send, recv and poll to their bits.
-var wordBits = map[WordArg]int{
-	"oob": stack.MSG_OOB, "peek": stack.MSG_PEEK, "dontwait": stack.MSG_DONTWAIT,
-	"waitall": stack.MSG_WAITALL, "in": stack.POLLIN, "out": stack.POLLOUT, "pri": stack.POLLPRI,
-}
-
-// wordFlags ORs the bits of the flag words among args.
-func wordFlags(args []Arg) int {
-	f := 0
-	for _, a := range args {
-		if w, ok := a.(WordArg); ok {
-			f |= wordBits[w]
-		}
-	}
-	return f
-}
-
 func addr(a Arg) stack.Addr {
 	v := a.(AddrArg)
 	ip := v.IP
@@ -258,65 +241,14 @@ func addr(a Arg) stack.Addr {
 
 func intArg(a Arg) int { return int(a.(IntArg)) }
 
-// call makes one system call.
+// call makes one system call through its table row's binding, which Validate (run by setup
+// before any thread starts) resolved and cached on the call: no lookup per call.
 func (x *executor) call(t *sched.Thread, sp stack.Proc, c *Call) (int, stack.Errno) {
-	a := c.Args
-	b2i := func(ok bool, err stack.Errno) (int, stack.Errno) {
-		if ok {
-			return 1, err
-		}
-		return 0, err
+	sc := c.sc
+	if sc == nil {
+		return -1, stack.EINVAL
 	}
-	switch c.Name {
-	case "socket":
-		if a[0] == WordArg("udp") {
-			return sp.Socket(t, stack.UDP)
-		}
-		return sp.Socket(t, stack.TCP)
-	case "bind":
-		return 0, sp.Bind(t, x.fd(a[0]), a[1].(AddrArg).Port)
-	case "listen":
-		return 0, sp.Listen(t, x.fd(a[0]), intArg(a[1]))
-	case "connect":
-		return 0, sp.Connect(t, x.fd(a[0]), addr(a[1]))
-	case "accept":
-		return sp.Accept(t, x.fd(a[0]))
-	case "send":
-		return sp.SendTo(t, x.fd(a[0]), make([]byte, intArg(a[1])), nil, wordFlags(a[2:]))
-	case "sendto":
-		to := addr(a[2])
-		return sp.SendTo(t, x.fd(a[0]), make([]byte, intArg(a[1])), &to, wordFlags(a[3:]))
-	case "recv", "recvfrom":
-		b, _, err := sp.RecvFrom(t, x.fd(a[0]), intArg(a[1]), wordFlags(a[2:]))
-		return len(b), err
-	case "shutdown":
-		how := map[WordArg]int{"rd": stack.SHUT_RD, "wr": stack.SHUT_WR, "rdwr": stack.SHUT_RDWR}[a[1].(WordArg)]
-		return 0, sp.Shutdown(t, x.fd(a[0]), how)
-	case "close":
-		return 0, sp.Close(t, x.fd(a[0]))
-	case "dup":
-		return sp.Dup(t, x.fd(a[0]))
-	case "ioctl":
-		on := intArg(a[2]) != 0
-		if a[1] == WordArg("fioasync") {
-			return 0, sp.SetAsync(t, x.fd(a[0]), on)
-		}
-		return 0, sp.SetNonblock(t, x.fd(a[0]), on)
-	case "fcntl":
-		return 0, sp.SetOwn(t, x.fd(a[0]), x.procs[string(a[2].(ProcArg))].PID())
-	case "setsockopt":
-		return 0, sp.SetLinger(t, x.fd(a[0]), a[2] == WordArg("on"), intArg(a[3]))
-	case "getsockopt":
-		e, err := sp.SockError(t, x.fd(a[0]))
-		return int(e), err
-	case "sockatmark":
-		return b2i(sp.AtMark(t, x.fd(a[0])))
-	case "poll":
-		return sp.Poll(t, x.fd(a[0]), wordFlags(a[1:len(a)-1]), a[len(a)-1] == WordArg("wait"))
-	case "interrupt":
-		return 0, sp.Interrupt(t, x.procs[string(a[0].(ProcArg))])
-	}
-	return -1, stack.EINVAL
+	return sc.exec(x, t, sp, c.Args)
 }
 
 // runWire is the wire script's thread.

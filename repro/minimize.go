@@ -386,7 +386,7 @@ func (m *minimizer) calls() (bool, error) {
 			if err != nil {
 				return false, err
 			}
-			if !ok && c.Name == "dup" && c.Result >= 0 {
+			if sc := c.row(); !ok && sc != nil && sc.alias && c.Result >= 0 {
 				src := int(c.Args[0].(ResArg))
 				cand, _ = removeCalls(m.cur, doomed, map[int]int{c.Result: src})
 				ok, err = m.try(cand, fmt.Sprintf("removed call %s, its uses now use r%d", where, src))
@@ -438,7 +438,7 @@ func removeCalls(p *Program, doomed func(pi, ci int, c *Call) bool, alias map[in
 				}
 				continue
 			}
-			nc := Call{Result: -1, Name: c.Name, Args: slices.Clone(c.Args)}
+			nc := Call{Result: -1, Name: c.Name, Args: slices.Clone(c.Args), sc: c.sc}
 			for i, a := range nc.Args {
 				if r, ok := a.(ResArg); ok && int(r) < nres {
 					nc.Args[i] = ResArg(renum[r])
@@ -578,13 +578,13 @@ func smaller(v int64) []int64 {
 // simplerCalls returns simpler variants of c: smaller lengths, backlogs and linger times,
 // one flag fewer (dontwait excepted), and a blocking send, receive or poll made nonblocking.
 func simplerCalls(c *Call) []Call {
-	sc := lookupSyscall(c.Name)
+	sc := c.row()
 	if sc == nil {
 		return nil
 	}
 	var out []Call
 	with := func(args []Arg) {
-		out = append(out, Call{Result: c.Result, Name: c.Name, Args: args})
+		out = append(out, Call{Result: c.Result, Name: c.Name, Args: args, sc: sc})
 	}
 	args := c.Args
 	ai := 0
@@ -600,13 +600,14 @@ func simplerCalls(c *Call) []Call {
 				ai++
 			}
 			n := ai - start
+			nb := WordArg(pm.nonblock)
 			for j := start; j < ai && n > int(pm.min); j++ {
-				if args[j] != WordArg("dontwait") {
+				if pm.nonblock == "" || args[j] != nb {
 					with(slices.Delete(slices.Clone(args), j, j+1))
 				}
 			}
-			if slices.Contains(pm.words, "dontwait") && !slices.Contains(args[start:ai], Arg(WordArg("dontwait"))) {
-				with(slices.Insert(slices.Clone(args), ai, Arg(WordArg("dontwait"))))
+			if pm.nonblock != "" && !slices.Contains(args[start:ai], Arg(nb)) {
+				with(slices.Insert(slices.Clone(args), ai, Arg(nb)))
 			}
 			continue
 		}
@@ -615,7 +616,7 @@ func simplerCalls(c *Call) []Call {
 		}
 		switch a := args[ai].(type) {
 		case IntArg:
-			if pm.what != "ioctl value" {
+			if !pm.fixed {
 				for _, v := range smaller(int64(a)) {
 					if v >= pm.min {
 						na := slices.Clone(args)
@@ -625,9 +626,9 @@ func simplerCalls(c *Call) []Call {
 				}
 			}
 		case WordArg:
-			if a == "wait" {
+			if w, ok := pm.easier[string(a)]; ok {
 				na := slices.Clone(args)
-				na[ai] = WordArg("nowait")
+				na[ai] = WordArg(w)
 				with(na)
 			}
 		}
@@ -765,7 +766,7 @@ func clone(p *Program) *Program {
 	for i, pr := range p.Procs {
 		q.Procs[i] = Proc{Name: pr.Name, Calls: make([]Call, len(pr.Calls))}
 		for j, c := range pr.Calls {
-			q.Procs[i].Calls[j] = Call{Result: c.Result, Name: c.Name, Args: slices.Clone(c.Args)}
+			q.Procs[i].Calls[j] = Call{Result: c.Result, Name: c.Name, Args: slices.Clone(c.Args), sc: c.sc}
 		}
 	}
 	return q

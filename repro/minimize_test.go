@@ -14,7 +14,7 @@ import (
 	"github.com/sockfuzz/sockfuzz/stack/sched"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files of testdata/minimize")
+var update = flag.Bool("update", false, "rewrite the golden files of testdata/minimize and testdata/golden")
 
 // readProg parses a fixture.
 func readProg(t *testing.T, file string) *Program {

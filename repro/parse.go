@@ -307,9 +307,9 @@ func (p *parser) call() Call {
 		p.failAt(col, "system call", quoteOr(w, p))
 	}
 	if c.Result >= 0 && !sc.result {
-		p.failAt(col, "system call that returns a descriptor (socket, accept, dup)", strconv.Quote(w))
+		p.failAt(col, "system call that returns a descriptor ("+resultCalls()+")", strconv.Quote(w))
 	}
-	c.Name = w
+	c.Name, c.sc = sc.name, sc
 	c.Args = p.args(sc)
 	if c.Result >= 0 {
 		p.nres++

@@ -90,6 +90,10 @@ type Call struct {
 	Name string
 	// Args are its arguments, whose kinds the system call's signature fixes.
 	Args []Arg
+	// sc caches the call's table row (syscalls.go) while it names the call: set by Parse,
+	// Decode and the minimizer, and by Validate for a call built by hand, so that the
+	// executor makes the call without looking its name up.
+	sc *syscall
 }
 
 // Arg is an argument of a call: a ResArg, IntArg, AddrArg, WordArg or ProcArg. Args are

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/sockfuzz/sockfuzz/stack"
+	"github.com/sockfuzz/sockfuzz/stack/sched"
 )
 
 // paramKind is the kind of a system call parameter.
@@ -19,62 +22,185 @@ const (
 	pProc                       // a process name
 )
 
-// param describes one parameter of a system call.
+// param describes one parameter of a system call: what the text accepts (kind, min..max,
+// words), what the executor passes for it (vals), what the byte form draws it from (table)
+// and how the minimizer simplifies it (fixed, nonblock, easier).
 type param struct {
 	kind     paramKind
 	what     string // for messages: "length", "backlog", ...
 	min, max int64
 	words    []string
+	// vals are the words' values for the executor, one per word: a constant (pEnum) or a bit
+	// (pFlags); nil when the call's binding compares the words itself.
+	vals []int
+	// table lists the values the byte form draws a pInt from, one per byte value modulo its
+	// length; nil draws min..max. Part of the byte form: changing it re-decodes stored inputs.
+	table []int64
+	// fixed marks a pInt that is a switch, not a size: the minimizer does not shrink it.
+	fixed bool
+	// nonblock is the pFlags word that makes the call nonblocking: the minimizer adds it and
+	// never removes it (a blocking call is the harder one to read).
+	nonblock string
+	// easier maps a pEnum word to a simpler one the minimizer tries in its place.
+	easier map[string]string
 }
 
-// syscall is a system call's signature.
+// binding makes a call on a process of the target: the executor's whole per-call work, with
+// the arguments the call's signature fixes (Validate checked them).
+type binding func(x *executor, t *sched.Thread, sp stack.Proc, a []Arg) (int, stack.Errno)
+
+// syscall is everything about one system call: the text's name and signature, the stable
+// code the byte form names it by, how the executor makes it (exec) and what the minimizer
+// may do with it (alias). A new call is one row of syscalls.
 type syscall struct {
-	name   string
+	name string
+	// code names the call in the byte form (codec.go): stable, never reused, independent of
+	// the row's place in the table; below maxCode.
+	code   uint8
 	result bool // defines a resource (may be written rN = ...)
+	// alias: the result is another descriptor for the first argument (dup), so the minimizer
+	// may replace the result's uses by the argument when removing the call.
+	alias  bool
 	params []param
+	exec   binding
 }
+
+// maxCode bounds the codes: the byte form's call selector is 5 bits.
+const maxCode = 32
 
 var (
 	res     = param{kind: pRes, what: "resource"}
-	length  = param{kind: pInt, what: "length", min: 0, max: MaxPayload}
-	sflags  = param{kind: pFlags, what: "send flag", words: []string{"oob", "dontwait"}}
-	rflags  = param{kind: pFlags, what: "recv flag", words: []string{"oob", "peek", "dontwait", "waitall"}}
-	onOff01 = param{kind: pInt, what: "ioctl value", min: 0, max: 1}
+	length  = param{kind: pInt, what: "length", min: 0, max: MaxPayload, table: []int64{0, 1, 2, 5, 8, 16, 64, 100, 512, 1000, 1024, 2048, 4096, 9216, 9217, 65536}}
+	sflags  = param{kind: pFlags, what: "send flag", words: []string{"oob", "dontwait"}, vals: []int{stack.MSG_OOB, stack.MSG_DONTWAIT}, nonblock: "dontwait"}
+	rflags  = param{kind: pFlags, what: "recv flag", words: []string{"oob", "peek", "dontwait", "waitall"}, vals: []int{stack.MSG_OOB, stack.MSG_PEEK, stack.MSG_DONTWAIT, stack.MSG_WAITALL}, nonblock: "dontwait"}
+	onOff01 = param{kind: pInt, what: "ioctl value", min: 0, max: 1, fixed: true}
+	proto   = param{kind: pEnum, what: "protocol", words: []string{"tcp", "udp"}, vals: []int{int(stack.TCP), int(stack.UDP)}}
+	laddr   = param{kind: pPort, what: "local address"}
+	raddr   = param{kind: pAddr, what: "address"}
+	backlog = param{kind: pInt, what: "backlog", min: MinBacklog, max: MaxBacklog, table: []int64{-1, 0, 1, 2, 3, 5, 128, 1024}}
+	shutHow = param{kind: pEnum, what: "direction", words: []string{"rd", "wr", "rdwr"}, vals: []int{stack.SHUT_RD, stack.SHUT_WR, stack.SHUT_RDWR}}
+	ioctlOp = param{kind: pEnum, what: "ioctl", words: []string{"fioasync", "fionbio"}}
+	fcntlOp = param{kind: pEnum, what: "fcntl command", words: []string{"setown"}}
+	pproc   = param{kind: pProc, what: "process"}
+	sockOpt = param{kind: pEnum, what: "socket option", words: []string{"linger"}}
+	lingOn  = param{kind: pEnum, what: "linger switch", words: []string{"on", "off"}}
+	lingSec = param{kind: pInt, what: "linger seconds", min: 0, max: MaxLinger, table: []int64{0, 1, 2, 5, 30, 60, 600, 3600}}
+	getOpt  = param{kind: pEnum, what: "socket option", words: []string{"error"}}
+	pollEv  = param{kind: pFlags, what: "poll event", min: 1, words: []string{"in", "out", "pri"}, vals: []int{stack.POLLIN, stack.POLLOUT, stack.POLLPRI}}
+	pollHow = param{kind: pEnum, what: "poll mode", words: []string{"wait", "nowait"}, easier: map[string]string{"wait": "nowait"}}
 )
 
-// syscalls is the table of system calls, in the order the package comment lists them.
+// syscalls is the table of system calls, in the order the package comment lists them. The
+// codes are the calls' places in the table of the first byte form (v0), so that a v1 input
+// of the profile of every call holds the same call bytes as its v0 original.
 var syscalls = []*syscall{
-	{name: "socket", result: true, params: []param{{kind: pEnum, what: "protocol", words: []string{"tcp", "udp"}}}},
-	{name: "bind", params: []param{res, {kind: pPort, what: "local address"}}},
-	{name: "listen", params: []param{res, {kind: pInt, what: "backlog", min: MinBacklog, max: MaxBacklog}}},
-	{name: "connect", params: []param{res, {kind: pAddr, what: "address"}}},
-	{name: "accept", result: true, params: []param{res}},
-	{name: "send", params: []param{res, length, sflags}},
-	{name: "sendto", params: []param{res, length, {kind: pAddr, what: "address"}, sflags}},
-	{name: "recv", params: []param{res, length, rflags}},
-	{name: "recvfrom", params: []param{res, length, rflags}},
-	{name: "shutdown", params: []param{res, {kind: pEnum, what: "direction", words: []string{"rd", "wr", "rdwr"}}}},
-	{name: "close", params: []param{res}},
-	{name: "dup", result: true, params: []param{res}},
-	{name: "ioctl", params: []param{res, {kind: pEnum, what: "ioctl", words: []string{"fioasync", "fionbio"}}, onOff01}},
-	{name: "fcntl", params: []param{res, {kind: pEnum, what: "fcntl command", words: []string{"setown"}}, {kind: pProc, what: "process"}}},
-	{name: "setsockopt", params: []param{res, {kind: pEnum, what: "socket option", words: []string{"linger"}},
-		{kind: pEnum, what: "linger switch", words: []string{"on", "off"}}, {kind: pInt, what: "linger seconds", min: 0, max: MaxLinger}}},
-	{name: "getsockopt", params: []param{res, {kind: pEnum, what: "socket option", words: []string{"error"}}}},
-	{name: "sockatmark", params: []param{res}},
-	{name: "poll", params: []param{res, {kind: pFlags, what: "poll event", min: 1, words: []string{"in", "out", "pri"}},
-		{kind: pEnum, what: "poll mode", words: []string{"wait", "nowait"}}}},
-	{name: "interrupt", params: []param{{kind: pProc, what: "process"}}},
+	{name: "socket", code: 0, result: true, params: []param{proto},
+		exec: func(x *executor, t *sched.Thread, sp stack.Proc, a []Arg) (int, stack.Errno) {
+			return sp.Socket(t, stack.Proto(proto.val(a[0])))
+		}},
+	{name: "bind", code: 1, params: []param{res, laddr},
+		exec: func(x *executor, t *sched.Thread, sp stack.Proc, a []Arg) (int, stack.Errno) {
+			return 0, sp.Bind(t, x.fd(a[0]), a[1].(AddrArg).Port)
+		}},
+	{name: "listen", code: 2, params: []param{res, backlog},
+		exec: func(x *executor, t *sched.Thread, sp stack.Proc, a []Arg) (int, stack.Errno) {
+			return 0, sp.Listen(t, x.fd(a[0]), intArg(a[1]))
+		}},
+	{name: "connect", code: 3, params: []param{res, raddr},
+		exec: func(x *executor, t *sched.Thread, sp stack.Proc, a []Arg) (int, stack.Errno) {
+			return 0, sp.Connect(t, x.fd(a[0]), addr(a[1]))
+		}},
+	{name: "accept", code: 4, result: true, params: []param{res},
+		exec: func(x *executor, t *sched.Thread, sp stack.Proc, a []Arg) (int, stack.Errno) {
+			return sp.Accept(t, x.fd(a[0]))
+		}},
+	{name: "send", code: 5, params: []param{res, length, sflags},
+		exec: func(x *executor, t *sched.Thread, sp stack.Proc, a []Arg) (int, stack.Errno) {
+			return sp.SendTo(t, x.fd(a[0]), make([]byte, intArg(a[1])), nil, sflags.bits(a[2:]))
+		}},
+	{name: "sendto", code: 6, params: []param{res, length, raddr, sflags},
+		exec: func(x *executor, t *sched.Thread, sp stack.Proc, a []Arg) (int, stack.Errno) {
+			to := addr(a[2])
+			return sp.SendTo(t, x.fd(a[0]), make([]byte, intArg(a[1])), &to, sflags.bits(a[3:]))
+		}},
+	{name: "recv", code: 7, params: []param{res, length, rflags}, exec: recvFrom},
+	{name: "recvfrom", code: 8, params: []param{res, length, rflags}, exec: recvFrom},
+	{name: "shutdown", code: 9, params: []param{res, shutHow},
+		exec: func(x *executor, t *sched.Thread, sp stack.Proc, a []Arg) (int, stack.Errno) {
+			return 0, sp.Shutdown(t, x.fd(a[0]), shutHow.val(a[1]))
+		}},
+	{name: "close", code: 10, params: []param{res},
+		exec: func(x *executor, t *sched.Thread, sp stack.Proc, a []Arg) (int, stack.Errno) {
+			return 0, sp.Close(t, x.fd(a[0]))
+		}},
+	{name: "dup", code: 11, result: true, alias: true, params: []param{res},
+		exec: func(x *executor, t *sched.Thread, sp stack.Proc, a []Arg) (int, stack.Errno) {
+			return sp.Dup(t, x.fd(a[0]))
+		}},
+	{name: "ioctl", code: 12, params: []param{res, ioctlOp, onOff01},
+		exec: func(x *executor, t *sched.Thread, sp stack.Proc, a []Arg) (int, stack.Errno) {
+			on := intArg(a[2]) != 0
+			if a[1] == WordArg("fioasync") {
+				return 0, sp.SetAsync(t, x.fd(a[0]), on)
+			}
+			return 0, sp.SetNonblock(t, x.fd(a[0]), on)
+		}},
+	{name: "fcntl", code: 13, params: []param{res, fcntlOp, pproc},
+		exec: func(x *executor, t *sched.Thread, sp stack.Proc, a []Arg) (int, stack.Errno) {
+			return 0, sp.SetOwn(t, x.fd(a[0]), x.procs[string(a[2].(ProcArg))].PID())
+		}},
+	{name: "setsockopt", code: 14, params: []param{res, sockOpt, lingOn, lingSec},
+		exec: func(x *executor, t *sched.Thread, sp stack.Proc, a []Arg) (int, stack.Errno) {
+			return 0, sp.SetLinger(t, x.fd(a[0]), a[2] == WordArg("on"), intArg(a[3]))
+		}},
+	{name: "getsockopt", code: 15, params: []param{res, getOpt},
+		exec: func(x *executor, t *sched.Thread, sp stack.Proc, a []Arg) (int, stack.Errno) {
+			e, err := sp.SockError(t, x.fd(a[0]))
+			return int(e), err
+		}},
+	{name: "sockatmark", code: 16, params: []param{res},
+		exec: func(x *executor, t *sched.Thread, sp stack.Proc, a []Arg) (int, stack.Errno) {
+			at, err := sp.AtMark(t, x.fd(a[0]))
+			if at {
+				return 1, err
+			}
+			return 0, err
+		}},
+	{name: "poll", code: 17, params: []param{res, pollEv, pollHow},
+		exec: func(x *executor, t *sched.Thread, sp stack.Proc, a []Arg) (int, stack.Errno) {
+			return sp.Poll(t, x.fd(a[0]), pollEv.bits(a[1:len(a)-1]), a[len(a)-1] == WordArg("wait"))
+		}},
+	{name: "interrupt", code: 18, params: []param{pproc},
+		exec: func(x *executor, t *sched.Thread, sp stack.Proc, a []Arg) (int, stack.Errno) {
+			return 0, sp.Interrupt(t, x.procs[string(a[0].(ProcArg))])
+		}},
 }
 
-// lookupSyscall returns the signature of the named system call, or nil.
-func lookupSyscall(name string) *syscall {
+// recvFrom is recv's and recvfrom's binding: the same kernel path, the source discarded.
+func recvFrom(x *executor, t *sched.Thread, sp stack.Proc, a []Arg) (int, stack.Errno) {
+	b, _, err := sp.RecvFrom(t, x.fd(a[0]), intArg(a[1]), rflags.bits(a[2:]))
+	return len(b), err
+}
+
+// byName indexes the table by name, for the parser and for programs built by hand.
+var byName = func() map[string]*syscall {
+	m := make(map[string]*syscall, len(syscalls))
 	for _, sc := range syscalls {
-		if sc.name == name {
-			return sc
-		}
+		m[sc.name] = sc
 	}
-	return nil
+	return m
+}()
+
+// lookupSyscall returns the signature of the named system call, or nil.
+func lookupSyscall(name string) *syscall { return byName[name] }
+
+// row returns the call's table row: the one cached on it (by Parse, Decode, the minimizer
+// or an earlier Validate) while it still names the call, else the table's, or nil.
+func (c *Call) row() *syscall {
+	if sc := c.sc; sc != nil && sc.name == c.Name {
+		return sc
+	}
+	return lookupSyscall(c.Name)
 }
 
 // Syscalls returns the names of the system calls a program may make.
@@ -84,6 +210,37 @@ func Syscalls() []string {
 		names[i] = sc.name
 	}
 	return names
+}
+
+// resultCalls names the calls that define a resource, for messages: "socket, accept, dup".
+func resultCalls() string {
+	var names []string
+	for _, sc := range syscalls {
+		if sc.result {
+			names = append(names, sc.name)
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// val returns the value of a pEnum argument (vals), 0 for a word it does not know.
+func (pm *param) val(a Arg) int {
+	w, _ := a.(WordArg)
+	for i, x := range pm.words {
+		if string(w) == x {
+			return pm.vals[i]
+		}
+	}
+	return 0
+}
+
+// bits ORs the bits (vals) of the pFlags words among args.
+func (pm *param) bits(args []Arg) int {
+	f := 0
+	for _, a := range args {
+		f |= pm.val(a)
+	}
+	return f
 }
 
 // expect describes what the parameter accepts, for error messages.

@@ -97,9 +97,12 @@ func validateSchedule(s *Schedule) error { return s.Validate() }
 
 // validateCall checks a call whose resources must be below nres and whose processes in names.
 func validateCall(c *Call, nres int, names []string) error {
-	sc := lookupSyscall(c.Name)
+	sc := c.row()
 	if sc == nil {
 		return fmt.Errorf("unknown system call %q", c.Name)
+	}
+	if c.sc != sc {
+		c.sc = sc // a call built by hand: resolved once, here, for the executor
 	}
 	switch {
 	case c.Result == -1:

@@ -41,6 +41,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if args[0] == "convert" {
 		return convertCmd(args[1:], stdout, stderr)
 	}
+	if args[0] == "upgrade-corpus" {
+		return upgradeCmd(args[1:], stdout, stderr)
+	}
 	if args[0] == "bench" {
 		return benchCmd(args[1:], stdout, stderr)
 	}
@@ -67,5 +70,6 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "  convert   convert programs and fuzz inputs: sockfuzz convert [-from auto|text|gofuzz|libfuzzer] -to text|gofuzz|libfuzzer [-target FuzzX] [-o OUT] FILE...")
 	fmt.Fprintln(w, "  fuzz      run the fuzz targets continuously, storing new crashers: sockfuzz fuzz [-targets a,b] [-duration 2m] [-jobs N] [-faults a,b] [-workdir .sockfuzz] [-store corpus/crashers] [-libfuzzer DIR]")
 	fmt.Fprintln(w, "  hunt      time each strategy to expose each fault: sockfuzz hunt [-faults a,b] [-strategies s,...] [-trials N] [-trials-by s=N,...] [-cap 90s] [-jobs 2] [-results F] [-report F] [-report-only]")
+	fmt.Fprintln(w, "  upgrade-corpus  convert stored fuzz inputs to the current byte form, once: sockfuzz upgrade-corpus [-n] DIR...")
 	fmt.Fprintln(w, "  bench     measure the engine's speed side by side: sockfuzz bench [-duration 15s] [-rounds 3] [-jobs 2] [-ref REV] [-libfuzzer auto|on|off] [-only ceiling,cost,libfuzzer] [-workdir DIR] [-json FILE]")
 }
