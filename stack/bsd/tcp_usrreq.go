@@ -1,0 +1,178 @@
+package bsd
+
+import "github.com/sockfuzz/sockfuzz/stack/sched"
+
+// tcpAttach is tcp_attach: a control block, and the pcb's reference on the socket.
+func (st *Stack) tcpAttach(t *sched.Thread, so *Socket, n *netisr) {
+	tp := &tcpcb{so: so, n: n, state: TCPS_CLOSED}
+	e := st.e
+	tp.rexmt = e.NewTimer(so.names.rexmt, func(c *sched.Thread) { st.tcpTimer(c, tp, "tcp_timer_rexmt", st.tcpTimerRexmt) })
+	tp.keep = e.NewTimer(so.names.keep, func(c *sched.Thread) { st.tcpTimer(c, tp, "tcp_timer_keep", st.tcpTimerKeep) })
+	tp.msl = e.NewTimer(so.names.msl, func(c *sched.Thread) { st.tcpTimer(c, tp, "tcp_timer_2msl", st.tcpTimer2MSL) })
+	so.tp = tp
+	so.pcb.AtomicStore(t, "tcp_attach", 1)
+	so.soreference(t, "in_pcballoc")
+}
+
+// tcpBind is tcp_usr_bind.
+func (st *Stack) tcpBind(t *sched.Thread, so *Socket, port uint16) Errno {
+	tp := so.tp
+	if tp == nil {
+		return EINVAL
+	}
+	if tp.local.Port != 0 {
+		return EINVAL
+	}
+	_ = st.tables.Lock(t)
+	p, err := st.bindPort(port)
+	_ = st.tables.Unlock(t)
+	if err != OK {
+		return err
+	}
+	tp.local = Addr{IP: LocalIP, Port: p}
+	return OK
+}
+
+// tcpListen is tcp_usr_listen.
+func (st *Stack) tcpListen(t *sched.Thread, so *Socket) Errno {
+	tp := so.tp
+	if tp == nil || tp.state != TCPS_CLOSED && tp.state != TCPS_LISTEN || tp.remote.Port != 0 {
+		// A connect that won the race with this listen (solisten's check of the so_state
+		// bits ran before it): the pcb is no longer CLOSED, or its connect has chosen a
+		// remote address and moved it to another protocol thread. Found by FuzzSockets.
+		return EINVAL
+	}
+	if tp.local.Port == 0 {
+		if err := st.tcpBind(t, so, 0); err != OK {
+			return err
+		}
+	}
+	// t_state is set before the pcb is published in the listen table (as tcp_usr_listen sets
+	// TCPS_LISTEN before in_pcbinswildcardhash): tcp_input on another protocol thread finds the
+	// listener through the table and reads t_state, so a write after the unlock raced with it
+	// (seen by go test -race in Free mode with several CPUs). A repeated listen(2) leaves the
+	// published value alone.
+	if tp.state != TCPS_LISTEN {
+		tp.state = TCPS_LISTEN
+	}
+	_ = st.tables.Lock(t)
+	st.listeners[tp.local.Port] = so
+	_ = st.tables.Unlock(t)
+	return OK
+}
+
+// tcpConnectPrepare is the first half of tcp_connect, on protocol thread 0: bind if needed,
+// reserve the connection's addresses and choose its protocol thread (so_port).
+func (st *Stack) tcpConnectPrepare(t *sched.Thread, so *Socket, faddr Addr) Errno {
+	tp := so.tp
+	if tp == nil {
+		return EINVAL
+	}
+	if tp.state == TCPS_LISTEN {
+		return EOPNOTSUPP
+	}
+	if tp.state != TCPS_CLOSED || tp.remote.Port != 0 {
+		return EISCONN
+	}
+	if tp.local.Port == 0 {
+		if err := st.tcpBind(t, so, 0); err != OK {
+			return err
+		}
+	}
+	k := fourTuple{tp.local, faddr}
+	i := st.hashPort(tp.local, faddr)
+	_ = st.tables.Lock(t)
+	if st.conns[k] != nil {
+		_ = st.tables.Unlock(t)
+		return EADDRINUSE
+	}
+	// The pcb moves to its connection's protocol thread before it is published: from then
+	// on tcp_input may find it there (as in_pcbconnect runs on the target CPU). Set after
+	// the insert, tp.n raced with tcp_input's tcp_output on that thread in free mode.
+	tp.remote = faddr
+	tp.n = st.netisrs[i]
+	st.conns[k] = so
+	_ = st.tables.Unlock(t)
+	so.port.AtomicStore(t, "tcp_connect:so_port", uint64(i))
+	return OK
+}
+
+// tcpConnect is the second half of tcp_connect, on the connection's protocol thread: send the
+// SYN.
+func (st *Stack) tcpConnect(t *sched.Thread, so *Socket) Errno {
+	tp := so.tp
+	if tp == nil || tp.closed.Load() {
+		return EINVAL
+	}
+	if tp.state != TCPS_CLOSED {
+		return EOPNOTSUPP // a listen won the race between the two halves of connect
+	}
+	so.soisconnecting(t)
+	tp.iss = st.iss()
+	tp.sndUna, tp.sndNxt, tp.sndMax = tp.iss, tp.iss, tp.iss
+	tp.sndBufSeq = tp.iss + 1
+	tp.sndWnd = tcpMaxWin
+	tp.state = TCPS_SYN_SENT
+	_ = tp.keep.Reset(t, tcpKeepInit)
+	st.tcpOutput(t, tp)
+	return OK
+}
+
+// tcpSend is tcp_usr_send (and tcp_usr_sendoob with oob): append to so_snd, output.
+func (st *Stack) tcpSend(t *sched.Thread, so *Socket, data []byte, oob bool) Errno {
+	so.touch(t, "tcp_usr_send")
+	tp := so.tp
+	if tp == nil || tp.closed.Load() || so.pcb.AtomicLoad(t, "pru_send") == 0 {
+		return ECONNRESET
+	}
+	_ = so.snd.token.Lock(t)
+	so.snd.appendStream(t, data)
+	end := tp.sndBufSeq + uint32(len(so.snd.data))
+	_ = so.snd.token.Unlock(t)
+	if oob {
+		tp.sndUp = end
+	}
+	st.tcpOutput(t, tp)
+	return OK
+}
+
+// tcpUsrClosed is tcp_usrclosed: the user will send no more.
+func (st *Stack) tcpUsrClosed(t *sched.Thread, tp *tcpcb) *tcpcb {
+	switch tp.state {
+	case TCPS_CLOSED, TCPS_LISTEN, TCPS_SYN_SENT:
+		st.tcpClose(t, tp)
+		return nil
+	case TCPS_SYN_RECEIVED, TCPS_ESTABLISHED:
+		tp.state = TCPS_FIN_WAIT_1
+		tp.finWanted = true
+	case TCPS_CLOSE_WAIT:
+		tp.state = TCPS_LAST_ACK
+		tp.finWanted = true
+	}
+	if tp.state >= TCPS_FIN_WAIT_2 {
+		st.soisdisconnected(t, tp.so)
+		if tp.state == TCPS_FIN_WAIT_2 {
+			_ = tp.msl.Reset(t, tcpMaxIdle)
+		}
+	}
+	return tp
+}
+
+// tcpDisconnect is tcp_disconnect.
+func (st *Stack) tcpDisconnect(t *sched.Thread, tp *tcpcb) {
+	so := tp.so
+	switch {
+	case tp.state < TCPS_ESTABLISHED:
+		st.tcpClose(t, tp)
+	case so.options.AtomicLoad(t, "tcp_disconnect:so_options")&SO_LINGER != 0 && so.linger.Load() == 0:
+		st.tcpDrop(t, tp, OK)
+	default:
+		st.soisdisconnecting(t, so)
+		_ = so.rcv.token.Lock(t)
+		so.rcv.drop(t, len(so.rcv.data))
+		_ = so.rcv.token.Unlock(t)
+		if tp = st.tcpUsrClosed(t, tp); tp != nil {
+			st.tcpOutput(t, tp)
+		}
+	}
+}
