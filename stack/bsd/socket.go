@@ -12,8 +12,8 @@ import (
 type Socket struct {
 	st    *Stack
 	id    int
-	proto Proto
-	name  string // "so3", for word and lock names
+	proto *protosw // so_proto
+	name  string   // "so3", for word and lock names
 	names *sockNames
 
 	state   sched.Word   // so_state

@@ -2,8 +2,34 @@ package bsd
 
 import "github.com/sockfuzz/sockfuzz/stack/sched"
 
-// tcpAttach is tcp_attach: a control block, and the pcb's reference on the socket.
+// tcp_usrreqs are TCP's user requests (tcp_usrreqs). accept(2) makes no pru_accept: the
+// ECONNABORTED of tcp_usr_accept is kern_accept's test of SS_ISDISCONNECTED.
+var tcp_usrreqs = pr_usrreqs{
+	pru_abort:      (*Stack).tcpUsrAbort,
+	pru_attach:     (*Stack).tcpUsrAttach,
+	pru_bind:       (*Stack).tcpBind,
+	pru_connect:    (*Stack).tcpUsrConnect,
+	pru_detach:     (*Stack).tcpUsrDetach,
+	pru_disconnect: (*Stack).tcpUsrDisconnect,
+	pru_listen:     (*Stack).tcpListen,
+	pru_rcvd:       (*Stack).tcpUsrRcvd,
+	pru_rcvoob:     (*Stack).tcpUsrRcvoob,
+	pru_send:       (*Stack).tcpSend,
+	pru_shutdown:   (*Stack).tcpUsrShutdown,
+}
+
+// tcpUsrAttach is tcp_usr_attach: tcp_attach on protocol thread n.
+func (st *Stack) tcpUsrAttach(t *sched.Thread, so *Socket, n *netisr) Errno {
+	st.tcpAttach(t, so, n)
+	return OK
+}
+
+// tcpAttach is tcp_attach: the buffers reserved (unless sonewconn did), a control block, and
+// the pcb's reference on the socket.
 func (st *Stack) tcpAttach(t *sched.Thread, so *Socket, n *netisr) {
+	if so.snd.hiwat == 0 || so.rcv.hiwat == 0 {
+		so.soreserve(tcpSendSpace, tcpRecvSpace)
+	}
 	tp := &tcpcb{so: so, n: n, state: TCPS_CLOSED}
 	e := st.e
 	tp.rexmt = e.NewTimer(so.names.rexmt, func(c *sched.Thread) { st.tcpTimer(c, tp, "tcp_timer_rexmt", st.tcpTimerRexmt) })
@@ -14,7 +40,8 @@ func (st *Stack) tcpAttach(t *sched.Thread, so *Socket, n *netisr) {
 	so.soreference(t, "in_pcballoc")
 }
 
-// tcpBind is tcp_usr_bind.
+// tcpBind is tcp_usr_bind (so_pcb was checked by sobind) and tcp's in_pcbbind: port 0 picks
+// an ephemeral one.
 func (st *Stack) tcpBind(t *sched.Thread, so *Socket, port uint16) Errno {
 	tp := so.tp
 	if tp == nil {
@@ -61,9 +88,21 @@ func (st *Stack) tcpListen(t *sched.Thread, so *Socket) Errno {
 	return OK
 }
 
-// tcpConnectPrepare is the first half of tcp_connect, on protocol thread 0: bind if needed,
-// reserve the connection's addresses and choose its protocol thread (so_port).
-func (st *Stack) tcpConnectPrepare(t *sched.Thread, so *Socket, faddr Addr) Errno {
+// tcpUsrConnect is tcp_usr_connect, on protocol thread 0: tcp_connect, whose second half
+// (tcp_connect_oncpu) is forwarded to the connection's protocol thread.
+func (st *Stack) tcpUsrConnect(t *sched.Thread, so *Socket, nam Addr) (Errno, *netmsg) {
+	if so.pcb.AtomicLoad(t, "pru_connect") == 0 {
+		return EINVAL, nil
+	}
+	if err := st.tcpConnect(t, so, nam); err != OK {
+		return err, nil
+	}
+	return OK, &netmsg{name: "tcp_connect", fn: func(t *sched.Thread) Errno { return st.tcpConnectOncpu(t, so) }}
+}
+
+// tcpConnect is the first half of tcp_connect, on protocol thread 0: bind if needed, reserve
+// the connection's addresses and choose its protocol thread (so_port).
+func (st *Stack) tcpConnect(t *sched.Thread, so *Socket, faddr Addr) Errno {
 	tp := so.tp
 	if tp == nil {
 		return EINVAL
@@ -97,9 +136,9 @@ func (st *Stack) tcpConnectPrepare(t *sched.Thread, so *Socket, faddr Addr) Errn
 	return OK
 }
 
-// tcpConnect is the second half of tcp_connect, on the connection's protocol thread: send the
-// SYN.
-func (st *Stack) tcpConnect(t *sched.Thread, so *Socket) Errno {
+// tcpConnectOncpu is tcp_connect_oncpu, the second half of tcp_connect, on the connection's
+// protocol thread: send the SYN.
+func (st *Stack) tcpConnectOncpu(t *sched.Thread, so *Socket) Errno {
 	tp := so.tp
 	if tp == nil || tp.closed.Load() {
 		return EINVAL
@@ -118,8 +157,9 @@ func (st *Stack) tcpConnect(t *sched.Thread, so *Socket) Errno {
 	return OK
 }
 
-// tcpSend is tcp_usr_send (and tcp_usr_sendoob with oob): append to so_snd, output.
-func (st *Stack) tcpSend(t *sched.Thread, so *Socket, data []byte, oob bool) Errno {
+// tcpSend is tcp_usr_send (and tcp_usr_sendoob with oob): append to so_snd, output. nam
+// would be an implied connect's address, which the model does not make.
+func (st *Stack) tcpSend(t *sched.Thread, so *Socket, data []byte, _ Addr, oob bool) Errno {
 	so.touch(t, "tcp_usr_send")
 	tp := so.tp
 	if tp == nil || tp.closed.Load() || so.pcb.AtomicLoad(t, "pru_send") == 0 {
@@ -133,6 +173,70 @@ func (st *Stack) tcpSend(t *sched.Thread, so *Socket, data []byte, oob bool) Err
 		tp.sndUp = end
 	}
 	st.tcpOutput(t, tp)
+	return OK
+}
+
+// tcpUsrRcvd is tcp_usr_rcvd: tell the peer about the room made.
+func (st *Stack) tcpUsrRcvd(t *sched.Thread, so *Socket) Errno {
+	if tp := so.tp; tp != nil && !tp.closed.Load() && tp.state >= TCPS_ESTABLISHED {
+		tp.ackNow = true
+		st.tcpOutput(t, tp)
+	}
+	return OK
+}
+
+// tcpUsrRcvoob is tcp_usr_rcvoob: the out-of-band byte, EINVAL if there is none to come (or
+// it was read), EWOULDBLOCK if it has not arrived yet.
+func (st *Stack) tcpUsrRcvoob(t *sched.Thread, so *Socket, flags int) (byte, Errno) {
+	tp := so.tp
+	if tp == nil || tp.closed.Load() {
+		return 0, EINVAL
+	}
+	if so.oobmark.AtomicLoad(t, "tcp_usr_rcvoob") == 0 && so.getstate(t, "tcp_usr_rcvoob")&SS_RCVATMARK == 0 || tp.oobHad {
+		return 0, EINVAL
+	}
+	if !tp.oobHave {
+		return 0, EWOULDBLOCK
+	}
+	if flags&MSG_PEEK == 0 {
+		tp.oobHave, tp.oobHad = false, true
+	}
+	return tp.iobc, OK
+}
+
+// tcpUsrShutdown is tcp_usr_shutdown: no more sends; the FIN follows the data.
+func (st *Stack) tcpUsrShutdown(t *sched.Thread, so *Socket) Errno {
+	st.socantsendmore(t, so)
+	if tp := so.tp; tp != nil && !tp.closed.Load() {
+		if tp = st.tcpUsrClosed(t, tp); tp != nil {
+			st.tcpOutput(t, tp)
+		}
+	}
+	return OK
+}
+
+// tcpUsrDisconnect is tcp_usr_disconnect: tcp_disconnect, unless the pcb is gone already.
+func (st *Stack) tcpUsrDisconnect(t *sched.Thread, so *Socket) Errno {
+	if tp := so.tp; tp != nil && !tp.closed.Load() {
+		st.tcpDisconnect(t, tp)
+	}
+	return OK
+}
+
+// tcpUsrDetach is tcp_usr_detach: as tcp_usr_disconnect; the pcb goes when the connection
+// is closed (tcp_close).
+func (st *Stack) tcpUsrDetach(t *sched.Thread, so *Socket) Errno {
+	if tp := so.tp; tp != nil && !tp.closed.Load() {
+		st.tcpDisconnect(t, tp)
+	}
+	return OK
+}
+
+// tcpUsrAbort is tcp_usr_abort: tcp_drop with ECONNABORTED.
+func (st *Stack) tcpUsrAbort(t *sched.Thread, so *Socket) Errno {
+	if tp := so.tp; tp != nil && so.pcb.AtomicLoad(t, "pru_abort") != 0 {
+		st.tcpDrop(t, tp, ECONNABORTED)
+	}
 	return OK
 }
 

@@ -2,8 +2,9 @@ package bsd
 
 import "github.com/sockfuzz/sockfuzz/stack/sched"
 
-// soalloc allocates a socket with SS_NOFDREF and one reference (DragonFly soalloc).
-func (st *Stack) soalloc(t *sched.Thread, proto Proto) *Socket {
+// soalloc allocates a socket of protocol pr with SS_NOFDREF and one reference (DragonFly
+// soalloc). Its buffers get their sizes when the protocol attaches (soreserve).
+func (st *Stack) soalloc(t *sched.Thread, pr *protosw) *Socket {
 	e := st.e
 	_ = st.socklist.Lock(t)
 	id := len(st.socks)
@@ -11,7 +12,7 @@ func (st *Stack) soalloc(t *sched.Thread, proto Proto) *Socket {
 	_ = st.socklist.Unlock(t)
 	nm := namesFor(id)
 	so := newSocket() // zero, or reset by Release: only the identity is left to set
-	so.st, so.id, so.proto, so.name, so.names = st, id, proto, nm.so, nm
+	so.st, so.id, so.proto, so.name, so.names = st, id, pr, nm.so, nm
 	e.InitMutex(&so.qlock, nm.qlock)
 	e.InitMutex(&so.asyncLock, nm.fioasync)
 	e.InitWord(&so.state, "so_state", nil)
@@ -28,50 +29,58 @@ func (st *Stack) soalloc(t *sched.Thread, proto Proto) *Socket {
 	e.InitWord(&so.incqlen, "so_incqlen", &so.qlock)
 	e.InitWaitQueue(&so.timeo, nm.timeo)
 	e.InitWaitQueue(&so.sel, nm.sel)
-	snd, rcv := tcpSendSpace, tcpRecvSpace
-	if proto == UDP {
-		snd, rcv = udpSendSpace, udpRecvSpace
-	}
-	so.rcv.init(so, "so_rcv", rcv, 1)
-	so.snd.init(so, "so_snd", snd, 2048)
+	so.rcv.init(so, "so_rcv", 1)
+	so.snd.init(so, "so_snd", mclbytes)
 	so.state.Init(SS_NOFDREF)
 	so.refs.Init(1)
 	_ = st.socklist.Lock(t)
 	st.socks[id] = so
 	_ = st.socklist.Unlock(t)
 	st.nlive.AtomicAdd(t, "soalloc", 1)
-	st.observe(t, ObsEvent{Kind: ObsSockCreated, Sock: id, Head: -1, Arg: int(proto), New: SS_NOFDREF, Proc: -1, Site: "soalloc"})
+	st.observe(t, ObsEvent{Kind: ObsSockCreated, Sock: id, Head: -1, Arg: int(pr.pr_type), New: SS_NOFDREF, Proc: -1, Site: "soalloc"})
 	return so
 }
 
-// socreate is DragonFly socreate: soalloc, pru_attach on protocol thread 0, then the base
-// reference belongs to the descriptor (SS_NOFDREF cleared).
-func (st *Stack) socreate(t *sched.Thread, proto Proto) *Socket {
-	so := st.soalloc(t, proto)
+// socreate is DragonFly socreate: the protocol's protosw (EPROTOTYPE for none), soalloc,
+// pru_attach on protocol thread 0, then the base reference belongs to the descriptor
+// (SS_NOFDREF cleared).
+func (st *Stack) socreate(t *sched.Thread, proto Proto) (*Socket, Errno) {
+	pr := pffindproto(proto)
+	if pr == nil {
+		return nil, EPROTOTYPE
+	}
+	so := st.soalloc(t, pr)
 	n := st.netisrs[0]
 	so.port.Init(0)
-	st.domsg(t, n, "pru_attach", func(t *sched.Thread) Errno {
-		if proto == TCP {
-			st.tcpAttach(t, so, n)
-		} else {
-			st.udpAttach(t, so)
-		}
-		return OK
-	})
+	st.domsg(t, n, "pru_attach", func(t *sched.Thread) Errno { return pr.pr_usrreqs.pru_attach(st, t, so, n) })
 	so.soclrstate(t, "socreate", SS_NOFDREF)
-	return so
+	return so, OK
+}
+
+// sobind is DragonFly sobind: pru_bind on the socket's protocol thread, once it has a pcb
+// (the so_pcb check of tcp_usr_bind's COMMON_START and of udp_bind, made for both here).
+func (st *Stack) sobind(t *sched.Thread, so *Socket, port uint16) Errno {
+	return st.pcbmsgTo(t, so, st.owner(so), "pru_bind", func(t *sched.Thread) Errno {
+		if so.pcb.AtomicLoad(t, "pru_bind") == 0 {
+			return EINVAL
+		}
+		return so.proto.pr_usrreqs.pru_bind(st, t, so, port)
+	})
 }
 
 // solisten is DragonFly solisten: pru_listen, then the backlog (clamped to somaxconn as BSD
 // does) and SO_ACCEPTCONN under the listener's queue lock.
+//
+// A protocol that cannot listen (pr_generic_notsupp) is answered before the state checks.
 func (st *Stack) solisten(t *sched.Thread, so *Socket, backlog int) Errno {
-	if so.proto != TCP {
+	listen := so.proto.pr_usrreqs.pru_listen
+	if listen == nil {
 		return EOPNOTSUPP
 	}
 	if so.getstate(t, "solisten")&(SS_ISCONNECTED|SS_ISCONNECTING|SS_ISDISCONNECTING) != 0 {
 		return EINVAL
 	}
-	if err := st.pcbmsgTo(t, so, st.owner(so), "pru_listen", func(t *sched.Thread) Errno { return st.tcpListen(t, so) }); err != OK {
+	if err := st.pcbmsgTo(t, so, st.owner(so), "pru_listen", func(t *sched.Thread) Errno { return listen(st, t, so) }); err != OK {
 		return err
 	}
 	if backlog < 0 || backlog > somaxconn {
@@ -155,13 +164,9 @@ func (st *Stack) soclose(t *sched.Thread, so *Socket) {
 	}
 	if so.pcb.AtomicLoad(t, "soclose:so_pcb") != 0 {
 		state := so.getstate(t, "soclose")
-		if state&SS_ISCONNECTED != 0 && state&SS_ISDISCONNECTING == 0 && so.proto == TCP {
-			st.pcbmsg(t, so, "pru_disconnect", func(t *sched.Thread) Errno {
-				if tp := so.tp; tp != nil && !tp.closed.Load() {
-					st.tcpDisconnect(t, tp)
-				}
-				return OK
-			})
+		// BSD goes past the linger ("goto drop") when sodisconnect fails; here only a protocol
+		// without pru_disconnect fails it (UDP), before any message.
+		if state&SS_ISCONNECTED != 0 && state&SS_ISDISCONNECTING == 0 && st.sodisconnect(t, so) != EOPNOTSUPP {
 			if so.options.AtomicLoad(t, "soclose:linger")&SO_LINGER != 0 && so.linger.Load() > 0 {
 				for so.getstate(t, "soclose:linger")&SS_ISCONNECTED != 0 {
 					if err := so.timeo.SleepTimeout(t, func() bool { return so.state.Peek()&SS_ISCONNECTED == 0 },
@@ -171,14 +176,7 @@ func (st *Stack) soclose(t *sched.Thread, so *Socket) {
 				}
 			}
 		}
-		st.pcbmsg(t, so, "pru_detach", func(t *sched.Thread) Errno {
-			if so.proto == UDP {
-				st.udpDetach(t, so)
-			} else if tp := so.tp; tp != nil && !tp.closed.Load() {
-				st.tcpDisconnect(t, tp)
-			}
-			return OK
-		})
+		st.pcbmsg(t, so, "pru_detach", func(t *sched.Thread) Errno { return so.proto.pr_usrreqs.pru_detach(st, t, so) })
 	}
 	if !st.faults.Has(FaultListenCloseDrain) {
 		st.sodrain(t, so)
@@ -236,26 +234,12 @@ func (st *Stack) soaborta(t *sched.Thread, so *Socket, head *Socket) {
 		if st.faults.Has(FaultAbortTwice) {
 			so.soreference(t, "pru_abort")
 		}
-		st.pruAbort(t, so)
+		so.proto.pr_usrreqs.pru_abort(st, t, so)
 		if !st.faults.Has(FaultAbortLostSofree) {
 			st.sofree(t, so)
 		}
 		return OK
 	})
-}
-
-// pruAbort is the protocol's abort (tcp_usr_abort: tcp_drop with ECONNABORTED).
-func (st *Stack) pruAbort(t *sched.Thread, so *Socket) {
-	switch so.proto {
-	case TCP:
-		if tp := so.tp; tp != nil && so.pcb.AtomicLoad(t, "pru_abort") != 0 {
-			st.tcpDrop(t, tp, ECONNABORTED)
-		}
-	case UDP:
-		if so.pcb.AtomicLoad(t, "pru_abort") != 0 {
-			st.udpDetach(t, so)
-		}
-	}
 }
 
 // soaccept turns a connection taken off so_comp into one with a descriptor (DragonFly
@@ -269,34 +253,48 @@ func (st *Stack) soaccept(t *sched.Thread, so *Socket) {
 	so.soclrstate(t, "soaccept", SS_NOFDREF)
 }
 
-// soconnect is DragonFly soconnect: not on a listener, not twice (TCP), pru_connect.
+// soconnect is DragonFly soconnect: not on a listener, not twice on a connection protocol
+// (PR_CONNREQUIRED), pru_connect; the rest of a request that moved the socket follows it to
+// its new protocol thread. A connected datagram socket is connected again without BSD's
+// sodisconnect first.
 func (st *Stack) soconnect(t *sched.Thread, so *Socket, addr Addr) Errno {
 	if so.options.AtomicLoad(t, "soconnect")&SO_ACCEPTCONN != 0 {
 		return EOPNOTSUPP
 	}
+	pr := so.proto
 	state := so.getstate(t, "soconnect")
-	if so.proto == TCP && state&(SS_ISCONNECTED|SS_ISCONNECTING) != 0 {
+	if state&(SS_ISCONNECTED|SS_ISCONNECTING) != 0 && pr.pr_flags&PR_CONNREQUIRED != 0 {
 		return EISCONN
 	}
 	so.error.AtomicStore(t, "soconnect:so_error", 0)
-	if so.proto == UDP {
-		return st.pcbmsgTo(t, so, st.owner(so), "pru_connect", func(t *sched.Thread) Errno { return st.udpConnect(t, so, addr) })
-	}
+	var fwd *netmsg
 	if err := st.pcbmsgTo(t, so, st.owner(so), "pru_connect", func(t *sched.Thread) Errno {
-		if so.pcb.AtomicLoad(t, "pru_connect") == 0 {
-			return EINVAL
-		}
-		return st.tcpConnectPrepare(t, so, addr)
-	}); err != OK {
+		var e Errno
+		e, fwd = pr.pr_usrreqs.pru_connect(st, t, so, addr)
+		return e
+	}); err != OK || fwd == nil {
 		return err
 	}
-	return st.pcbmsg(t, so, "tcp_connect", func(t *sched.Thread) Errno { return st.tcpConnect(t, so) })
+	return st.pcbmsg(t, so, fwd.name, fwd.fn)
 }
 
-// sosend is DragonFly sosend.
+// sodisconnect is DragonFly sodisconnect: pru_disconnect on the socket's protocol thread,
+// EOPNOTSUPP without a message for a protocol that has none.
+func (st *Stack) sodisconnect(t *sched.Thread, so *Socket) Errno {
+	disconnect := so.proto.pr_usrreqs.pru_disconnect
+	if disconnect == nil {
+		return EOPNOTSUPP
+	}
+	return st.pcbmsg(t, so, "pru_disconnect", func(t *sched.Thread) Errno { return disconnect(st, t, so) })
+}
+
+// sosend is DragonFly sosend. An atomic protocol (PR_ATOMIC) sends the data whole or not at
+// all; a stream protocol sends what fits and waits for room for the rest.
 func (st *Stack) sosend(t *sched.Thread, so *Socket, data []byte, to *Addr, flags int, nonblock bool) (int, Errno) {
 	sb := &so.snd
-	if so.proto == UDP && len(data) > sb.hiwat {
+	pr := so.proto
+	atomic := pr.pr_flags&PR_ATOMIC != 0 // sosendallatonce
+	if atomic && len(data) > sb.hiwat {
 		return -1, EMSGSIZE
 	}
 	_ = sb.lock.Lock(t)
@@ -312,17 +310,18 @@ func (st *Stack) sosend(t *sched.Thread, so *Socket, data []byte, to *Addr, flag
 			return st.partial(sent, Errno(e))
 		}
 		if state&SS_ISCONNECTED == 0 {
-			if so.proto == TCP {
+			if pr.pr_flags&PR_CONNREQUIRED != 0 {
 				return st.partial(sent, ENOTCONN)
 			} else if to == nil {
 				return -1, EDESTADDRREQ
 			}
-		} else if so.proto == UDP && to != nil {
+		} else if pr.pr_flags&PR_CONNREQUIRED == 0 && to != nil {
+			// udp_output's EISCONN, made here before any wait.
 			return -1, EISCONN
 		}
 		space := sb.space(t, "sosend:space")
 		need := len(data) - sent
-		if so.proto == UDP && space < need || so.proto == TCP && space <= 0 && need > 0 {
+		if atomic && space < need || !atomic && space <= 0 && need > 0 {
 			if nonblock {
 				return st.partial(sent, EWOULDBLOCK)
 			}
@@ -339,25 +338,25 @@ func (st *Stack) sosend(t *sched.Thread, so *Socket, data []byte, to *Addr, flag
 		}
 		n := min(need, max(space, 0))
 		chunk := data[sent : sent+n]
-		var e Errno
-		if so.proto == UDP {
-			dst := Addr{}
+		var nam Addr
+		if pr.pr_flags&PR_ADDR != 0 {
+			// The message's address: the one given, else the connected peer's, read here in
+			// process context.
 			if to != nil {
-				dst = *to
-			} else if so.up != nil {
-				dst = so.up.peer()
-			}
-			e = st.pcbmsg(t, so, "pru_send", func(t *sched.Thread) Errno { return st.udpSend(t, so, chunk, dst) })
-		} else {
-			oob := flags&MSG_OOB != 0 && sent+n == len(data)
-			send := func(t *sched.Thread) Errno { return st.tcpSend(t, so, chunk, oob) }
-			if st.faults.Has(FaultClosePendingSend) {
-				// An asynchronous pru_send holding no reference (939c81e437): a close can
-				// free the socket while the message is still queued.
-				st.pcbsendmsg(t, so, "pru_send", send)
+				nam = *to
 			} else {
-				e = st.pcbmsg(t, so, "pru_send", send)
+				nam = pr.pr_usrreqs.pru_peeraddr(so)
 			}
+		}
+		oob := flags&MSG_OOB != 0 && sent+n == len(data)
+		send := func(t *sched.Thread) Errno { return pr.pr_usrreqs.pru_send(st, t, so, chunk, nam, oob) }
+		var e Errno
+		if pr.pr_flags&PR_ASYNC_SEND != 0 && st.faults.Has(FaultClosePendingSend) {
+			// An asynchronous pru_send holding no reference (939c81e437): a close can free
+			// the socket while the message is still queued.
+			st.pcbsendmsg(t, so, "pru_send", send)
+		} else {
+			e = st.pcbmsg(t, so, "pru_send", send)
 		}
 		if e != OK {
 			return st.partial(sent, e)
@@ -369,6 +368,32 @@ func (st *Stack) sosend(t *sched.Thread, so *Socket, data []byte, to *Addr, flag
 	}
 }
 
+// soshutdown is DragonFly soshutdown: the receive side is flushed (sorflush), the send side
+// shut by the protocol (pru_shutdown).
+func (st *Stack) soshutdown(t *sched.Thread, so *Socket, how int) Errno {
+	if how < SHUT_RD || how > SHUT_RDWR {
+		return EINVAL
+	}
+	if how != SHUT_WR {
+		st.sorflush(t, so)
+	}
+	if how != SHUT_RD {
+		return st.pcbmsg(t, so, "pru_shutdown", func(t *sched.Thread) Errno { return so.proto.pr_usrreqs.pru_shutdown(st, t, so) })
+	}
+	return OK
+}
+
+// sorflush is DragonFly sorflush: no more can be received, and what was is dropped.
+func (st *Stack) sorflush(t *sched.Thread, so *Socket) {
+	st.socantrcvmore(t, so)
+	_ = so.rcv.token.Lock(t)
+	so.rcv.drop(t, len(so.rcv.data))
+	for len(so.rcv.records) > 0 {
+		so.rcv.dropRecord(t)
+	}
+	_ = so.rcv.token.Unlock(t)
+}
+
 // partial returns a short count if some data went, else the error.
 func (st *Stack) partial(sent int, e Errno) (int, Errno) {
 	if sent > 0 {
@@ -377,29 +402,21 @@ func (st *Stack) partial(sent int, e Errno) (int, Errno) {
 	return -1, e
 }
 
-// soreceive is DragonFly soreceive.
+// soreceive is DragonFly soreceive. An atomic protocol (PR_ATOMIC) returns one record per
+// call, with its sender's address (PR_ADDR); a stream protocol returns what is there, up to
+// the out-of-band mark, and tells the protocol of the room made (PR_WANTRCVD).
 func (st *Stack) soreceive(t *sched.Thread, so *Socket, n, flags int, nonblock bool) ([]byte, Addr, Errno) {
+	pr := so.proto
 	if flags&MSG_OOB != 0 {
-		if so.proto != TCP {
+		rcvoob := pr.pr_usrreqs.pru_rcvoob
+		if rcvoob == nil {
 			return nil, Addr{}, EOPNOTSUPP
 		}
 		var b byte
 		e := st.pcbmsg(t, so, "pru_rcvoob", func(t *sched.Thread) Errno {
-			tp := so.tp
-			if tp == nil || tp.closed.Load() {
-				return EINVAL
-			}
-			if so.oobmark.AtomicLoad(t, "tcp_usr_rcvoob") == 0 && so.getstate(t, "tcp_usr_rcvoob")&SS_RCVATMARK == 0 || tp.oobHad {
-				return EINVAL
-			}
-			if !tp.oobHave {
-				return EWOULDBLOCK
-			}
-			b = tp.iobc
-			if flags&MSG_PEEK == 0 {
-				tp.oobHave, tp.oobHad = false, true
-			}
-			return OK
+			var e Errno
+			b, e = rcvoob(st, t, so, flags)
+			return e
 		})
 		if e != OK {
 			return nil, Addr{}, e
@@ -439,7 +456,7 @@ func (st *Stack) soreceive(t *sched.Thread, so *Socket, n, flags int, nonblock b
 				e = OK
 			case len(out) > 0 && flags&MSG_WAITALL == 0:
 				e = OK
-			case so.proto == TCP && state&(SS_ISCONNECTED|SS_ISCONNECTING) == 0:
+			case pr.pr_flags&PR_CONNREQUIRED != 0 && state&(SS_ISCONNECTED|SS_ISCONNECTING) == 0:
 				e = ENOTCONN // the 2008 mail's soreceive check
 			case nonblock:
 				e = EWOULDBLOCK
@@ -469,10 +486,13 @@ func (st *Stack) soreceive(t *sched.Thread, so *Socket, n, flags int, nonblock b
 			}
 			continue
 		}
-		if so.proto == UDP {
+		if pr.pr_flags&PR_ATOMIC != 0 {
+			// One record, whole or truncated (MSG_TRUNC: the rest is dropped with it).
 			r := sb.records[0]
 			out = append(out, r.data[:min(n, len(r.data))]...)
-			from = r.from
+			if pr.pr_flags&PR_ADDR != 0 {
+				from = r.from
+			}
 			if flags&MSG_PEEK == 0 {
 				sb.dropRecord(t)
 			}
@@ -501,15 +521,15 @@ func (st *Stack) soreceive(t *sched.Thread, so *Socket, n, flags int, nonblock b
 		if flags&MSG_WAITALL == 0 || len(out) >= n || flags&MSG_PEEK != 0 || atMark {
 			return st.received(t, so, out, from, flags)
 		}
-		if take > 0 {
+		if take > 0 && pr.pr_flags&PR_WANTRCVD != 0 {
 			st.pruRcvd(t, so)
 		}
 	}
 }
 
-// received finishes soreceive: a window update for TCP (pru_rcvd).
+// received finishes soreceive: pru_rcvd for a protocol that wants it, once data was taken.
 func (st *Stack) received(t *sched.Thread, so *Socket, out []byte, from Addr, flags int) ([]byte, Addr, Errno) {
-	if so.proto == TCP && len(out) > 0 && flags&MSG_PEEK == 0 {
+	if so.proto.pr_flags&PR_WANTRCVD != 0 && len(out) > 0 && flags&MSG_PEEK == 0 {
 		st.pruRcvd(t, so)
 	}
 	if out == nil {
@@ -518,15 +538,10 @@ func (st *Stack) received(t *sched.Thread, so *Socket, out []byte, from Addr, fl
 	return out, from, OK
 }
 
-// pruRcvd is pru_rcvd (tcp_usr_rcvd): tell the peer about the room made.
+// pruRcvd is so_pru_rcvd: pru_rcvd on the socket's protocol thread, to tell the peer about the
+// room made.
 func (st *Stack) pruRcvd(t *sched.Thread, so *Socket) {
-	st.pcbmsg(t, so, "pru_rcvd", func(t *sched.Thread) Errno {
-		if tp := so.tp; tp != nil && !tp.closed.Load() && tp.state >= TCPS_ESTABLISHED {
-			tp.ackNow = true
-			st.tcpOutput(t, tp)
-		}
-		return OK
-	})
+	st.pcbmsg(t, so, "pru_rcvd", func(t *sched.Thread) Errno { return so.proto.pr_usrreqs.pru_rcvd(st, t, so) })
 }
 
 // sopoll computes the ready events as DragonFly's kqueue-based poll reports them: IN when

@@ -26,7 +26,7 @@ func (st *Stack) sonewconn(t *sched.Thread, head *Socket, n *netisr, connected b
 	owner := head.sigio.AtomicLoad(t, "sonewconn:so_sigio")
 	so.sigio.Init(owner)
 	st.observe(t, ObsEvent{Kind: ObsSetOwn, Sock: so.id, Head: head.id, Arg: int(owner) - 1, Proc: -1, Site: "sonewconn"})
-	st.tcpAttach(t, so, n)
+	so.proto.pr_usrreqs.pru_attach(st, t, so, n)
 	assert(so.refs.AtomicLoad(t, "sonewconn") == 2, "sonewconn: so_refs != 2")
 	st.sofree(t, so) // the base reference: the pcb's stays
 	var victim *Socket

@@ -11,13 +11,13 @@ func (st *Stack) sockfile(t *sched.Thread, fd int) (*file, *Socket, Errno) {
 	return f, f.so, OK
 }
 
-// Socket is socket(2): socreate, then a descriptor.
+// Socket is socket(2) (kern_socket): socreate, then a descriptor.
 func (p *Proc) Socket(t *sched.Thread, proto Proto) (int, Errno) {
 	st := p.st
-	if proto != TCP && proto != UDP {
-		return -1, EPROTOTYPE
+	so, err := st.socreate(t, proto)
+	if err != OK {
+		return -1, err
 	}
-	so := st.socreate(t, proto)
 	fd, err := st.install(t, &file{so: so})
 	if err != OK {
 		st.soclose(t, so)
@@ -26,7 +26,7 @@ func (p *Proc) Socket(t *sched.Thread, proto Proto) (int, Errno) {
 	return fd, OK
 }
 
-// Bind is bind(2) on the stack's address.
+// Bind is bind(2) on the stack's address (kern_bind: sobind).
 func (p *Proc) Bind(t *sched.Thread, fd int, port uint16) Errno {
 	st := p.st
 	f, so, err := st.sockfile(t, fd)
@@ -34,18 +34,10 @@ func (p *Proc) Bind(t *sched.Thread, fd int, port uint16) Errno {
 		return err
 	}
 	defer st.fdrop(t, f)
-	return st.pcbmsgTo(t, so, st.owner(so), "pru_bind", func(t *sched.Thread) Errno {
-		if so.pcb.AtomicLoad(t, "pru_bind") == 0 {
-			return EINVAL
-		}
-		if so.proto == UDP {
-			return st.udpBind(t, so, port)
-		}
-		return st.tcpBind(t, so, port)
-	})
+	return st.sobind(t, so, port)
 }
 
-// Listen is listen(2).
+// Listen is listen(2) (kern_listen: solisten).
 func (p *Proc) Listen(t *sched.Thread, fd, backlog int) Errno {
 	f, so, err := p.st.sockfile(t, fd)
 	if err != OK {
@@ -71,13 +63,15 @@ func (p *Proc) Connect(t *sched.Thread, fd int, addr Addr) Errno {
 // non-blocking socket; otherwise a predicate wait until the connection completes or fails.
 // An interrupted wait leaves SS_ISCONNECTING set (8765eadc4c): the retry gets EALREADY.
 func (st *Stack) kernConnect(t *sched.Thread, f *file, so *Socket, addr Addr) Errno {
-	if so.getstate(t, "kern_connect")&SS_ISCONNECTING != 0 && so.proto == TCP {
+	if so.getstate(t, "kern_connect")&SS_ISCONNECTING != 0 {
 		return EALREADY
 	}
 	if err := st.soconnect(t, so, addr); err != OK {
 		return err
 	}
-	if so.proto == UDP {
+	if so.proto.pr_flags&PR_CONNREQUIRED == 0 {
+		// A connectionless protocol's pru_connect completed the connection (soisconnected):
+		// there is nothing to wait for.
 		return OK
 	}
 	if f.nonblock.Load() && so.getstate(t, "kern_connect:nbio")&SS_ISCONNECTING != 0 {
@@ -191,7 +185,7 @@ func (p *Proc) RecvFrom(t *sched.Thread, fd, n, flags int) ([]byte, Addr, Errno)
 	return st.soreceive(t, so, n, flags, f.nonblock.Load() || flags&MSG_DONTWAIT != 0)
 }
 
-// Shutdown is shutdown(2) (soshutdown).
+// Shutdown is shutdown(2) (kern_shutdown: soshutdown).
 func (p *Proc) Shutdown(t *sched.Thread, fd, how int) Errno {
 	st := p.st
 	f, so, err := st.sockfile(t, fd)
@@ -199,30 +193,7 @@ func (p *Proc) Shutdown(t *sched.Thread, fd, how int) Errno {
 		return err
 	}
 	defer st.fdrop(t, f)
-	if how < SHUT_RD || how > SHUT_RDWR {
-		return EINVAL
-	}
-	if how != SHUT_WR { // sorflush
-		st.socantrcvmore(t, so)
-		_ = so.rcv.token.Lock(t)
-		so.rcv.drop(t, len(so.rcv.data))
-		for len(so.rcv.records) > 0 {
-			so.rcv.dropRecord(t)
-		}
-		_ = so.rcv.token.Unlock(t)
-	}
-	if how != SHUT_RD {
-		return st.pcbmsg(t, so, "pru_shutdown", func(t *sched.Thread) Errno {
-			st.socantsendmore(t, so)
-			if tp := so.tp; tp != nil && !tp.closed.Load() {
-				if tp = st.tcpUsrClosed(t, tp); tp != nil {
-					st.tcpOutput(t, tp)
-				}
-			}
-			return OK
-		})
-	}
-	return OK
+	return st.soshutdown(t, so, how)
 }
 
 // SetLinger is setsockopt SO_LINGER.
