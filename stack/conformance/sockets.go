@@ -13,8 +13,9 @@
 //
 //   - the host (host_linux.go): real sockets of the running kernel over 127.0.0.1, checked with
 //     the "linux" flavour, which keeps the table honest about what a real kernel does;
-//   - the model stack (package stack), later, checked with the "bsd" flavour: the same table
-//     then tells whether the model answers as DragonFly does.
+//   - the DragonFly model (package stack/bsd, its adapter in stack/bsd/conformance_test.go,
+//     TestConformanceModel), checked with the "bsd" flavour: the same table tells whether the
+//     model answers as DragonFly does.
 //
 // Run executes one scenario on one implementation and returns readable mismatches.
 //
@@ -234,7 +235,8 @@ func flagString(v int, names []string, zero string) string {
 // A call that blocks does so only when the descriptor is blocking and MsgDontWait is not given;
 // if it could never complete it returns EHANG.
 //
-// Implementations: the host kernel (NewHost, on Linux) and, later, the model stack.
+// Implementations: the host kernel (NewHost, on Linux) and the DragonFly model (the adapter of
+// stack/bsd's TestConformanceModel).
 type Sockets interface {
 	// Socket creates a socket (socket(2) with AF_INET and SOCK_STREAM or SOCK_DGRAM).
 	Socket(p Proto) (int, Errno)
