@@ -13,7 +13,8 @@ type Faults uint64
 func (fs Faults) Has(f Faults) bool { return fs&f != 0 }
 
 // The fault catalog: each constant removes exactly one protection and re-creates a historical
-// bug. Catalog describes them; the order of the constants is the order of DESIGN.md's table.
+// bug. Catalog describes them, in the constants' order (that of the fault table of the
+// project's design notes, shared/DESIGN.md, which live outside this repository).
 const (
 	// FaultConnectEINTR: an interrupted blocking connect clears SS_ISCONNECTING while the SYN
 	// is still outstanding (DragonFly 8765eadc4c; FreeBSD uipc_syscalls.c 1.154).

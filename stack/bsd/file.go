@@ -144,3 +144,38 @@ func (st *Stack) OpenFds() []int {
 	}
 	return out
 }
+
+// Close is close(2): the descriptor goes; the last one closes the socket.
+func (p *Proc) Close(t *sched.Thread, fd int) Errno {
+	st := p.st
+	f, last, err := st.remove(t, fd)
+	if err != OK {
+		return err
+	}
+	defer t.ClearSignal()
+	if last {
+		st.soclose(t, f.so)
+	}
+	return OK
+}
+
+// Dup is dup(2).
+func (p *Proc) Dup(t *sched.Thread, fd int) (int, Errno) {
+	f, err := p.st.getfile(t, fd)
+	if err != OK {
+		return -1, err
+	}
+	defer p.st.fdrop(t, f)
+	return p.st.install(t, f)
+}
+
+// Interrupt signals process target: its blocking system call returns EINTR.
+func (p *Proc) Interrupt(t *sched.Thread, target *Proc) Errno {
+	if target == nil || target.t == nil {
+		return EINVAL
+	}
+	if err := p.st.e.Interrupt(t, target.t); err != nil {
+		return EINVAL
+	}
+	return OK
+}

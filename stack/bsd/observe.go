@@ -145,7 +145,7 @@ func (so *Socket) Snapshot() SockSnapshot { return so.snapshot() }
 
 func (so *Socket) snapshot() SockSnapshot {
 	ss := SockSnapshot{
-		ID: so.id, Proto: so.proto, State: so.state.Peek(), Refs: int64(so.refs.Peek()),
+		ID: so.id, Proto: so.proto.pr_type, State: so.state.Peek(), Refs: int64(so.refs.Peek()),
 		Head: int(so.head.Peek()) - 1, Qlen: int64(so.qlen.Peek()), Incqlen: int64(so.incqlen.Peek()),
 		Qlimit: so.qlimit, Listen: so.options.Peek()&SO_ACCEPTCONN != 0, Freed: so.freed.Load(),
 		HasPCB: so.pcb.Peek() != 0, RcvCC: int64(so.rcv.cc.Peek()), RcvBytes: len(so.rcv.data),

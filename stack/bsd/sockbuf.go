@@ -36,9 +36,14 @@ type Sockbuf struct {
 	everNotify atomic.Bool
 }
 
-func (sb *Sockbuf) init(so *Socket, name string, hiwat, lowat int) {
+// mclbytes is MCLBYTES, the default low water mark of a send buffer.
+const mclbytes = 2048
+
+// init names the buffer and sets its low water mark; soreserve sets its size when the protocol
+// attaches.
+func (sb *Sockbuf) init(so *Socket, name string, lowat int) {
 	e := so.st.e
-	sb.so, sb.name, sb.hiwat, sb.lowat = so, name, hiwat, lowat
+	sb.so, sb.name, sb.lowat = so, name, lowat
 	ccName, flagsName, nm := "so_rcv.ssb_cc", "so_rcv.ssb_flags", &so.names.rcv
 	sb.sites = &rcvSites
 	if name == "so_snd" {
@@ -50,6 +55,12 @@ func (sb *Sockbuf) init(so *Socket, name string, hiwat, lowat int) {
 	e.InitWord(&sb.cc, ccName, &sb.token)
 	e.InitWord(&sb.flags, flagsName, nil)
 	e.InitWaitQueue(&sb.wq, nm.wq)
+}
+
+// soreserve sets the buffers' high water marks (DragonFly soreserve, from the protocol's attach;
+// the low water marks were set by soalloc), before the socket is in a table or on a queue.
+func (so *Socket) soreserve(sndcc, rcvcc int) {
+	so.snd.hiwat, so.rcv.hiwat = sndcc, rcvcc
 }
 
 // space returns the free space (ssb_space), from cc read under the token or racy without.
@@ -250,9 +261,10 @@ func (st *Stack) rcvReady(so *Socket) bool {
 		so.error.Peek() != 0 || so.qlen.Peek() > 0 || so.oobmark.Peek() > 0 && s&SS_RCVATMARK != 0
 }
 
-// sndReady is the send wake condition (sowriteable), read without scheduling points.
+// sndReady is the send wake condition (sowriteable), read without scheduling points: room
+// above the low water mark, on a connected socket unless the protocol needs no connection.
 func (st *Stack) sndReady(so *Socket) bool {
 	s := so.state.Peek()
 	space := so.snd.hiwat - int(int64(so.snd.cc.Peek()))
-	return space >= so.snd.lowat && (s&SS_ISCONNECTED != 0 || so.proto == UDP) || s&SS_CANTSENDMORE != 0 || so.error.Peek() != 0
+	return space >= so.snd.lowat && (s&SS_ISCONNECTED != 0 || so.proto.pr_flags&PR_CONNREQUIRED == 0) || s&SS_CANTSENDMORE != 0 || so.error.Peek() != 0
 }

@@ -88,10 +88,8 @@ func (w *wire) deliver(t *sched.Thread, seg *Segment) {
 	}
 	n := st.netisrs[st.hashPort(seg.Dst, seg.Src)]
 	st.sendmsg(t, n, "ip_input", func(t *sched.Thread) Errno {
-		if seg.Proto == UDP {
-			st.udpInput(t, seg)
-		} else {
-			st.tcpInput(t, n, seg)
+		if pr := pffindproto(seg.Proto); pr != nil { // else no such protocol: dropped
+			pr.pr_input(st, t, n, seg)
 		}
 		return OK
 	})

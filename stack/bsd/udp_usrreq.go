@@ -20,14 +20,32 @@ func unpackAddr(v uint64) Addr { return Addr{IP: uint32(v >> 16), Port: uint16(v
 // peer returns the connected peer, the zero Addr when there is none.
 func (up *udpcb) peer() Addr { return unpackAddr(up.remote.Load()) }
 
-// udpAttach is udp_attach.
-func (st *Stack) udpAttach(t *sched.Thread, so *Socket) {
+// udp_usrreqs are UDP's user requests (udp_usrreqs). Not supported: listen and out-of-band
+// data (pr_generic_notsupp), and pru_rcvd, which UDP does not want (no PR_WANTRCVD). The model
+// has no pru_disconnect for UDP: soclose leaves a connected socket's peer to udp_detach.
+var udp_usrreqs = pr_usrreqs{
+	pru_abort:    (*Stack).udpAbort,
+	pru_attach:   (*Stack).udpAttach,
+	pru_bind:     (*Stack).udpBind,
+	pru_connect:  (*Stack).udpConnect,
+	pru_detach:   (*Stack).udpDetach,
+	pru_peeraddr: udpPeeraddr,
+	pru_send:     (*Stack).udpSend,
+	pru_shutdown: (*Stack).udpShutdown,
+}
+
+// udpAttach is udp_attach: the buffers reserved, a control block and the pcb's reference. A
+// UDP socket stays on protocol thread 0, where socreate runs it.
+func (st *Stack) udpAttach(t *sched.Thread, so *Socket, _ *netisr) Errno {
+	so.soreserve(udpSendSpace, udpRecvSpace)
 	so.up = &udpcb{}
 	so.pcb.AtomicStore(t, "udp_attach", 1)
 	so.soreference(t, "in_pcballoc")
+	return OK
 }
 
-// udpBind is udp's in_pcbbind.
+// udpBind is udp_bind (so_pcb was checked by sobind) and udp's in_pcbbind: port 0 picks an
+// ephemeral one.
 func (st *Stack) udpBind(t *sched.Thread, so *Socket, port uint16) Errno {
 	up := so.up
 	if up == nil || up.local.Port != 0 {
@@ -50,23 +68,34 @@ func (st *Stack) udpBind(t *sched.Thread, so *Socket, port uint16) Errno {
 	return OK
 }
 
-// udpConnect is udp_connect: fix the peer and mark the socket connected.
-func (st *Stack) udpConnect(t *sched.Thread, so *Socket, faddr Addr) Errno {
+// udpConnect is udp_connect: fix the peer and mark the socket connected. The socket stays on
+// its protocol thread: nothing to forward.
+func (st *Stack) udpConnect(t *sched.Thread, so *Socket, faddr Addr) (Errno, *netmsg) {
 	if so.up == nil {
-		return EINVAL
+		return EINVAL, nil
 	}
 	if so.up.local.Port == 0 {
 		if err := st.udpBind(t, so, 0); err != OK {
-			return err
+			return err, nil
 		}
 	}
 	so.up.remote.Store(packAddr(faddr))
 	st.soisconnected(t, so)
-	return OK
+	return OK, nil
 }
 
-// udpSend is udp_output.
-func (st *Stack) udpSend(t *sched.Thread, so *Socket, data []byte, to Addr) Errno {
+// udpPeeraddr is udp's pru_peeraddr (in_setpeeraddr): the connected peer, the zero Addr when
+// there is none. It needs no message: the peer is an atomic word.
+func udpPeeraddr(so *Socket) Addr {
+	if so.up == nil {
+		return Addr{}
+	}
+	return so.up.peer()
+}
+
+// udpSend is udp_send and udp_output: one datagram to nam, sosend's choice (the address given,
+// else the connected peer). UDP has no out-of-band data; oob is ignored.
+func (st *Stack) udpSend(t *sched.Thread, so *Socket, data []byte, to Addr, _ bool) Errno {
 	up := so.up
 	if up == nil {
 		return EINVAL
@@ -80,8 +109,9 @@ func (st *Stack) udpSend(t *sched.Thread, so *Socket, data []byte, to Addr) Errn
 	return OK
 }
 
-// udpInput is udp_input: queue the datagram on the bound socket, or drop it.
-func (st *Stack) udpInput(t *sched.Thread, seg *Segment) {
+// udpInput is udp_input: queue the datagram on the bound socket, or drop it. UDP's pcbs are
+// found in one table from any protocol thread.
+func (st *Stack) udpInput(t *sched.Thread, _ *netisr, seg *Segment) {
 	_ = st.tables.Lock(t)
 	so := st.udpPorts[seg.Dst.Port]
 	var sender *Socket
@@ -116,11 +146,25 @@ func (st *Stack) udpInput(t *sched.Thread, seg *Segment) {
 	st.sorwakeup(t, so)
 }
 
+// udpShutdown is udp_shutdown: no more sends.
+func (st *Stack) udpShutdown(t *sched.Thread, so *Socket) Errno {
+	st.socantsendmore(t, so)
+	return OK
+}
+
+// udpAbort is udp_abort: the pcb goes, as at udp_detach.
+func (st *Stack) udpAbort(t *sched.Thread, so *Socket) Errno {
+	if so.pcb.AtomicLoad(t, "pru_abort") != 0 {
+		st.udpDetach(t, so)
+	}
+	return OK
+}
+
 // udpDetach is udp_detach: the pcb leaves the table and the socket.
-func (st *Stack) udpDetach(t *sched.Thread, so *Socket) {
+func (st *Stack) udpDetach(t *sched.Thread, so *Socket) Errno {
 	up := so.up
 	if up == nil || so.pcb.AtomicLoad(t, "udp_detach") == 0 {
-		return
+		return OK
 	}
 	_ = st.tables.Lock(t)
 	if up.local.Port != 0 && st.udpPorts[up.local.Port] == so {
@@ -130,4 +174,5 @@ func (st *Stack) udpDetach(t *sched.Thread, so *Socket) {
 	st.serviceSync(t)
 	so.pcb.AtomicStore(t, "in_pcbdetach", 0)
 	st.sofree(t, so)
+	return OK
 }
