@@ -62,8 +62,8 @@ func (st *Stack) pgsigio(t *sched.Thread, so *Socket, pid int) {
 // install puts f at the lowest free descriptor (fdalloc).
 func (st *Stack) install(t *sched.Thread, f *file) (int, Errno) {
 	ft := &st.files
-	_ = ft.mu.Lock(t)
-	defer func() { _ = ft.mu.Unlock(t) }()
+	ft.mu.Lock(t)
+	defer func() { ft.mu.Unlock(t) }()
 	fd := -1
 	for i, x := range ft.fds {
 		if x == nil {
@@ -90,8 +90,8 @@ func (st *Stack) install(t *sched.Thread, f *file) (int, Errno) {
 // fdrop does, if it is the last reference.
 func (st *Stack) getfile(t *sched.Thread, fd int) (*file, Errno) {
 	ft := &st.files
-	_ = ft.mu.Lock(t)
-	defer func() { _ = ft.mu.Unlock(t) }()
+	ft.mu.Lock(t)
+	defer func() { ft.mu.Unlock(t) }()
 	if fd < 0 || fd >= len(ft.fds) || ft.fds[fd] == nil {
 		return nil, EBADF
 	}
@@ -103,10 +103,10 @@ func (st *Stack) getfile(t *sched.Thread, fd int) (*file, Errno) {
 // fdrop releases a system call's reference; the last reference closes the socket (closef).
 func (st *Stack) fdrop(t *sched.Thread, f *file) {
 	ft := &st.files
-	_ = ft.mu.Lock(t)
+	ft.mu.Lock(t)
 	f.refs--
 	last := f.refs == 0 && !f.closed
-	_ = ft.mu.Unlock(t)
+	ft.mu.Unlock(t)
 	if last {
 		st.soclose(t, f.so)
 	}
@@ -115,8 +115,8 @@ func (st *Stack) fdrop(t *sched.Thread, f *file) {
 // remove takes fd out of the table and returns its file if that was the last descriptor.
 func (st *Stack) remove(t *sched.Thread, fd int) (*file, bool, Errno) {
 	ft := &st.files
-	_ = ft.mu.Lock(t)
-	defer func() { _ = ft.mu.Unlock(t) }()
+	ft.mu.Lock(t)
+	defer func() { ft.mu.Unlock(t) }()
 	if fd < 0 || fd >= len(ft.fds) || ft.fds[fd] == nil {
 		return nil, false, EBADF
 	}

@@ -159,10 +159,10 @@ type notifyMsg struct {
 // notify runs on the protocol thread: answer now or queue on the sockbuf.
 func (st *Stack) notify(t *sched.Thread, nm *notifyMsg) Errno {
 	sb := nm.sb
-	_ = sb.token.Lock(t)
+	sb.token.Lock(t)
 	sb.everNotify.Store(true)
 	if nm.abort || nm.done.AtomicLoad(t, "notify:done") != 0 {
-		_ = sb.token.Unlock(t)
+		sb.token.Unlock(t)
 		return OK
 	}
 	if st.faults.Has(FaultPredicateWakeupRace) {
@@ -171,24 +171,24 @@ func (st *Stack) notify(t *sched.Thread, nm *notifyMsg) Errno {
 		// aborted or answered message is still not run, as the fixed code checks under the
 		// token (without the check the fault also made a use after soclose of an aborted
 		// accept's listener, a second bug the historical one did not have).
-		_ = sb.token.Unlock(t)
+		sb.token.Unlock(t)
 		if nm.pred(t, nm) {
 			st.completeNotify(t, nm)
 			return OK
 		}
-		_ = sb.token.Lock(t)
+		sb.token.Lock(t)
 		if nm.abort {
-			_ = sb.token.Unlock(t)
+			sb.token.Unlock(t)
 			return OK
 		}
 	} else if nm.pred(t, nm) {
 		st.completeNotify(t, nm)
-		_ = sb.token.Unlock(t)
+		sb.token.Unlock(t)
 		return OK
 	}
 	sb.notify = append(sb.notify, nm)
 	sb.flags.AtomicOr(t, "ssb_flags:MEVENT", SSB_MEVENT)
-	_ = sb.token.Unlock(t)
+	sb.token.Unlock(t)
 	return OK
 }
 
@@ -213,14 +213,14 @@ func (st *Stack) waitNotify(t *sched.Thread, n *netisr, nm *notifyMsg) Errno {
 			continue
 		}
 		sb := nm.sb
-		_ = sb.token.Lock(t)
+		sb.token.Lock(t)
 		if nm.done.AtomicLoad(t, "notify:abort") != 0 {
-			_ = sb.token.Unlock(t)
+			sb.token.Unlock(t)
 			return nm.result
 		}
 		nm.abort = true
 		sb.removeNotify(nm)
-		_ = sb.token.Unlock(t)
+		sb.token.Unlock(t)
 		return EINTR
 	}
 }

@@ -106,16 +106,16 @@ func (sb *Sockbuf) dropRecord(t *sched.Thread) {
 
 // release empties the buffer (ssb_release, from sofree).
 func (sb *Sockbuf) release(t *sched.Thread) {
-	_ = sb.token.Lock(t)
+	sb.token.Lock(t)
 	sb.data, sb.records = sb.data[:0], nil
 	sb.cc.AtomicStore(t, sb.sites.release, 0)
-	_ = sb.token.Unlock(t)
+	sb.token.Unlock(t)
 }
 
 // tokenUnlock releases the token unless the caller runs without it (a fault).
 func (sb *Sockbuf) tokenUnlock(t *sched.Thread, unlocked bool) {
 	if !unlocked {
-		_ = sb.token.Unlock(t)
+		sb.token.Unlock(t)
 	}
 }
 
@@ -143,7 +143,7 @@ func (st *Stack) ssbWait(t *sched.Thread, sb *Sockbuf, pred func() bool) Errno {
 	release := func() {
 		if held {
 			held = false
-			_ = sb.token.Unlock(t)
+			sb.token.Unlock(t)
 		}
 	}
 	if st.faults.Has(FaultSSBWaitNoInterlock) {
@@ -222,7 +222,7 @@ func (st *Stack) sowakeup(t *sched.Thread, so *Socket, sb *Sockbuf, ready bool) 
 	if !sb.everNotify.Load() {
 		return
 	}
-	_ = sb.token.Lock(t)
+	sb.token.Lock(t)
 	if sb.flags.AtomicLoad(t, "sowakeup:mevent")&SSB_MEVENT != 0 {
 		kept := sb.notify[:0]
 		for _, nm := range sb.notify {
@@ -240,7 +240,7 @@ func (st *Stack) sowakeup(t *sched.Thread, so *Socket, sb *Sockbuf, ready bool) 
 			sb.flags.AtomicAndNot(t, "sowakeup:mevent", SSB_MEVENT)
 		}
 	}
-	_ = sb.token.Unlock(t)
+	sb.token.Unlock(t)
 }
 
 // sorwakeup is sowakeup of so_rcv; ready when data reaches the low water mark, or no more can

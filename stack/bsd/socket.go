@@ -134,8 +134,8 @@ func (st *Stack) sock(t *sched.Thread, id uint64) *Socket {
 	if id == 0 {
 		return nil
 	}
-	_ = st.socklist.Lock(t)
-	defer func() { _ = st.socklist.Unlock(t) }()
+	st.socklist.Lock(t)
+	defer func() { st.socklist.Unlock(t) }()
 	if int(id) > len(st.socks) {
 		return nil
 	}

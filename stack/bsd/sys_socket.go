@@ -20,8 +20,8 @@ func (p *Proc) SetAsync(t *sched.Thread, fd int, on bool) Errno {
 		return err
 	}
 	defer p.st.fdrop(t, f)
-	_ = so.asyncLock.Lock(t)
-	defer func() { _ = so.asyncLock.Unlock(t) }()
+	so.asyncLock.Lock(t)
+	defer func() { so.asyncLock.Unlock(t) }()
 	f.async.Store(on)
 	arg := 0
 	if !on {

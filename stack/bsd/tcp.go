@@ -127,7 +127,7 @@ func (st *Stack) tcpClose(t *sched.Thread, tp *tcpcb) {
 	tp.rexmt.Stop(t)
 	tp.keep.Stop(t)
 	tp.msl.Stop(t)
-	_ = st.tables.Lock(t)
+	st.tables.Lock(t)
 	if tp.state == TCPS_LISTEN || st.listeners[tp.local.Port] == so {
 		if st.listeners[tp.local.Port] == so {
 			delete(st.listeners, tp.local.Port)
@@ -139,7 +139,7 @@ func (st *Stack) tcpClose(t *sched.Thread, tp *tcpcb) {
 	if tp.local.Port != 0 && st.bound[tp.local.Port] > 0 {
 		st.bound[tp.local.Port]--
 	}
-	_ = st.tables.Unlock(t)
+	st.tables.Unlock(t)
 	if tp.state == TCPS_LISTEN {
 		st.serviceSync(t)
 	}
@@ -190,7 +190,7 @@ func (st *Stack) tcpOutput(t *sched.Thread, tp *tcpcb) {
 			seg.Flags |= TH_SYN
 			sent = 1
 		case tp.state >= TCPS_ESTABLISHED && tp.state != TCPS_TIME_WAIT:
-			_ = so.snd.token.Lock(t)
+			so.snd.token.Lock(t)
 			off := int(tp.sndNxt - tp.sndBufSeq)
 			avail := len(so.snd.data) - off
 			win := int(tp.sndUna + tp.sndWnd - tp.sndNxt)
@@ -202,7 +202,7 @@ func (st *Stack) tcpOutput(t *sched.Thread, tp *tcpcb) {
 				seg.Data = append([]byte(nil), so.snd.data[off:off+n]...)
 				sent = uint32(n)
 			}
-			_ = so.snd.token.Unlock(t)
+			so.snd.token.Unlock(t)
 			finSeq := tp.sndBufSeq + uint32(len(so.snd.data))
 			if tp.finWanted && tp.sndNxt+sent == finSeq && sent == uint32(avail) && tp.state != TCPS_CLOSE_WAIT {
 				seg.Flags |= TH_FIN

@@ -4,12 +4,12 @@ import "github.com/sockfuzz/sockfuzz/stack/sched"
 
 // tcpInput is tcp_input: one segment, on the protocol thread that owns its connection.
 func (st *Stack) tcpInput(t *sched.Thread, n *netisr, seg *Segment) {
-	_ = st.tables.Lock(t)
+	st.tables.Lock(t)
 	so := st.conns[fourTuple{seg.Dst, seg.Src}]
 	if so == nil {
 		so = st.listeners[seg.Dst.Port]
 	}
-	_ = st.tables.Unlock(t)
+	st.tables.Unlock(t)
 	if so == nil || so.tp == nil || so.tp.closed.Load() {
 		st.dropWithReset(t, seg)
 		return
@@ -64,15 +64,15 @@ func (st *Stack) tcpInputListen(t *sched.Thread, n *netisr, lso *Socket, seg *Se
 	tp := so.tp
 	tp.local, tp.remote = seg.Dst, seg.Src
 	tp.passive = true
-	_ = st.tables.Lock(t)
+	st.tables.Lock(t)
 	if st.conns[fourTuple{tp.local, tp.remote}] != nil {
-		_ = st.tables.Unlock(t)
+		st.tables.Unlock(t)
 		st.tcpDrop(t, tp, OK)
 		return
 	}
 	st.conns[fourTuple{tp.local, tp.remote}] = so
 	st.bound[tp.local.Port]++
-	_ = st.tables.Unlock(t)
+	st.tables.Unlock(t)
 	tp.irs = seg.Seq
 	tp.rcvNxt = seg.Seq + 1
 	tp.iss = st.iss()
@@ -211,7 +211,7 @@ func (st *Stack) tcpInputSynced(t *sched.Thread, tp *tcpcb, seg *Segment) {
 	}
 	ourFinAcked := false
 	if seqGT(seg.Ack, tp.sndUna) {
-		_ = so.snd.token.Lock(t)
+		so.snd.token.Lock(t)
 		finSeq := tp.sndBufSeq + uint32(len(so.snd.data))
 		acked := seg.Ack - tp.sndBufSeq
 		if seqLT(seg.Ack, tp.sndBufSeq) {
@@ -222,7 +222,7 @@ func (st *Stack) tcpInputSynced(t *sched.Thread, tp *tcpcb, seg *Segment) {
 		}
 		so.snd.drop(t, int(acked))
 		tp.sndBufSeq += acked
-		_ = so.snd.token.Unlock(t)
+		so.snd.token.Unlock(t)
 		ourFinAcked = tp.finWanted && seg.Ack == finSeq+1
 		tp.sndUna = seg.Ack
 		if seqLT(tp.sndNxt, tp.sndUna) {
@@ -266,9 +266,9 @@ func (st *Stack) tcpInputSynced(t *sched.Thread, tp *tcpcb, seg *Segment) {
 	// Urgent data (tcp_pulloutofband): the byte before the urgent pointer leaves the stream.
 	if seg.Flags&TH_URG != 0 && seg.Urp > 0 && int(seg.Urp) <= len(seg.Data) && seg.Seq == tp.rcvNxt &&
 		!tp.state.haveRcvdFIN() {
-		_ = so.rcv.token.Lock(t)
+		so.rcv.token.Lock(t)
 		mark := int64(so.rcv.cc.AtomicLoad(t, "tcp_input:oobmark")) + int64(seg.Urp) - 1
-		_ = so.rcv.token.Unlock(t)
+		so.rcv.token.Unlock(t)
 		so.oobmark.AtomicStore(t, "sohasoutofband", uint64(mark))
 		if mark == 0 {
 			so.sosetstate(t, "sohasoutofband", SS_RCVATMARK)
@@ -292,8 +292,8 @@ func (st *Stack) tcpInputSynced(t *sched.Thread, tp *tcpcb, seg *Segment) {
 // fault left it out.
 func (st *Stack) appendData(t *sched.Thread, so *Socket, data []byte) {
 	if st.faults.Has(FaultCantrcvmoreUnlocked) {
-		_ = so.rcv.token.Lock(t)
-		defer func() { _ = so.rcv.token.Unlock(t) }()
+		so.rcv.token.Lock(t)
+		defer func() { so.rcv.token.Unlock(t) }()
 	}
 	so.rcv.appendStream(t, data)
 }
@@ -350,11 +350,11 @@ func (st *Stack) tcpInputData(t *sched.Thread, tp *tcpcb, seg *Segment, extra ui
 					st.appendData(t, so, data)
 				}
 			} else {
-				_ = so.rcv.token.Lock(t)
+				so.rcv.token.Lock(t)
 				if so.getstate(t, "tcp_input:cantrcvmore")&SS_CANTRCVMORE == 0 {
 					st.appendData(t, so, data)
 				}
-				_ = so.rcv.token.Unlock(t)
+				so.rcv.token.Unlock(t)
 			}
 			tp.rcvNxt += uint32(len(data)) + extra
 			tp.ackNow = true

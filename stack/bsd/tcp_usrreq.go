@@ -50,9 +50,9 @@ func (st *Stack) tcpBind(t *sched.Thread, so *Socket, port uint16) Errno {
 	if tp.local.Port != 0 {
 		return EINVAL
 	}
-	_ = st.tables.Lock(t)
+	st.tables.Lock(t)
 	p, err := st.bindPort(port)
-	_ = st.tables.Unlock(t)
+	st.tables.Unlock(t)
 	if err != OK {
 		return err
 	}
@@ -82,9 +82,9 @@ func (st *Stack) tcpListen(t *sched.Thread, so *Socket) Errno {
 	if tp.state != TCPS_LISTEN {
 		tp.state = TCPS_LISTEN
 	}
-	_ = st.tables.Lock(t)
+	st.tables.Lock(t)
 	st.listeners[tp.local.Port] = so
-	_ = st.tables.Unlock(t)
+	st.tables.Unlock(t)
 	return OK
 }
 
@@ -120,9 +120,9 @@ func (st *Stack) tcpConnect(t *sched.Thread, so *Socket, faddr Addr) Errno {
 	}
 	k := fourTuple{tp.local, faddr}
 	i := st.hashPort(tp.local, faddr)
-	_ = st.tables.Lock(t)
+	st.tables.Lock(t)
 	if st.conns[k] != nil {
-		_ = st.tables.Unlock(t)
+		st.tables.Unlock(t)
 		return EADDRINUSE
 	}
 	// The pcb moves to its connection's protocol thread before it is published: from then
@@ -131,7 +131,7 @@ func (st *Stack) tcpConnect(t *sched.Thread, so *Socket, faddr Addr) Errno {
 	tp.remote = faddr
 	tp.n = st.netisrs[i]
 	st.conns[k] = so
-	_ = st.tables.Unlock(t)
+	st.tables.Unlock(t)
 	so.port.AtomicStore(t, "tcp_connect:so_port", uint64(i))
 	return OK
 }
@@ -165,10 +165,10 @@ func (st *Stack) tcpSend(t *sched.Thread, so *Socket, data []byte, _ Addr, oob b
 	if tp == nil || tp.closed.Load() || so.pcb.AtomicLoad(t, "pru_send") == 0 {
 		return ECONNRESET
 	}
-	_ = so.snd.token.Lock(t)
+	so.snd.token.Lock(t)
 	so.snd.appendStream(t, data)
 	end := tp.sndBufSeq + uint32(len(so.snd.data))
-	_ = so.snd.token.Unlock(t)
+	so.snd.token.Unlock(t)
 	if oob {
 		tp.sndUp = end
 	}
@@ -272,9 +272,9 @@ func (st *Stack) tcpDisconnect(t *sched.Thread, tp *tcpcb) {
 		st.tcpDrop(t, tp, OK)
 	default:
 		st.soisdisconnecting(t, so)
-		_ = so.rcv.token.Lock(t)
+		so.rcv.token.Lock(t)
 		so.rcv.drop(t, len(so.rcv.data))
-		_ = so.rcv.token.Unlock(t)
+		so.rcv.token.Unlock(t)
 		if tp = st.tcpUsrClosed(t, tp); tp != nil {
 			st.tcpOutput(t, tp)
 		}

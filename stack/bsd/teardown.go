@@ -45,9 +45,9 @@ func (st *Stack) stopThreads(t *sched.Thread) {
 		_ = n.port.Call(t, &sched.Msg{Body: &netmsg{name: "quit"}})
 	}
 	w := st.wire
-	_ = w.mu.Lock(t)
+	w.mu.Lock(t)
 	w.quit = true
-	_ = w.mu.Unlock(t)
+	w.mu.Unlock(t)
 	w.q.WakeAll(t)
 }
 

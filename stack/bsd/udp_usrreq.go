@@ -51,8 +51,8 @@ func (st *Stack) udpBind(t *sched.Thread, so *Socket, port uint16) Errno {
 	if up == nil || up.local.Port != 0 {
 		return EINVAL
 	}
-	_ = st.tables.Lock(t)
-	defer func() { _ = st.tables.Unlock(t) }()
+	st.tables.Lock(t)
+	defer func() { st.tables.Unlock(t) }()
 	if port == 0 {
 		for p := uint16(49152); p != 0; p++ {
 			if st.udpPorts[p] == nil {
@@ -112,13 +112,13 @@ func (st *Stack) udpSend(t *sched.Thread, so *Socket, data []byte, to Addr, _ bo
 // udpInput is udp_input: queue the datagram on the bound socket, or drop it. UDP's pcbs are
 // found in one table from any protocol thread.
 func (st *Stack) udpInput(t *sched.Thread, _ *netisr, seg *Segment) {
-	_ = st.tables.Lock(t)
+	st.tables.Lock(t)
 	so := st.udpPorts[seg.Dst.Port]
 	var sender *Socket
 	if so == nil {
 		sender = st.udpPorts[seg.Src.Port]
 	}
-	_ = st.tables.Unlock(t)
+	st.tables.Unlock(t)
 	if so == nil {
 		// ICMP port unreachable, as udp_ctlinput and in_pcbnotify deliver it: only a
 		// connected socket hears of it, through so_error.
@@ -136,13 +136,13 @@ func (st *Stack) udpInput(t *sched.Thread, _ *netisr, seg *Segment) {
 		return
 	}
 	so.touch(t, "udp_input")
-	_ = so.rcv.token.Lock(t)
+	so.rcv.token.Lock(t)
 	if so.rcv.space(t, "udp_input") < len(seg.Data) || so.getstate(t, "udp_input")&SS_CANTRCVMORE != 0 {
-		_ = so.rcv.token.Unlock(t)
+		so.rcv.token.Unlock(t)
 		return
 	}
 	so.rcv.appendRecord(t, seg.Data, seg.Src)
-	_ = so.rcv.token.Unlock(t)
+	so.rcv.token.Unlock(t)
 	st.sorwakeup(t, so)
 }
 
@@ -166,11 +166,11 @@ func (st *Stack) udpDetach(t *sched.Thread, so *Socket) Errno {
 	if up == nil || so.pcb.AtomicLoad(t, "udp_detach") == 0 {
 		return OK
 	}
-	_ = st.tables.Lock(t)
+	st.tables.Lock(t)
 	if up.local.Port != 0 && st.udpPorts[up.local.Port] == so {
 		delete(st.udpPorts, up.local.Port)
 	}
-	_ = st.tables.Unlock(t)
+	st.tables.Unlock(t)
 	st.serviceSync(t)
 	so.pcb.AtomicStore(t, "in_pcbdetach", 0)
 	st.sofree(t, so)

@@ -6,10 +6,10 @@ import "github.com/sockfuzz/sockfuzz/stack/sched"
 // soalloc). Its buffers get their sizes when the protocol attaches (soreserve).
 func (st *Stack) soalloc(t *sched.Thread, pr *protosw) *Socket {
 	e := st.e
-	_ = st.socklist.Lock(t)
+	st.socklist.Lock(t)
 	id := len(st.socks)
 	st.socks = append(st.socks, nil)
-	_ = st.socklist.Unlock(t)
+	st.socklist.Unlock(t)
 	nm := namesFor(id)
 	so := newSocket() // zero, or reset by Release: only the identity is left to set
 	so.st, so.id, so.proto, so.name, so.names = st, id, pr, nm.so, nm
@@ -33,9 +33,9 @@ func (st *Stack) soalloc(t *sched.Thread, pr *protosw) *Socket {
 	so.snd.init(so, "so_snd", mclbytes)
 	so.state.Init(SS_NOFDREF)
 	so.refs.Init(1)
-	_ = st.socklist.Lock(t)
+	st.socklist.Lock(t)
 	st.socks[id] = so
-	_ = st.socklist.Unlock(t)
+	st.socklist.Unlock(t)
 	st.nlive.AtomicAdd(t, "soalloc", 1)
 	st.observe(t, ObsEvent{Kind: ObsSockCreated, Sock: id, Head: -1, Arg: int(pr.pr_type), New: SS_NOFDREF, Proc: -1, Site: "soalloc"})
 	return so
@@ -86,10 +86,10 @@ func (st *Stack) solisten(t *sched.Thread, so *Socket, backlog int) Errno {
 	if backlog < 0 || backlog > somaxconn {
 		backlog = somaxconn
 	}
-	_ = so.qlock.Lock(t)
+	so.qlock.Lock(t)
 	so.qlimit = backlog
 	so.options.AtomicOr(t, "solisten", SO_ACCEPTCONN)
-	_ = so.qlock.Unlock(t)
+	so.qlock.Unlock(t)
 	return OK
 }
 
@@ -109,18 +109,18 @@ func (st *Stack) sofree(t *sched.Thread, so *Socket) {
 		if head == nil {
 			break
 		}
-		_ = head.qlock.Lock(t)
+		head.qlock.Lock(t)
 		if st.sock(t, so.head.AtomicLoad(t, "sofree:revalidate")) == head {
 			break
 		}
-		_ = head.qlock.Unlock(t)
+		head.qlock.Unlock(t)
 	}
 	refs := so.refs.AtomicAdd(t, "sofree", -1)
 	st.observe(t, ObsEvent{Kind: ObsRefs, Sock: so.id, Head: -1, Arg: int(int64(refs)), Proc: -1, Site: "sofree"})
 	assert(int64(refs) >= 0, "sofree: so_refs <= 0")
 	if refs > 0 {
 		if head != nil {
-			_ = head.qlock.Unlock(t)
+			head.qlock.Unlock(t)
 		}
 		return
 	}
@@ -133,15 +133,15 @@ func (st *Stack) sofree(t *sched.Thread, so *Socket) {
 			head.qremove(t, so, QIncomp)
 		case state&SS_COMP != 0:
 			// "must not decommission a socket on the accept(2) queue"
-			_ = head.qlock.Unlock(t)
+			head.qlock.Unlock(t)
 			return
 		default:
-			_ = head.qlock.Unlock(t)
+			head.qlock.Unlock(t)
 			panic("sofree: not queued")
 		}
 		so.soclrstate(t, "sofree", SS_INCOMP)
 		so.head.AtomicStore(t, "sofree", 0)
-		_ = head.qlock.Unlock(t)
+		head.qlock.Unlock(t)
 	}
 	so.rcv.release(t)
 	so.snd.release(t)
@@ -192,7 +192,7 @@ func (st *Stack) soclose(t *sched.Thread, so *Socket) {
 // cleared first (so that sonewconn queues nothing more) and each queued connection is taken
 // off with a reference for its abort.
 func (st *Stack) sodrain(t *sched.Thread, so *Socket) {
-	_ = so.qlock.Lock(t)
+	so.qlock.Lock(t)
 	so.options.AtomicAndNot(t, "soclose:acceptconn", SO_ACCEPTCONN)
 	var aborted []*Socket
 	for len(so.incomp) > 0 || len(so.comp) > 0 {
@@ -212,7 +212,7 @@ func (st *Stack) sodrain(t *sched.Thread, so *Socket) {
 		sp.head.AtomicStore(t, "soclose:drain", 0)
 		aborted = append(aborted, sp)
 	}
-	_ = so.qlock.Unlock(t)
+	so.qlock.Unlock(t)
 	for _, sp := range aborted {
 		st.soaborta(t, sp, so)
 	}
@@ -297,8 +297,8 @@ func (st *Stack) sosend(t *sched.Thread, so *Socket, data []byte, to *Addr, flag
 	if atomic && len(data) > sb.hiwat {
 		return -1, EMSGSIZE
 	}
-	_ = sb.lock.Lock(t)
-	defer func() { _ = sb.lock.Unlock(t) }()
+	sb.lock.Lock(t)
+	defer func() { sb.lock.Unlock(t) }()
 	sent := 0
 	for {
 		state := so.getstate(t, "sosend")
@@ -327,10 +327,10 @@ func (st *Stack) sosend(t *sched.Thread, so *Socket, data []byte, to *Addr, flag
 			}
 			// ssb_wait under the token: two senders blocked on one so_snd must not race on
 			// its flags (DragonFly's sosend takes no token here: FaultSSBWaitABA).
-			_ = sb.token.Lock(t)
-			_ = sb.lock.Unlock(t)
+			sb.token.Lock(t)
+			sb.lock.Unlock(t)
 			e := st.ssbWait(t, sb, func() bool { return st.sndReady(so) })
-			_ = sb.lock.Lock(t)
+			sb.lock.Lock(t)
 			if e != OK {
 				return st.partial(sent, e)
 			}
@@ -386,12 +386,12 @@ func (st *Stack) soshutdown(t *sched.Thread, so *Socket, how int) Errno {
 // sorflush is DragonFly sorflush: no more can be received, and what was is dropped.
 func (st *Stack) sorflush(t *sched.Thread, so *Socket) {
 	st.socantrcvmore(t, so)
-	_ = so.rcv.token.Lock(t)
+	so.rcv.token.Lock(t)
 	so.rcv.drop(t, len(so.rcv.data))
 	for len(so.rcv.records) > 0 {
 		so.rcv.dropRecord(t)
 	}
-	_ = so.rcv.token.Unlock(t)
+	so.rcv.token.Unlock(t)
 }
 
 // partial returns a short count if some data went, else the error.
@@ -424,8 +424,8 @@ func (st *Stack) soreceive(t *sched.Thread, so *Socket, n, flags int, nonblock b
 		return []byte{b}, Addr{}, OK
 	}
 	sb := &so.rcv
-	_ = sb.lock.Lock(t)
-	defer func() { _ = sb.lock.Unlock(t) }()
+	sb.lock.Lock(t)
+	defer func() { sb.lock.Unlock(t) }()
 	unlocked := st.faults.Has(FaultSoreceiveUnlocked)
 	var out []byte
 	var from Addr
@@ -436,7 +436,7 @@ func (st *Stack) soreceive(t *sched.Thread, so *Socket, n, flags int, nonblock b
 			// thread's append.
 			cc = int64(sb.cc.Load(t, "soreceive:ssb_cc"))
 		} else {
-			_ = sb.token.Lock(t)
+			sb.token.Lock(t)
 			cc = int64(sb.cc.AtomicLoad(t, "soreceive:ssb_cc"))
 		}
 		if cc == 0 {
@@ -473,11 +473,11 @@ func (st *Stack) soreceive(t *sched.Thread, so *Socket, n, flags int, nonblock b
 			}
 			// DragonFly's soreceive keeps the token across ssb_wait, which releases it.
 			if unlocked {
-				_ = sb.token.Lock(t)
+				sb.token.Lock(t)
 			}
-			_ = sb.lock.Unlock(t)
+			sb.lock.Unlock(t)
 			werr := st.ssbWait(t, sb, func() bool { return st.rcvReady(so) })
-			_ = sb.lock.Lock(t)
+			sb.lock.Lock(t)
 			if werr != OK {
 				if len(out) > 0 {
 					return st.received(t, so, out, from, flags)

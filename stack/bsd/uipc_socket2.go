@@ -8,10 +8,10 @@ import "github.com/sockfuzz/sockfuzz/stack/sched"
 // overflow rules: refuse when qlen > 3*qlimit/2; drop the oldest embryonic connection when
 // incqlen > qlimit.
 func (st *Stack) sonewconn(t *sched.Thread, head *Socket, n *netisr, connected bool) *Socket {
-	_ = head.qlock.Lock(t)
+	head.qlock.Lock(t)
 	qlen := int64(head.qlen.AtomicLoad(t, "sonewconn:so_qlen"))
 	full := qlen > int64(3*head.qlimit/2)
-	_ = head.qlock.Unlock(t)
+	head.qlock.Unlock(t)
 	if full {
 		return nil
 	}
@@ -30,10 +30,10 @@ func (st *Stack) sonewconn(t *sched.Thread, head *Socket, n *netisr, connected b
 	assert(so.refs.AtomicLoad(t, "sonewconn") == 2, "sonewconn: so_refs != 2")
 	st.sofree(t, so) // the base reference: the pcb's stays
 	var victim *Socket
-	_ = head.qlock.Lock(t)
+	head.qlock.Lock(t)
 	if head.options.AtomicLoad(t, "sonewconn:acceptconn")&SO_ACCEPTCONN == 0 && !st.faults.Has(FaultListenCloseDrain) {
 		// The listener is closing (19be7d321e): do not queue on a dead listener.
-		_ = head.qlock.Unlock(t)
+		head.qlock.Unlock(t)
 		so.head.AtomicStore(t, "sonewconn:undo", 0)
 		st.tcpClose(t, so.tp)
 		return nil
@@ -54,7 +54,7 @@ func (st *Stack) sonewconn(t *sched.Thread, head *Socket, n *netisr, connected b
 		head.qinsert(t, so, QIncomp)
 		so.sosetstate(t, "sonewconn", SS_INCOMP)
 	}
-	_ = head.qlock.Unlock(t)
+	head.qlock.Unlock(t)
 	if victim != nil {
 		st.soaborta(t, victim, head)
 	}
@@ -89,21 +89,21 @@ func (st *Stack) soisconnected(t *sched.Thread, so *Socket) {
 			return
 		}
 	} else if head != nil {
-		_ = head.qlock.Lock(t)
+		head.qlock.Lock(t)
 		if st.sock(t, so.head.AtomicLoad(t, "soisconnected:revalidate")) == head && so.getstate(t, "soisconnected")&SS_INCOMP != 0 {
 			head.soqcomplete(t, so)
 			// The listener cannot go while so is on its queue and the lock is held; the
 			// wakeups come after the lock is dropped, so hold a reference for them (a
 			// close of the listener on another CPU could free it meanwhile).
 			head.soreference(t, "soisconnected:head")
-			_ = head.qlock.Unlock(t)
+			head.qlock.Unlock(t)
 			st.observe(t, ObsEvent{Kind: ObsCompleted, Sock: so.id, Head: head.id, Proc: -1, Site: "soisconnected"})
 			st.sorwakeup(t, head)
 			head.timeo.WakeOne(t)
 			st.sofree(t, head)
 			return
 		}
-		_ = head.qlock.Unlock(t)
+		head.qlock.Unlock(t)
 	}
 	so.timeo.WakeAll(t)
 	st.sorwakeup(t, so)
@@ -133,9 +133,9 @@ func (st *Stack) soisdisconnected(t *sched.Thread, so *Socket) {
 	so.soclrstate(t, "soisdisconnected", SS_ISCONNECTING|SS_ISCONNECTED|SS_ISDISCONNECTING)
 	so.sosetstate(t, "soisdisconnected", SS_CANTRCVMORE|SS_CANTSENDMORE|SS_ISDISCONNECTED)
 	so.timeo.WakeAll(t)
-	_ = so.snd.token.Lock(t)
+	so.snd.token.Lock(t)
 	so.snd.drop(t, len(so.snd.data))
-	_ = so.snd.token.Unlock(t)
+	so.snd.token.Unlock(t)
 	st.sowwakeup(t, so)
 	st.sorwakeup(t, so)
 }

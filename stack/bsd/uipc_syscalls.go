@@ -240,7 +240,7 @@ func (st *Stack) soacceptPredicate(nonblock bool) func(*sched.Thread, *notifyMsg
 			nm.result = Errno(e)
 			return true
 		}
-		_ = head.qlock.Lock(t)
+		head.qlock.Lock(t)
 		if len(head.comp) > 0 {
 			so := head.comp[0]
 			head.qremove(t, so, QComp)
@@ -249,11 +249,11 @@ func (st *Stack) soacceptPredicate(nonblock bool) func(*sched.Thread, *notifyMsg
 				so.soreference(t, "soaccept_predicate")
 			}
 			so.head.AtomicStore(t, "soaccept_predicate", 0)
-			_ = head.qlock.Unlock(t)
+			head.qlock.Unlock(t)
 			nm.val, nm.result = so, OK
 			return true
 		}
-		_ = head.qlock.Unlock(t)
+		head.qlock.Unlock(t)
 		if head.getstate(t, "soaccept_predicate")&SS_CANTRCVMORE != 0 {
 			nm.result = ECONNABORTED
 			return true

@@ -45,10 +45,10 @@ func newWire(st *Stack) *wire {
 
 // transmit puts a segment on the wire (ip_output).
 func (w *wire) transmit(t *sched.Thread, seg *Segment) {
-	_ = w.mu.Lock(t)
+	w.mu.Lock(t)
 	w.inflight = append(w.inflight, seg)
 	w.pending.Add(1)
-	_ = w.mu.Unlock(t)
+	w.mu.Unlock(t)
 	w.q.WakeOne(t)
 }
 
@@ -58,10 +58,10 @@ func (w *wire) loop(t *sched.Thread) {
 		// Interlock before looking, outside the quiet mutex: a transmit after this point
 		// makes the sleep below return at once.
 		w.q.Interlock(t)
-		_ = w.mu.Lock(t)
+		w.mu.Lock(t)
 		if len(w.inflight) == 0 {
 			quit := w.quit
-			_ = w.mu.Unlock(t)
+			w.mu.Unlock(t)
 			if quit {
 				return
 			}
@@ -73,7 +73,7 @@ func (w *wire) loop(t *sched.Thread) {
 		seg := w.inflight[0]
 		w.inflight = w.inflight[1:]
 		w.pending.Add(-1)
-		_ = w.mu.Unlock(t)
+		w.mu.Unlock(t)
 		w.deliver(t, seg)
 	}
 }
@@ -118,8 +118,8 @@ func (st *Stack) Inject(t *sched.Thread, seg Segment) {
 // WireDrop drops the oldest in-flight segment and reports whether there was one.
 func (st *Stack) WireDrop(t *sched.Thread) bool {
 	w := st.wire
-	_ = w.mu.Lock(t)
-	defer func() { _ = w.mu.Unlock(t) }()
+	w.mu.Lock(t)
+	defer func() { w.mu.Unlock(t) }()
 	if len(w.inflight) == 0 {
 		return false
 	}
@@ -131,8 +131,8 @@ func (st *Stack) WireDrop(t *sched.Thread) bool {
 // WireDup duplicates the oldest in-flight segment.
 func (st *Stack) WireDup(t *sched.Thread) bool {
 	w := st.wire
-	_ = w.mu.Lock(t)
-	defer func() { _ = w.mu.Unlock(t) }()
+	w.mu.Lock(t)
+	defer func() { w.mu.Unlock(t) }()
 	if len(w.inflight) == 0 {
 		return false
 	}
@@ -145,8 +145,8 @@ func (st *Stack) WireDup(t *sched.Thread) bool {
 // WireReorder swaps the two oldest in-flight segments.
 func (st *Stack) WireReorder(t *sched.Thread) bool {
 	w := st.wire
-	_ = w.mu.Lock(t)
-	defer func() { _ = w.mu.Unlock(t) }()
+	w.mu.Lock(t)
+	defer func() { w.mu.Unlock(t) }()
 	if len(w.inflight) < 2 {
 		return false
 	}

@@ -45,15 +45,15 @@ func BenchmarkPointSwitch(b *testing.B) {
 		player := func(mine uint64, wait, wake *WaitQueue) func(*Thread) {
 			return func(t *Thread) {
 				for i := 0; i < b.N/2; i++ {
-					_ = m.Lock(t)
+					m.Lock(t)
 					for turn.Load(t, "turn") != mine {
 						wait.Interlock(t)
-						_ = m.Unlock(t)
+						m.Unlock(t)
 						_ = wait.Sleep(t, nil, Interlocked)
-						_ = m.Lock(t)
+						m.Lock(t)
 					}
 					turn.Store(t, "pass", 1-mine)
-					_ = m.Unlock(t)
+					m.Unlock(t)
 					wake.WakeOne(t)
 				}
 			}

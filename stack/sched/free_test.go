@@ -54,17 +54,17 @@ func TestFreeLostWakeupAndDeadlock(t *testing.T) {
 		both := e.NewMutex("n")
 		lockBoth := func(first, second *Mutex) func(*Thread) {
 			return func(t *Thread) {
-				_ = first.Lock(t)
-				_ = both.Lock(t)
+				first.Lock(t)
+				both.Lock(t)
 				n++
 				if n == 2 {
 					started.WakeAll(t)
-					_ = both.Unlock(t)
+					both.Unlock(t)
 				} else {
-					_ = both.Unlock(t)
+					both.Unlock(t)
 					_ = started.SleepTimeout(t, nil, 0, 1)
 				}
-				_ = second.Lock(t)
+				second.Lock(t)
 			}
 		}
 		e.Go("ab", lockBoth(a, b))

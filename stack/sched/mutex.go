@@ -61,29 +61,32 @@ func (m *Mutex) Owner() *Thread {
 // HeldBy reports whether t holds the mutex.
 func (m *Mutex) HeldBy(t *Thread) bool { return m.Owner() == t }
 
-// Lock acquires the mutex, blocking while another thread holds it.
-func (m *Mutex) Lock(t *Thread) error {
+// Lock acquires the mutex, blocking while another thread holds it. A recursive lock is a
+// misuse, recorded as a Bug of the result (and the lock is not taken); a thread torn down while
+// it waits (the execution aborted) returns without the lock and unwinds.
+func (m *Mutex) Lock(t *Thread) {
 	e := m.e
 	if t.unwinding {
-		return ErrAborted
+		return
 	}
 	if m.Owner() == t {
-		return e.bug(t, "Mutex.Lock", m.name, ErrRecursiveLock)
+		_ = e.bug(t, "Mutex.Lock", m.name, ErrRecursiveLock)
+		return
 	}
 	if e.mode == Free {
 		if err := m.lockFree(t); err != nil {
-			return err
+			return
 		}
 	} else if m.quiet {
 		m.owner = t
 		t.quiet++
-		return nil
+		return
 	} else {
 		e.point(t, EvLock, "lock", m.name)
 		for m.owner != nil {
 			m.waiters = append(m.waiters, t)
 			if err := e.block(t, blockInfo{kind: "mutex", obj: m.name, cond: m}); err != nil {
-				return err
+				return
 			}
 		}
 		m.owner = t
@@ -93,7 +96,6 @@ func (m *Mutex) Lock(t *Thread) error {
 	}
 	t.held.add(m)
 	t.heldSnap = nil
-	return nil
 }
 
 // holds is the wake condition of a thread blocked on the mutex: it is free.
@@ -126,25 +128,26 @@ func (m *Mutex) TryLock(t *Thread) bool {
 	return true
 }
 
-// Unlock releases the mutex, which t must hold.
-func (m *Mutex) Unlock(t *Thread) error {
+// Unlock releases the mutex, which t must hold: an unlock by another thread is a misuse,
+// recorded as a Bug of the result (the mutex stays held).
+func (m *Mutex) Unlock(t *Thread) {
 	e := m.e
 	if m.Owner() != t {
-		if t.unwinding {
-			return ErrAborted // a deferred unlock while torn down: the lock was never taken
+		if !t.unwinding { // a deferred unlock while torn down: the lock was never taken
+			_ = e.bug(t, "Mutex.Unlock", m.name, ErrNotOwner)
 		}
-		return e.bug(t, "Mutex.Unlock", m.name, ErrNotOwner)
+		return
 	}
 	if m.quiet && e.mode == Controlled {
 		m.owner = nil
 		t.quiet--
-		return nil
+		return
 	}
 	t.held.remove(m)
 	t.heldSnap = nil
 	if e.mode == Free {
 		m.unlockFree()
-		return nil
+		return
 	}
 	m.owner = nil
 	if e.race.enabled {
@@ -157,7 +160,6 @@ func (m *Mutex) Unlock(t *Thread) error {
 	}
 	m.waiters = m.waiters[:0]
 	e.point(t, EvUnlock, "unlock", m.name)
-	return nil
 }
 
 // lockFree is Lock in Free mode: a sync.Mutex, with the waiters parked through the substrate

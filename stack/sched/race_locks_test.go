@@ -30,14 +30,14 @@ func TestRaceReportNamesLocksHeld(t *testing.T) {
 		{
 			name: "nested, then changed",
 			first: func(tr *Thread, w *Word, a, b *Mutex) {
-				_ = a.Lock(tr)
-				_ = b.Lock(tr)
+				a.Lock(tr)
+				b.Lock(tr)
 				w.Store(tr, "first", 1)
-				_ = b.Unlock(tr)
-				_ = a.Unlock(tr)
-				_ = b.Lock(tr) // a new lockset after the access: the record keeps the old one
+				b.Unlock(tr)
+				a.Unlock(tr)
+				b.Lock(tr) // a new lockset after the access: the record keeps the old one
 				w.Load(tr, "after")
-				_ = b.Unlock(tr)
+				b.Unlock(tr)
 			},
 			second: func(tr *Thread, w *Word, _, _ *Mutex) {
 				w.Store(tr, "second", 2)
@@ -47,14 +47,14 @@ func TestRaceReportNamesLocksHeld(t *testing.T) {
 		{
 			name: "different locks each side",
 			first: func(tr *Thread, w *Word, a, _ *Mutex) {
-				_ = a.Lock(tr)
+				a.Lock(tr)
 				w.Store(tr, "first", 1)
-				_ = a.Unlock(tr)
+				a.Unlock(tr)
 			},
 			second: func(tr *Thread, w *Word, _, b *Mutex) {
-				_ = b.Lock(tr)
+				b.Lock(tr)
 				w.Store(tr, "second", 2)
-				_ = b.Unlock(tr)
+				b.Unlock(tr)
 			},
 			want:    map[string][]string{"first": {"a"}},
 			wantCur: []string{"b"},

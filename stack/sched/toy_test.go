@@ -25,9 +25,9 @@ func toyWorkload(cfg Config, racy bool) (*Exec, *Word) {
 			if racy {
 				counter.Add(t, "server", 1)
 			} else {
-				_ = m.Lock(t)
+				m.Lock(t)
 				counter.Add(t, "server", 1)
-				_ = m.Unlock(t)
+				m.Unlock(t)
 			}
 			_ = port.Reply(t, msg, msg.Body.(int)*2, nil)
 		}
@@ -40,9 +40,9 @@ func toyWorkload(cfg Config, racy bool) (*Exec, *Word) {
 	e.Go("client", func(t *Thread) {
 		for i := 0; i < 2; i++ {
 			_ = port.Call(t, &Msg{Body: i})
-			_ = m.Lock(t)
+			m.Lock(t)
 			counter.Add(t, "client", 1)
-			_ = m.Unlock(t)
+			m.Unlock(t)
 		}
 		_ = port.Send(t, &Msg{Body: 7})
 		_ = tm.Reset(t, 5)
