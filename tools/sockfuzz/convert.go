@@ -33,7 +33,7 @@ const versionComment = " sockfuzz program v1"
 const reproTextTarget = "FuzzReproText"
 
 // convertTargets are the fuzz targets whose inputs decode with a profile of the byte codec.
-var convertTargets = []fuzz.Target{fuzz.Sockets, fuzz.AcceptQueue, fuzz.AsyncWakeup, fuzz.Soclose}
+var convertTargets = fuzz.ByteTargets()
 
 // targetNames lists every fuzz target convert knows, for messages.
 func targetNames() string {

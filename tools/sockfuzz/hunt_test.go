@@ -19,7 +19,7 @@ func TestHuntArgs(t *testing.T) {
 		{[]string{"-trials-by", "stress"}, `-trials-by: "stress"`},
 		{[]string{"-cap", "10ms"}, "-cap 10ms"},
 		{[]string{"-jobs", "0"}, "-jobs 0"},
-		{[]string{"-target", "FuzzNothing"}, `unknown target "FuzzNothing"`},
+		{[]string{"-target", "FuzzNothing"}, `unknown fuzz target "FuzzNothing"`},
 		{[]string{"extra"}, `unexpected argument "extra"`},
 	}
 	for _, tc := range tests {

@@ -3,6 +3,7 @@ package hunt
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/sockfuzz/sockfuzz/fuzz"
@@ -138,10 +139,12 @@ func Mutate(rng *rand.Rand, seeds [][]byte) []byte {
 
 // TargetByName returns the fuzz target called name.
 func TargetByName(name string) (fuzz.Target, error) {
-	for _, t := range []fuzz.Target{fuzz.Sockets, fuzz.AcceptQueue, fuzz.AsyncWakeup, fuzz.Soclose} {
+	var names []string
+	for _, t := range fuzz.ByteTargets() {
 		if t.Name == name {
 			return t, nil
 		}
+		names = append(names, t.Name)
 	}
-	return fuzz.Target{}, fmt.Errorf("unknown target %q: want FuzzSockets, FuzzAcceptQueue, FuzzAsyncWakeup or FuzzSoclose", name)
+	return fuzz.Target{}, fmt.Errorf("unknown fuzz target %q: want one of %s", name, strings.Join(names, ", "))
 }

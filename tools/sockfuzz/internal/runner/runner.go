@@ -50,7 +50,7 @@ const FuzzPackage = "github.com/sockfuzz/sockfuzz/fuzz"
 const TextTarget = "FuzzReproText"
 
 // byteTargets are the targets whose inputs decode with a profile of the byte codec.
-var byteTargets = []fuzz.Target{fuzz.Sockets, fuzz.AcceptQueue, fuzz.AsyncWakeup, fuzz.Soclose}
+var byteTargets = fuzz.ByteTargets()
 
 // AllTargets lists every fuzz target of fuzz/fuzz_test.go, in the order the runner cycles.
 func AllTargets() []string {
