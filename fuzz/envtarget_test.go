@@ -28,7 +28,7 @@ func TestEnvTarget(t *testing.T) {
 		{"", ""},
 		{"bsd", ""},
 		{"nope", `SOCKFUZZ_TARGET="nope": unknown target "nope"`},
-		{"fuzz-test-other", `SOCKFUZZ_TARGET="fuzz-test-other": the fuzz targets run on target bsd only for now`},
+		{"fuzz-test-other", `SOCKFUZZ_TARGET="fuzz-test-other": the fuzz targets run on target bsd only for now (their profiles are its calls), not on fuzz-test-other`},
 	}
 	seed := NewHarness(Sockets).Seeds()[0]
 	for _, tc := range tests {

@@ -164,15 +164,25 @@ func NewHarness(t Target) *Harness {
 	return h
 }
 
-// targetFromEnv reads EnvTarget: the stack target's name, which must be bsd for now.
+// targetFromEnv reads EnvTarget.
 func targetFromEnv() (string, error) {
 	name := strings.TrimSpace(os.Getenv(EnvTarget))
-	t, err := stack.Lookup(name)
+	t, err := StackTarget(name)
 	if err != nil {
 		return "", fmt.Errorf("%s=%q: %w", EnvTarget, name, err)
 	}
+	return t, nil
+}
+
+// StackTarget checks that the fuzz targets can run on the stack target called name ("" is
+// stack.DefaultTarget) and returns its name: for now only bsd, whose calls their profiles are.
+func StackTarget(name string) (string, error) {
+	t, err := stack.Lookup(name)
+	if err != nil {
+		return "", err
+	}
 	if t.Name() != stack.DefaultTarget {
-		return "", fmt.Errorf("%s=%q: the fuzz targets run on target %s only for now (their profiles are its calls)", EnvTarget, name, stack.DefaultTarget)
+		return "", fmt.Errorf("the fuzz targets run on target %s only for now (their profiles are its calls), not on %s", stack.DefaultTarget, t.Name())
 	}
 	return t.Name(), nil
 }
