@@ -66,6 +66,6 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "  faults    list the fault catalog: sockfuzz faults [-names] [-target T]")
 	fmt.Fprintln(w, "  convert   convert programs and fuzz inputs: sockfuzz convert [-from auto|text|gofuzz|libfuzzer] -to text|gofuzz|libfuzzer [-fuzz-target FuzzX] [-target T] [-o OUT] FILE...")
 	fmt.Fprintln(w, "  fuzz      run the fuzz targets continuously, storing new crashers: sockfuzz fuzz [-targets a,b] [-duration 2m] [-jobs N] [-faults a,b] [-target T] [-workdir .sockfuzz] [-store corpus/crashers] [-libfuzzer DIR]")
-	fmt.Fprintln(w, "  hunt      time each strategy to expose each fault: sockfuzz hunt [-faults a,b] [-strategies s,...] [-trials N] [-trials-by s=N,...] [-cap 90s] [-jobs 2] [-results F] [-report F] [-report-only]")
+	fmt.Fprintln(w, "  hunt      time each strategy to expose each fault: sockfuzz hunt [-faults a,b] [-target T] [-fuzz-target FuzzX] [-strategies s,...] [-trials N] [-trials-by s=N,...] [-cap 90s] [-jobs 2] [-results F] [-report F] [-report-only]")
 	fmt.Fprintln(w, "  bench     measure the engine's speed side by side: sockfuzz bench [-duration 15s] [-rounds 3] [-jobs 2] [-ref REV] [-libfuzzer auto|on|off] [-only ceiling,cost,libfuzzer] [-workdir DIR] [-json FILE]")
 }

@@ -19,7 +19,9 @@ type LoopConfig struct {
 	Profile *repro.Profile
 	// Seeds are the seed programs' encodings in that profile.
 	Seeds [][]byte
-	// Faults are switched on.
+	// Target is the stack target the programs run on; "" is stack.DefaultTarget.
+	Target string
+	// Faults are switched on, of the target's catalog.
 	Faults stack.FaultSet
 	// Oracle is the expected oracle: the loop stops at its first report.
 	Oracle string
@@ -66,6 +68,9 @@ func Loop(cfg LoopConfig) (LoopResult, error) {
 		}
 		data := Mutate(rng, cfg.Seeds)
 		p := cfg.Profile.Decode(data)
+		if cfg.Target != stack.DefaultTarget {
+			p.Header.Target = cfg.Target
+		}
 		opt := repro.Options{Faults: cfg.Faults, Mode: cfg.Mode, StepBudget: fuzz.StepBudget}
 		if cfg.RandomSchedule {
 			opt.Chooser = sched.Random(rng.Uint64())
