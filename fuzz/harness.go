@@ -37,6 +37,10 @@ const (
 	// known title passes, so that a continuous run (sockfuzz fuzz) keeps searching past a bug
 	// it has already stored.
 	EnvKnown = "SOCKFUZZ_KNOWN"
+	// EnvTarget names the stack target the inputs run on (SOCKFUZZ_TARGET=bsd); empty is
+	// stack.DefaultTarget. The fuzz targets' profiles are bsd's calls: bsd is the only one
+	// they take for now.
+	EnvTarget = "SOCKFUZZ_TARGET"
 )
 
 // EnvSchedules is declared with the schedule exploration (schedules.go).
@@ -81,6 +85,11 @@ var (
 		"dup", "close", "shutdown", "send", "recv", "setsockopt", "interrupt", "ioctl")}
 )
 
+// ByteTargets returns the fuzz targets whose inputs are programs in the byte form, each decoded
+// with its profile, in the order the tools list them (FuzzReproText, whose inputs are program
+// text, is not one of them).
+func ByteTargets() []Target { return []Target{Sockets, AcceptQueue, AsyncWakeup, Soclose} }
+
 // Harness runs inputs for one target with the environment's configuration.
 type Harness struct {
 	target Target
@@ -122,8 +131,12 @@ func NewHarness(t Target) *Harness {
 	// make a target's results depend on the machine's timing.
 	h := &Harness{target: t, opt: repro.Options{StepBudget: StepBudget, Mode: repro.Controlled}}
 	h.nsched, h.err = SchedulesFromEnv()
-	if names := strings.TrimSpace(os.Getenv(EnvFaults)); names != "" {
-		f, err := repro.FaultSet(stack.DefaultTarget, strings.Split(names, ","))
+	tname, err := targetFromEnv()
+	if err != nil {
+		h.err = err
+	}
+	if names := strings.TrimSpace(os.Getenv(EnvFaults)); names != "" && err == nil {
+		f, err := repro.FaultSet(tname, strings.Split(names, ","))
 		if err != nil {
 			h.err = fmt.Errorf("%s=%q: %w", EnvFaults, names, err)
 		}
@@ -149,6 +162,29 @@ func NewHarness(t Target) *Harness {
 		h.err = fmt.Errorf("%s=%q: want controlled or free", EnvMode, m)
 	}
 	return h
+}
+
+// targetFromEnv reads EnvTarget.
+func targetFromEnv() (string, error) {
+	name := strings.TrimSpace(os.Getenv(EnvTarget))
+	t, err := StackTarget(name)
+	if err != nil {
+		return "", fmt.Errorf("%s=%q: %w", EnvTarget, name, err)
+	}
+	return t, nil
+}
+
+// StackTarget checks that the fuzz targets can run on the stack target called name ("" is
+// stack.DefaultTarget) and returns its name: for now only bsd, whose calls their profiles are.
+func StackTarget(name string) (string, error) {
+	t, err := stack.Lookup(name)
+	if err != nil {
+		return "", err
+	}
+	if t.Name() != stack.DefaultTarget {
+		return "", fmt.Errorf("the fuzz targets run on target %s only for now (their profiles are its calls), not on %s", stack.DefaultTarget, t.Name())
+	}
+	return t.Name(), nil
 }
 
 // isFuzzWorker reports whether this process is a worker of go test -fuzz.

@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-var targets = []Target{Sockets, AcceptQueue, AsyncWakeup, Soclose}
+var targets = ByteTargets()
 
 // TestSeedsRunClean runs every target's seeds once with leak checks: all clean, faults off.
 func TestSeedsRunClean(t *testing.T) {

@@ -17,7 +17,7 @@ import (
 
 // byteTargets are the fuzz targets whose inputs are a program's byte form, as
 // tools/oss-fuzz/seedzip lists them.
-var byteTargets = []fuzz.Target{fuzz.Sockets, fuzz.AcceptQueue, fuzz.AsyncWakeup, fuzz.Soclose}
+var byteTargets = fuzz.ByteTargets()
 
 // goldenInputs is the pinned decoding of every committed byte input.
 const goldenInputs = "testdata/golden/inputs.golden"

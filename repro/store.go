@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/sockfuzz/sockfuzz/stack"
 )
 
 // The crash store keeps one text program per report title under a directory, named by the
@@ -24,18 +26,22 @@ import (
 //	# sockfuzz crasher v1
 //	# title: use-after-soclose: access to freed socket in tcp_input
 //	# oracle: use-after-soclose
+//	# target: bsd
 //	# faults: abort-twice
 //	# reliability: 100/100 controlled replays
 //	# first-found: 2026-11-25T10:00:00Z
 //	# seen: 3
 //	# found-by: sockfuzz fuzz FuzzSoclose
+//	target  bsd
 //	faults  abort-twice
 //	...
 //
 // The first line names the format; the "key: value" lines may come in any order, each once;
-// found-by is optional, the others are required; "faults" lists the program's faults
-// (separated by blanks) or says none. Other comment lines among them are free-form notes,
-// kept in order.
+// found-by and target are optional, the others are required; "faults" lists the program's
+// faults (separated by blanks) or says none; "target" names the program's stack target, and is
+// written when the program has a target line. A crasher without it, as every crasher stored
+// before targets existed, runs on stack.DefaultTarget (bsd). Other comment lines among them are
+// free-form notes, kept in order.
 
 // CrasherMagic is the first line of a stored crasher.
 const CrasherMagic = "# sockfuzz crasher v1"
@@ -72,6 +78,7 @@ type Crasher struct {
 const (
 	keyTitle       = "title"
 	keyOracle      = "oracle"
+	keyTarget      = "target"
 	keyFaults      = "faults"
 	keyReliability = "reliability"
 	keyFirstFound  = "first-found"
@@ -79,7 +86,7 @@ const (
 	keyFoundBy     = "found-by"
 )
 
-var headerKeys = []string{keyTitle, keyOracle, keyFaults, keyReliability, keyFirstFound, keySeen, keyFoundBy}
+var headerKeys = []string{keyTitle, keyOracle, keyTarget, keyFaults, keyReliability, keyFirstFound, keySeen, keyFoundBy}
 
 // Reliability returns "N/M controlled replays", as the header writes it.
 func (c *Crasher) Reliability() string {
@@ -91,6 +98,7 @@ func (c *Crasher) Reliability() string {
 func ParseCrasher(name string, src []byte) (*Crasher, error) {
 	c := &Crasher{File: name}
 	var faults []string // the header's
+	target := ""        // the header's, "" when it names none
 	lines := bytes.Split(src, []byte("\n"))
 	seen := map[string]int{} // key -> line; looked up, never iterated
 	magic := 0
@@ -131,6 +139,13 @@ func ParseCrasher(name string, src []byte) (*Crasher, error) {
 			}
 			continue
 		}
+		if key == keyTarget {
+			if !isIdent(val) {
+				return nil, fmt.Errorf("%s:%d: target: expected a target name, found %q", name, ln, clip(val))
+			}
+			target = val
+			continue
+		}
 		if err := c.setField(key, val); err != nil {
 			return nil, fmt.Errorf("%s:%d: %s: %w", name, ln, key, err)
 		}
@@ -139,7 +154,7 @@ func ParseCrasher(name string, src []byte) (*Crasher, error) {
 		return nil, fmt.Errorf("%s:1: expected %q as the first line", name, CrasherMagic)
 	}
 	for _, k := range headerKeys {
-		if _, ok := seen[k]; !ok && k != keyFoundBy {
+		if _, ok := seen[k]; !ok && k != keyFoundBy && k != keyTarget {
 			return nil, fmt.Errorf("%s:%d: header has no %q line", name, magic, "# "+k+": ...")
 		}
 	}
@@ -151,6 +166,14 @@ func ParseCrasher(name string, src []byte) (*Crasher, error) {
 	c.Program = p
 	if got, want := faultsValue(faults), c.faultsText(); got != want {
 		return nil, fmt.Errorf("%s:%d: faults: the header says %q, the program's faults line %q", name, seen[keyFaults], got, want)
+	}
+	// Both sides name a target or mean the default, as a crasher stored before targets does.
+	if got, want := orDefaultTarget(target), orDefaultTarget(p.Header.Target); got != want {
+		ln, says := seen[keyTarget], fmt.Sprintf("%q", target)
+		if target == "" {
+			ln, says = magic, fmt.Sprintf("no target (%s)", got)
+		}
+		return nil, fmt.Errorf("%s:%d: target: the header says %s, the program's target line %q", name, ln, says, want)
 	}
 	return c, nil
 }
@@ -202,6 +225,14 @@ func (c *Crasher) faultsText() string {
 		return "none"
 	}
 	return faultsValue(c.Program.Header.Faults)
+}
+
+// orDefaultTarget is a target name, with stack.DefaultTarget for none.
+func orDefaultTarget(name string) string {
+	if name == "" {
+		return stack.DefaultTarget
+	}
+	return name
 }
 
 func faultsValue(f []string) string {
@@ -262,11 +293,16 @@ func (c *Crasher) Text() []byte {
 		strings.TrimPrefix(CrasherMagic, "#"),
 		" title: " + c.Title,
 		" oracle: " + c.Oracle,
-		" faults: " + c.faultsText(),
-		" reliability: " + c.Reliability(),
-		" first-found: " + c.FirstFound.UTC().Format(time.RFC3339),
-		" seen: " + strconv.Itoa(c.Seen),
 	}
+	if t := c.Program.Header.Target; t != "" {
+		p.Comments = append(p.Comments, " target: "+t)
+	}
+	p.Comments = append(p.Comments,
+		" faults: "+c.faultsText(),
+		" reliability: "+c.Reliability(),
+		" first-found: "+c.FirstFound.UTC().Format(time.RFC3339),
+		" seen: "+strconv.Itoa(c.Seen),
+	)
 	if c.FoundBy != "" {
 		p.Comments = append(p.Comments, " found-by: "+c.FoundBy)
 	}

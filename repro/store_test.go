@@ -57,6 +57,52 @@ func TestParseCrasher(t *testing.T) {
 	}
 }
 
+// TestCrasherTarget checks the header's target line: written when the program names its target
+// and read back; a crasher without one (every crasher stored before targets) means the default
+// target, whether or not its program says so.
+func TestCrasherTarget(t *testing.T) {
+	tests := []struct {
+		file, target string
+		text         string // the fixture Text writes back; "" is the fixture itself
+	}{
+		{"with-target.prog", "bsd", ""},
+		{"good.prog", "", ""},
+		{"target-header-only.prog", "", "good.prog"},
+	}
+	for _, tc := range tests {
+		c, err := ParseCrasher(tc.file, readFixture(t, tc.file))
+		if err != nil {
+			t.Errorf("%s: %v", tc.file, err)
+			continue
+		}
+		if c.Program.Header.Target != tc.target {
+			t.Errorf("%s: program target %q, want %q", tc.file, c.Program.Header.Target, tc.target)
+		}
+		want := tc.text
+		if want == "" {
+			want = tc.file
+		}
+		if text := string(c.Text()); text != string(readFixture(t, want)) {
+			t.Errorf("%s: Text differs from %s:\n%s", tc.file, want, text)
+		}
+	}
+	// Add writes the key for a program that names its target.
+	s, err := OpenStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newCrasher(t, "a title", 2)
+	c.Program.Header.Target = "bsd"
+	got, _, err := s.Add(c, time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile(got.File)
+	if err != nil || !strings.Contains(string(src), "\n# target: bsd\n") {
+		t.Errorf("stored file lacks the target line: %v\n%s", err, src)
+	}
+}
+
 func TestParseCrasherErrors(t *testing.T) {
 	tests := []struct{ file, want string }{
 		{"bad-magic.prog", `bad-magic.prog:1: expected "# sockfuzz crasher v1" as the first line`},
@@ -70,6 +116,9 @@ func TestParseCrasherErrors(t *testing.T) {
 		{"faults-mismatch.prog", `faults-mismatch.prog:4: faults: the header says "none", the program's faults line "abort-twice"`},
 		{"syntax.prog", `syntax.prog:19:9: expected resource defined earlier`},
 		{"empty-oracle.prog", `empty-oracle.prog:3: oracle: empty oracle`},
+		{"target-mismatch.prog", `target-mismatch.prog:4: target: the header says "netstack", the program's target line "bsd"`},
+		{"target-missing.prog", `target-missing.prog:1: target: the header says no target (bsd), the program's target line "netstack"`},
+		{"bad-target.prog", `bad-target.prog:4: target: expected a target name, found "not a name"`},
 	}
 	for _, tc := range tests {
 		_, err := ParseCrasher(tc.file, readFixture(t, tc.file))

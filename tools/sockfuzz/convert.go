@@ -33,7 +33,7 @@ const versionComment = " sockfuzz program v1"
 const reproTextTarget = "FuzzReproText"
 
 // convertTargets are the fuzz targets whose inputs decode with a profile of the byte codec.
-var convertTargets = []fuzz.Target{fuzz.Sockets, fuzz.AcceptQueue, fuzz.AsyncWakeup, fuzz.Soclose}
+var convertTargets = fuzz.ByteTargets()
 
 // targetNames lists every fuzz target convert knows, for messages.
 func targetNames() string {
@@ -47,7 +47,8 @@ func targetNames() string {
 // converter holds one convert command's settings.
 type converter struct {
 	from, to string
-	target   string
+	target   string         // the fuzz target
+	stack    string         // the -target flag: the stack target of programs naming none ("" for the default)
 	profile  *repro.Profile // nil for FuzzReproText
 	mode     string         // the mode bytes -> text writes: controlled, free or input
 	faults   []string       // the faults bytes -> text writes
@@ -62,7 +63,7 @@ func convertCmd(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("convert", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: sockfuzz convert [-from auto|text|gofuzz|libfuzzer] -to text|gofuzz|libfuzzer [-target FuzzX] [-mode controlled|free|input] [-faults a,b] [-failing] [-o OUT] FILE...")
+		fmt.Fprintln(stderr, "usage: sockfuzz convert [-from auto|text|gofuzz|libfuzzer] -to text|gofuzz|libfuzzer [-fuzz-target FuzzX] [-target T] [-mode controlled|free|input] [-faults a,b] [-failing] [-o OUT] FILE...")
 		fmt.Fprintln(stderr, "Without -o one file goes to standard output (several only with -to text); -o names a file,")
 		fmt.Fprintln(stderr, "or a directory (existing, ending in /, or for several files) that gets one file per input,")
 		fmt.Fprintln(stderr, "named as go test (gofuzz), libFuzzer (libfuzzer) or after the input (text) names them.")
@@ -71,7 +72,8 @@ func convertCmd(args []string, stdout, stderr io.Writer) int {
 	c := &converter{stderr: stderr}
 	fs.StringVar(&c.from, "from", "auto", "the inputs' form: auto (by content), text, gofuzz or libfuzzer")
 	fs.StringVar(&c.to, "to", "", "the form to write: text, gofuzz or libfuzzer")
-	fs.StringVar(&c.target, "target", fuzz.Sockets.Name, "the fuzz target whose inputs the bytes are: "+targetNames())
+	fs.StringVar(&c.target, "fuzz-target", fuzz.Sockets.Name, "the fuzz target whose inputs the bytes are: "+targetNames())
+	tname := programTargetFlag(fs)
 	fs.StringVar(&c.mode, "mode", string(repro.Controlled), "bytes to text: the program's mode: controlled or free (as SOCKFUZZ_MODE runs the target), or input (the input's mode bit)")
 	faults := fs.String("faults", "", "bytes to text: the faults the program switches on, comma-separated (as SOCKFUZZ_FAULTS)")
 	fs.BoolVar(&c.failing, "failing", false, "bytes to text: run the input as its target does (its own schedule, then SOCKFUZZ_SCHEDULES-1 derived ones) and write the program under the first schedule that fails")
@@ -92,16 +94,24 @@ func convertCmd(args []string, stdout, stderr io.Writer) int {
 	if c.target != reproTextTarget {
 		i := slices.IndexFunc(convertTargets, func(t fuzz.Target) bool { return t.Name == c.target })
 		if i < 0 {
-			return fail("-target %q: want one of %s", c.target, targetNames())
+			return fail("-fuzz-target %q: want one of %s", c.target, targetNames())
 		}
 		c.profile = convertTargets[i].Profile
 	}
 	if c.mode != string(repro.Controlled) && c.mode != string(repro.Free) && c.mode != "input" {
 		return fail("-mode %q: want controlled, free or input", c.mode)
 	}
+	c.stack = *tname
+	if c.stack != "" {
+		t, err := lookupTarget(c.stack)
+		if err != nil {
+			return fail("%v", err)
+		}
+		c.stack = t.Name()
+	}
 	if s := strings.TrimSpace(*faults); s != "" {
 		c.faults = strings.Split(s, ",")
-		if _, err := repro.FaultSet(stack.DefaultTarget, c.faults); err != nil {
+		if _, err := repro.FaultSet(c.stack, c.faults); err != nil {
 			return fail("-faults %q: %v", *faults, err)
 		}
 	}
@@ -194,6 +204,9 @@ func (c *converter) convert(file string) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
+		if _, err := programTarget(file, p, c.stack); err != nil {
+			return nil, err
+		}
 		if c.to == formText {
 			return []byte(p.String()), nil
 		}
@@ -242,6 +255,12 @@ func (c *converter) encode(file string, src []byte, p *repro.Program) ([]byte, e
 		q.Header.Faults = nil
 		p = &q
 	}
+	if t := p.Header.Target; t != "" && t != stack.DefaultTarget {
+		fmt.Fprintf(c.stderr, "sockfuzz convert: %s: the byte form holds no target: run it with %s=%s\n", file, fuzz.EnvTarget, t)
+		q := *p
+		q.Header.Target = ""
+		p = &q
+	}
 	data, err := c.profile.Encode(p)
 	if err != nil {
 		if errors.Is(err, repro.ErrNotCanonical) {
@@ -263,6 +282,9 @@ func (c *converter) decode(file, from string, data []byte) (*repro.Program, erro
 		}
 	} else {
 		p = c.profile.Decode(data)
+		if c.stack != stack.DefaultTarget {
+			p.Header.Target = c.stack
+		}
 		if c.mode != "input" {
 			p.Header.Mode = repro.Mode(c.mode)
 		}

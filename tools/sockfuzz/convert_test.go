@@ -64,7 +64,7 @@ func TestConvertRoundTrip(t *testing.T) {
 					{"auto", "text", src + ".gofuzz2", src + ".out.prog"},
 				}
 				for _, st := range steps {
-					if code, _, errs := convertRun("-from", st.from, "-to", st.to, "-target", tg, "-o", st.out, st.in); code != 0 {
+					if code, _, errs := convertRun("-from", st.from, "-to", st.to, "-fuzz-target", tg, "-o", st.out, st.in); code != 0 {
 						t.Fatalf("%s: %s -> %s: exit %d: %s", s.Name, st.from, st.to, code, errs)
 					}
 				}
@@ -117,7 +117,7 @@ func TestConvertProfiles(t *testing.T) {
 	}
 	programs := map[string]string{}
 	for _, tg := range convertTargets {
-		code, out, errs := convertRun("-to", "text", "-target", tg.Name, in)
+		code, out, errs := convertRun("-to", "text", "-fuzz-target", tg.Name, in)
 		if code != 0 {
 			t.Fatalf("%s: exit %d: %s", tg.Name, code, errs)
 		}
@@ -203,13 +203,13 @@ func TestConvertErrors(t *testing.T) {
 		{[]string{"-to", "text", "-from", "gofuzz", "testdata/clean.prog"}, "testdata/clean.prog:1: expected the header \"go test fuzz v1\""},
 		{[]string{"-to", "text", td + "truncated.libfuzzer"}, td + "truncated.libfuzzer: truncated libFuzzer input: 3 bytes"},
 		{[]string{"-to", "gofuzz", td + "client.prog"}, td + "client.prog: encode: process \"client\" should be named p0: not a canonical program"},
-		{[]string{"-to", "gofuzz", "-target", "FuzzAcceptQueue", "testdata/clean.prog"}, "testdata/clean.prog: encode: process p0 call 4 (recv): recv is not in profile accept"},
+		{[]string{"-to", "gofuzz", "-fuzz-target", "FuzzAcceptQueue", "testdata/clean.prog"}, "testdata/clean.prog: encode: process p0 call 4 (recv): recv is not in profile accept"},
 		{[]string{"-to", "gofuzz", "testdata/badport.prog"}, "testdata/badport.prog:3:"},
-		{[]string{"-to", "text", "-from", "libfuzzer", "-target", "FuzzReproText", td + "unclosed.gofuzz"}, "the FuzzReproText input is not a program"},
+		{[]string{"-to", "text", "-from", "libfuzzer", "-fuzz-target", "FuzzReproText", td + "unclosed.gofuzz"}, "the FuzzReproText input is not a program"},
 		{[]string{"-to", "text", "testdata/nosuch"}, "no such file"},
 		{[]string{"-to", "pdf", "testdata/clean.prog"}, "-to \"pdf\": want text, gofuzz or libfuzzer"},
 		{[]string{"-to", "text", "-from", "zip", "testdata/clean.prog"}, "-from \"zip\""},
-		{[]string{"-to", "text", "-target", "FuzzNothing", "testdata/clean.prog"}, "-target \"FuzzNothing\": want one of FuzzSockets, "},
+		{[]string{"-to", "text", "-fuzz-target", "FuzzNothing", "testdata/clean.prog"}, "-fuzz-target \"FuzzNothing\": want one of FuzzSockets, "},
 		{[]string{"-to", "text", "-mode", "fast", "testdata/clean.prog"}, "-mode \"fast\""},
 		{[]string{"-to", "text", "-faults", "no-such-fault", "testdata/clean.prog"}, "-faults \"no-such-fault\""},
 		{[]string{"-to", "text"}, "no input file given"},

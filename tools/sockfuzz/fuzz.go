@@ -13,7 +13,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/sockfuzz/sockfuzz/stack"
+	"github.com/sockfuzz/sockfuzz/fuzz"
 	"github.com/sockfuzz/sockfuzz/tools/sockfuzz/internal/covbuild"
 
 	"github.com/sockfuzz/sockfuzz/repro"
@@ -31,7 +31,8 @@ func fuzzCmd(args []string, stdout, stderr io.Writer) int {
 	duration := fs.Duration("duration", 2*time.Minute, "total run time")
 	round := fs.Duration("round", 0, "one round's fuzzing time (default: duration / targets, within 10s to 1m)")
 	jobs := fs.Int("jobs", runtime.NumCPU(), "fuzzing workers per round")
-	faults := fs.String("faults", "", "faults switched on, comma-separated (SOCKFUZZ_FAULTS); default off")
+	faults := fs.String("faults", "", "faults switched on, comma-separated (SOCKFUZZ_FAULTS), of the target's catalog; default off")
+	tname := targetFlag(fs)
 	workdir := fs.String("workdir", ".sockfuzz", "work directory: the binary, the growing corpus, crash inputs")
 	store := fs.String("store", repro.DefaultStoreDir, "crash store directory")
 	libfuzzer := fs.String("libfuzzer", "", "a directory of libFuzzer crash inputs, DIR/FuzzX/crash-*, processed at the start")
@@ -69,13 +70,20 @@ func fuzzCmd(args []string, stdout, stderr io.Writer) int {
 			cfg.Targets = append(cfg.Targets, t)
 		}
 	}
+	tgt, err := lookupTarget(*tname)
+	if err != nil {
+		return fail("%v", err)
+	}
+	if _, err := fuzz.StackTarget(tgt.Name()); err != nil {
+		return fail("-target: %v", err)
+	}
+	cfg.Target = tgt.Name()
 	if s := strings.TrimSpace(*faults); s != "" {
 		cfg.Faults = strings.Split(s, ",")
-		if _, err := repro.FaultSet(stack.DefaultTarget, cfg.Faults); err != nil {
+		if _, err := repro.FaultSet(cfg.Target, cfg.Faults); err != nil {
 			return fail("-faults %q: %v", *faults, err)
 		}
 	}
-	var err error
 	if cfg.BuildArgs, err = covbuild.SelfArgs(); err != nil {
 		return fail("%v", err)
 	}

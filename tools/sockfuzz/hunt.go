@@ -32,7 +32,8 @@ func huntCmd(args []string, stdout, stderr io.Writer) int {
 	trialsBy := fs.String("trials-by", "", "per-strategy trials overriding -trials, e.g. sockfuzz=5,stress=2,random=2")
 	capD := fs.Duration("cap", 90*time.Second, "time cap of one trial")
 	jobs := fs.Int("jobs", 2, "trials run at a time")
-	target := fs.String("target", fuzz.Sockets.Name, "fuzz target (its profile for stress and random)")
+	fuzzTarget := fs.String("fuzz-target", fuzz.Sockets.Name, "fuzz target (its profile for stress and random)")
+	tname := targetFlag(fs)
 	results := fs.String("results", "docs/hunt-results.jsonl", "results file, one JSON line per trial")
 	report := fs.String("report", "docs/hunt.md", "report file; the SVG goes beside it with the .svg extension")
 	reportOnly := fs.Bool("report-only", false, "only rebuild the report from the results file")
@@ -46,7 +47,7 @@ func huntCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	svg := strings.TrimSuffix(*report, filepath.Ext(*report)) + ".svg"
 	if !*reportOnly {
-		cfg, err := huntConfig(*faults, *strategies, *trials, *trialsBy, *capD, *jobs, *target)
+		cfg, err := huntConfig(*faults, *strategies, *trials, *trialsBy, *capD, *jobs, *fuzzTarget, *tname)
 		if err != nil {
 			fmt.Fprintf(stderr, "sockfuzz hunt: %v\n", err)
 			return 2
@@ -92,8 +93,8 @@ func huntCmd(args []string, stdout, stderr io.Writer) int {
 }
 
 // huntConfig checks the hunt's flags.
-func huntConfig(faults, strategies string, trials int, trialsBy string, capD time.Duration, jobs int, target string) (hunt.Config, error) {
-	cfg := hunt.Config{Cap: capD, Jobs: jobs, Target: target, Trials: map[string]int{}}
+func huntConfig(faults, strategies string, trials int, trialsBy string, capD time.Duration, jobs int, fuzzTarget, target string) (hunt.Config, error) {
+	cfg := hunt.Config{Cap: capD, Jobs: jobs, FuzzTarget: fuzzTarget, Trials: map[string]int{}}
 	if capD < time.Second {
 		return cfg, fmt.Errorf("-cap %s: want at least 1s", capD)
 	}
@@ -103,20 +104,24 @@ func huntConfig(faults, strategies string, trials int, trialsBy string, capD tim
 	if trials < 1 {
 		return cfg, fmt.Errorf("-trials %d: want at least 1", trials)
 	}
-	if _, err := hunt.TargetByName(target); err != nil {
-		return cfg, fmt.Errorf("-target: %w", err)
+	if _, err := hunt.TargetByName(fuzzTarget); err != nil {
+		return cfg, fmt.Errorf("-fuzz-target: %w", err)
 	}
-	bsd, err := stack.Lookup(stack.DefaultTarget)
+	tgt, err := lookupTarget(target)
 	if err != nil {
 		return cfg, err
 	}
+	if _, err := fuzz.StackTarget(tgt.Name()); err != nil {
+		return cfg, fmt.Errorf("-target: %w", err)
+	}
+	cfg.Target = tgt.Name()
 	if faults == "" {
-		cfg.Faults = stack.FaultNames(bsd)
+		cfg.Faults = stack.FaultNames(tgt)
 	} else {
 		for _, f := range strings.Split(faults, ",") {
 			f = strings.TrimSpace(f)
-			if _, _, ok := stack.FaultByName(bsd, f); !ok {
-				return cfg, fmt.Errorf("-faults: unknown fault %q (sockfuzz faults lists them)", f)
+			if _, _, ok := stack.FaultByName(tgt, f); !ok {
+				return cfg, fmt.Errorf("-faults: unknown fault %q of target %s (sockfuzz faults -target %s lists them)", f, tgt.Name(), tgt.Name())
 			}
 			cfg.Faults = append(cfg.Faults, f)
 		}

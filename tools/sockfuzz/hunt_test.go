@@ -19,7 +19,10 @@ func TestHuntArgs(t *testing.T) {
 		{[]string{"-trials-by", "stress"}, `-trials-by: "stress"`},
 		{[]string{"-cap", "10ms"}, "-cap 10ms"},
 		{[]string{"-jobs", "0"}, "-jobs 0"},
-		{[]string{"-target", "FuzzNothing"}, `unknown target "FuzzNothing"`},
+		{[]string{"-fuzz-target", "FuzzNothing"}, `-fuzz-target: unknown fuzz target "FuzzNothing"`},
+		{[]string{"-target", "FuzzSockets"}, `-target: unknown target "FuzzSockets"`},
+		{[]string{"-target", "other"}, `-target: the fuzz targets run on target bsd only for now`},
+		{[]string{"-faults", "nosuch"}, `-faults: unknown fault "nosuch" of target bsd`},
 		{[]string{"extra"}, `unexpected argument "extra"`},
 	}
 	for _, tc := range tests {

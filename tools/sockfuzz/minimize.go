@@ -18,7 +18,8 @@ import (
 var minimizeJudge = repro.Execute
 
 // minimizeCmd is `sockfuzz minimize [flags] FILE`: it shrinks a failing program while its
-// report title reproduces, prints what it removed and the result, and optionally writes the
+// report title reproduces (on the program's target: its own target line, else -target's, else
+// bsd), prints what it removed and the result, and optionally writes the
 // result as a crasher file (-o) or adds it to a crash store (-store). FILE is a program or a
 // stored crasher, whose title is then the one kept. Exit status 0 when minimized, 1 when the
 // program does not reproduce, 2 for a bad file or argument.
@@ -32,6 +33,7 @@ func minimizeCmd(args []string, stdout, stderr io.Writer) int {
 	replays := fs.Int("replays", repro.DefaultReplays, "controlled replays that measure the result's reliability (1 to 100000)")
 	out := fs.String("o", "", "write the result as a crasher file to this path (atomically)")
 	store := fs.String("store", "", "add the result to the crash store in this directory (e.g. "+repro.DefaultStoreDir+")")
+	tname := programTargetFlag(fs)
 	foundBy := fs.String("found-by", "", "the crasher header's found-by (default: a stored crasher's, else \"sockfuzz minimize FILE\")")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -57,6 +59,10 @@ func minimizeCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	p, stored, err := readProgramOrCrasher(file, src)
 	if err != nil {
+		fmt.Fprintf(stderr, "sockfuzz minimize: %v\n", err)
+		return 2
+	}
+	if _, err := programTarget(file, p, *tname); err != nil {
 		fmt.Fprintf(stderr, "sockfuzz minimize: %v\n", err)
 		return 2
 	}

@@ -11,8 +11,9 @@ import (
 	"github.com/sockfuzz/sockfuzz/stack/sched"
 )
 
-// replayCmd is `sockfuzz replay [-mode controlled|free] [-runs N] [-trace N] FILE...`: each
-// program runs with its own schedule and the verdict is printed with the interleaving that led
+// replayCmd is `sockfuzz replay [-mode controlled|free] [-runs N] [-trace N] [-target T]
+// FILE...`: each program runs on its target (its own target line, else -target's, else bsd)
+// with its own schedule and the verdict is printed with the interleaving that led
 // to it; in free mode each runs N times and the failures are counted by title. Exit status 0
 // when every run was clean, 1 when an oracle fired, 2 for a bad file or argument.
 func replayCmd(args []string, stdout, stderr io.Writer) int {
@@ -21,6 +22,7 @@ func replayCmd(args []string, stdout, stderr io.Writer) int {
 	mode := fs.String("mode", "", "override the programs' mode: controlled or free")
 	runs := fs.Int("runs", 1, "runs per program in free mode (1 to 100000)")
 	traceN := fs.Int("trace", 300, "trace events to print, the last ones (0 for none)")
+	tname := programTargetFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -49,6 +51,10 @@ func replayCmd(args []string, stdout, stderr io.Writer) int {
 		}
 		p, err := repro.Parse(file, src)
 		if err != nil {
+			fmt.Fprintf(stderr, "sockfuzz replay: %v\n", err)
+			return 2
+		}
+		if _, err := programTarget(file, p, *tname); err != nil {
 			fmt.Fprintf(stderr, "sockfuzz replay: %v\n", err)
 			return 2
 		}

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/sockfuzz/sockfuzz/repro"
+	"github.com/sockfuzz/sockfuzz/stack"
 	"github.com/sockfuzz/sockfuzz/stack/oracle"
 	"github.com/sockfuzz/sockfuzz/stack/sched"
 )
@@ -20,8 +21,9 @@ import (
 // scroll and the violation is near the end anyway.
 const defaultTraceEvents = 2000
 
-// traceCmd is `sockfuzz trace [-events N] -html OUT FILE`: it runs the program once under its
-// schedule, keeping every event, and writes a static HTML page drawing the interleaving (one
+// traceCmd is `sockfuzz trace [-events N] [-target T] -html OUT FILE`: it runs the program once
+// on its target (its own target line, else -target's, else bsd) under its schedule, keeping
+// every event, and writes a static HTML page drawing the interleaving (one
 // column per thread, one row per event, lock holds as bars, the violation and racing accesses
 // highlighted). The flags may come before or after FILE. Exit status as replay's: 0 clean,
 // 1 when an oracle fired (the page is written either way), 2 for a bad file or argument.
@@ -30,6 +32,7 @@ func traceCmd(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	out := fs.String("html", "", "write the trace view to this file (- for standard output)")
 	events := fs.Int("events", defaultTraceEvents, "events drawn, the last ones (1 to 1000000)")
+	tname := programTargetFlag(fs)
 	// flag stops at the first operand; parse again after it so that `trace FILE -html out`
 	// works as well as `trace -html out FILE`.
 	var files []string
@@ -65,16 +68,17 @@ func traceCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "sockfuzz trace: %v\n", err)
 		return 2
 	}
+	tgt, err := programTarget(file, p, *tname)
+	if err != nil {
+		fmt.Fprintf(stderr, "sockfuzz trace: %v\n", err)
+		return 2
+	}
 	o, note, err := traceRun(p)
 	if err != nil {
 		fmt.Fprintf(stderr, "sockfuzz trace: %s: %v\n", file, err)
 		return 2
 	}
-	procs := make([]string, len(p.Procs))
-	for i := range p.Procs {
-		procs[i] = p.Procs[i].Name
-	}
-	v := buildTraceView(traceInput{File: file, Source: string(src), Procs: procs, Outcome: o,
+	v := buildTraceView(traceInput{File: file, Source: string(src), Program: p, Target: tgt, Outcome: o,
 		Events: *events, Note: note})
 	var buf bytes.Buffer
 	if err := writeTraceHTML(&buf, v); err != nil {
@@ -149,8 +153,9 @@ func writeFileAtomic(path string, data []byte) (err error) {
 // tests can draw hand-made outcomes as well as real runs.
 type traceInput struct {
 	File    string
-	Source  string   // the program's text, shown verbatim
-	Procs   []string // the program's processes, in order: their columns come first
+	Source  string         // the program's text, shown verbatim
+	Program *repro.Program // its processes' columns come first, in order
+	Target  stack.Target   // the program's target, which tells the roles of its own threads
 	Outcome *repro.Outcome
 	Events  int    // at most this many events are drawn, the last ones
 	Note    string // shown under the verdict
@@ -222,25 +227,24 @@ type traceBar struct {
 // Column groups, in display order: the processes, then what the stack runs for them.
 var groupRank = map[string]int{"proc": 0, "script": 1, "netisr": 2, "wire": 3, "clock": 4, "other": 5, "reaper": 6}
 
-// threadGroup classifies a thread by its name (the stack's naming: netisrN, wire, callout,
-// reaper, wire-script).
-func threadGroup(id sched.ID, name string, procs []string) string {
-	switch {
-	case id == sched.ClockID || name == "callout":
+// roleGroup is the column group of each thread role. Protocol threads keep the name of the
+// first target's, bsd's netisrs, which the page's style and its readers know them by.
+var roleGroup = map[stack.Role]string{stack.RoleProcess: "proc", stack.RoleScript: "script", stack.RoleProtocol: "netisr",
+	stack.RoleWire: "wire", stack.RoleClock: "clock", stack.RoleReaper: "reaper", stack.RoleOther: "other"}
+
+// threadGroup classifies a thread by its role: the executor's threads (processes, the wire
+// script, the reaper, the substrate's callout thread) by repro.ThreadRole, the rest by the
+// target's Role; the clock's firings are the clock's.
+func threadGroup(id sched.ID, name string, p *repro.Program, t stack.Target) string {
+	if id == sched.ClockID {
 		return "clock"
-	case name == "wire-script":
-		return "script"
-	case name == "wire":
-		return "wire"
-	case name == "reaper":
-		return "reaper"
-	case strings.HasPrefix(name, "netisr"):
-		return "netisr"
 	}
-	for _, p := range procs {
-		if p == name {
-			return "proc"
-		}
+	role, ok := repro.ThreadRole(p, name)
+	if !ok && t != nil {
+		role = t.Role(name)
+	}
+	if g, ok := roleGroup[role]; ok {
+		return g
 	}
 	return "other"
 }
@@ -285,11 +289,11 @@ func buildTraceView(in traceInput) *traceView {
 	}
 	cols := make([]col, 0, len(ids))
 	for id, name := range ids {
-		cols = append(cols, col{id, name, threadGroup(id, name, in.Procs)})
+		cols = append(cols, col{id, name, threadGroup(id, name, in.Program, in.Target)})
 	}
 	procRank := map[string]int{}
-	for i, p := range in.Procs {
-		procRank[p] = i
+	for i, p := range in.Program.Procs {
+		procRank[p.Name] = i
 	}
 	sort.Slice(cols, func(i, j int) bool {
 		a, b := cols[i], cols[j]

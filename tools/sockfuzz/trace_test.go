@@ -289,7 +289,8 @@ func TestTraceMarks(t *testing.T) {
 	}
 	src := "# <script>alert(1)</script> & \"quotes\"\nproc p0\n  close(r0)\n"
 	var buf bytes.Buffer
-	if err := writeTraceHTML(&buf, buildTraceView(traceInput{File: "x<y>.prog", Source: src, Procs: []string{"p<0>"}, Outcome: o, Events: 100})); err != nil {
+	if err := writeTraceHTML(&buf, buildTraceView(traceInput{File: "x<y>.prog", Source: src,
+		Program: &repro.Program{Procs: []repro.Proc{{Name: "p<0>"}}}, Target: bsdTarget(t), Outcome: o, Events: 100})); err != nil {
 		t.Fatal(err)
 	}
 	raw := buf.String()
@@ -304,6 +305,14 @@ func TestTraceMarks(t *testing.T) {
 	}
 	if !slices.Equal(p.cols, []string{"p<0>", "netisr0", "wire", "clock"}) {
 		t.Errorf("columns %q", p.cols)
+	}
+	// The groups come from the thread roles: the executor's, the target's, the clock.
+	var groups []string
+	for _, th := range p.root.find("th", "th") {
+		groups = append(groups, th.attr["class"])
+	}
+	if want := []string{"th g-proc", "th g-netisr", "th g-wire", "th g-clock"}; !slices.Equal(groups, want) {
+		t.Errorf("column classes %q, want %q", groups, want)
 	}
 	if len(p.evs) != len(o.Events) || len(p.notes) != 1 {
 		t.Fatalf("%d event rows, %d notes; want %d and 1", len(p.evs), len(p.notes), len(o.Events))
@@ -406,7 +415,7 @@ func TestTraceMarksOnRealRun(t *testing.T) {
 	o.Reports = append(o.Reports, oracle.Report{Oracle: oracle.DataRace, Title: "data race on so_rcv.ssb_flags: ssb_wait vs sowakeup",
 		Detail: race.String(), Thread: race.Cur.Thread, Step: race.Cur.Step})
 	v := buildTraceView(traceInput{File: "corpus/seeds/27_udp_close_while_receiving.prog", Source: string(src),
-		Procs: []string{"p0", "p1", "p2"}, Outcome: o, Events: defaultTraceEvents,
+		Program: prog, Target: bsdTarget(t), Outcome: o, Events: defaultTraceEvents,
 		Note: "Demonstration: this run is clean; the race and its report were added by hand to show how a violation is drawn."})
 	var buf bytes.Buffer
 	if err := writeTraceHTML(&buf, v); err != nil {

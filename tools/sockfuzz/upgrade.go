@@ -20,7 +20,7 @@ import (
 var upgradeTargets = map[string]fuzz.Target{}
 
 func init() {
-	for _, t := range []fuzz.Target{fuzz.Sockets, fuzz.AcceptQueue, fuzz.AsyncWakeup, fuzz.Soclose} {
+	for _, t := range fuzz.ByteTargets() {
 		upgradeTargets[t.Name] = t
 	}
 }

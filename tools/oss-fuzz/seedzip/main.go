@@ -27,7 +27,7 @@ import (
 )
 
 // byteTargets are the fuzz targets whose input is a program's byte form.
-var byteTargets = []fuzz.Target{fuzz.Sockets, fuzz.AcceptQueue, fuzz.AsyncWakeup, fuzz.Soclose}
+var byteTargets = fuzz.ByteTargets()
 
 // reproTextTarget takes a program's text as its input.
 const reproTextTarget = "FuzzReproText"
@@ -89,7 +89,7 @@ func seeds(target, testdata string) ([]entry, error) {
 			}
 		}
 		if i < 0 {
-			return nil, errors.New("not a fuzz target seedzip knows (add it to byteTargets)")
+			return nil, errors.New("not a fuzz target seedzip knows (add it to fuzz.ByteTargets)")
 		}
 		progs, err := corpus.Programs()
 		if err != nil {

@@ -91,7 +91,7 @@ func TestPlanSkipsDoneTrials(t *testing.T) {
 func TestRunResumes(t *testing.T) {
 	dir := t.TempDir()
 	cfg := Config{Faults: []string{"abort-lost-sofree"}, Strategies: []string{Random},
-		Trials: map[string]int{Random: 2}, Cap: 30 * time.Second, Jobs: 2, Target: "FuzzSockets",
+		Trials: map[string]int{Random: 2}, Cap: 30 * time.Second, Jobs: 2, FuzzTarget: "FuzzSockets",
 		Results: filepath.Join(dir, "r.jsonl"), WorkDir: dir, Log: io.Discard}
 	n, err := Run(context.Background(), cfg)
 	if err != nil || n != 2 {

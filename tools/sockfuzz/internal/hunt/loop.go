@@ -3,6 +3,7 @@ package hunt
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/sockfuzz/sockfuzz/fuzz"
@@ -18,7 +19,9 @@ type LoopConfig struct {
 	Profile *repro.Profile
 	// Seeds are the seed programs' encodings in that profile.
 	Seeds [][]byte
-	// Faults are switched on.
+	// Target is the stack target the programs run on; "" is stack.DefaultTarget.
+	Target string
+	// Faults are switched on, of the target's catalog.
 	Faults stack.FaultSet
 	// Oracle is the expected oracle: the loop stops at its first report.
 	Oracle string
@@ -65,6 +68,9 @@ func Loop(cfg LoopConfig) (LoopResult, error) {
 		}
 		data := Mutate(rng, cfg.Seeds)
 		p := cfg.Profile.Decode(data)
+		if cfg.Target != stack.DefaultTarget {
+			p.Header.Target = cfg.Target
+		}
 		opt := repro.Options{Faults: cfg.Faults, Mode: cfg.Mode, StepBudget: fuzz.StepBudget}
 		if cfg.RandomSchedule {
 			opt.Chooser = sched.Random(rng.Uint64())
@@ -138,10 +144,12 @@ func Mutate(rng *rand.Rand, seeds [][]byte) []byte {
 
 // TargetByName returns the fuzz target called name.
 func TargetByName(name string) (fuzz.Target, error) {
-	for _, t := range []fuzz.Target{fuzz.Sockets, fuzz.AcceptQueue, fuzz.AsyncWakeup, fuzz.Soclose} {
+	var names []string
+	for _, t := range fuzz.ByteTargets() {
 		if t.Name == name {
 			return t, nil
 		}
+		names = append(names, t.Name)
 	}
-	return fuzz.Target{}, fmt.Errorf("unknown target %q: want FuzzSockets, FuzzAcceptQueue, FuzzAsyncWakeup or FuzzSoclose", name)
+	return fuzz.Target{}, fmt.Errorf("unknown fuzz target %q: want one of %s", name, strings.Join(names, ", "))
 }

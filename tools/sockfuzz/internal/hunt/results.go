@@ -36,7 +36,10 @@ type Result struct {
 	Strategy string  `json:"strategy"`
 	Trial    int     `json:"trial"`
 	Cap      float64 `json:"cap_s"`
-	Target   string  `json:"target,omitempty"`
+	// Target is the fuzz target.
+	Target string `json:"target,omitempty"`
+	// Stack is the stack target the trial ran on, when it is not the default (bsd).
+	Stack string `json:"stack,omitempty"`
 	// Found says whether a report with the fault's expected oracle appeared within the cap.
 	Found bool `json:"found"`
 	// Seconds is the time to exposure from the trial's start, or the time run when not found.

@@ -17,7 +17,9 @@ import (
 
 	"github.com/sockfuzz/sockfuzz/fuzz"
 	"github.com/sockfuzz/sockfuzz/repro"
+	"github.com/sockfuzz/sockfuzz/repro/corpusfile"
 	"github.com/sockfuzz/sockfuzz/stack"
+	"github.com/sockfuzz/sockfuzz/stack/oracle"
 	"github.com/sockfuzz/sockfuzz/tools/sockfuzz/internal/fuzzexit"
 )
 
@@ -32,7 +34,10 @@ type Config struct {
 	Cap time.Duration
 	// Jobs is the number of trials run at a time.
 	Jobs int
-	// Target is the fuzz target (its profile for stress and random).
+	// FuzzTarget is the fuzz target (its profile for stress and random).
+	FuzzTarget string
+	// Target is the stack target the trials run on; "" is stack.DefaultTarget. The faults are
+	// of its catalog.
 	Target string
 	// Results is the results file.
 	Results string
@@ -53,10 +58,14 @@ func Plan(cfg Config, done map[Key]bool) ([]Key, error) {
 	for _, s := range cfg.Strategies {
 		maxTrials = max(maxTrials, cfg.Trials[s])
 	}
+	tgt, err := stack.Lookup(cfg.Target)
+	if err != nil {
+		return nil, err
+	}
 	for i := range maxTrials {
 		for _, f := range cfg.Faults {
-			if _, _, ok := stack.FaultByName(bsdTarget(), f); !ok {
-				return nil, fmt.Errorf("unknown fault %q (sockfuzz faults lists them)", f)
+			if _, _, ok := stack.FaultByName(tgt, f); !ok {
+				return nil, fmt.Errorf("unknown fault %q of target %s (sockfuzz faults -target %s lists them)", f, tgt.Name(), tgt.Name())
 			}
 			for _, s := range cfg.Strategies {
 				k := Key{f, s, i, CapSeconds(cfg.Cap)}
@@ -90,6 +99,9 @@ func Run(ctx context.Context, cfg Config) (int, error) {
 		cfg.Log = io.Discard
 	}
 	r := &runner{cfg: cfg}
+	if r.stack, err = stack.Lookup(cfg.Target); err != nil {
+		return 0, err
+	}
 	if err := r.build(ctx, todo); err != nil {
 		return 0, err
 	}
@@ -147,8 +159,9 @@ func logLine(r Result) string {
 // carries the coverage instrumentation go test -fuzz would add.
 type runner struct {
 	cfg       Config
-	fuzzBin   string // the fuzz package's test binary
-	stressBin string // the stress worker, built with -race
+	stack     stack.Target // the trials' stack target
+	fuzzBin   string       // the fuzz package's test binary
+	stressBin string       // the stress worker, built with -race
 	logMu     sync.Mutex
 }
 
@@ -170,7 +183,7 @@ func (r *runner) build(ctx context.Context, todo []Key) error {
 	}
 	if need[Sockfuzz] {
 		r.fuzzBin = filepath.Join(r.cfg.WorkDir, "fuzz.test")
-		args := append(append([]string{"test", "-c", "-fuzz", "^" + r.cfg.Target + "$"}, r.cfg.BuildArgs...), "-o", r.fuzzBin, "github.com/sockfuzz/sockfuzz/fuzz")
+		args := append(append([]string{"test", "-c", "-fuzz", "^" + r.cfg.FuzzTarget + "$"}, r.cfg.BuildArgs...), "-o", r.fuzzBin, "github.com/sockfuzz/sockfuzz/fuzz")
 		if err := goBuild(ctx, args...); err != nil {
 			return err
 		}
@@ -202,9 +215,15 @@ func trialSeed(k Key) uint64 {
 
 // trial runs one trial and returns its result (an Error result when it could not run).
 func (r *runner) trial(ctx context.Context, k Key) Result {
-	res := Result{Fault: k.Fault, Strategy: k.Strategy, Trial: k.Trial, Cap: k.Cap, Target: r.cfg.Target,
+	res := Result{Fault: k.Fault, Strategy: k.Strategy, Trial: k.Trial, Cap: k.Cap, Target: r.cfg.FuzzTarget,
 		Start: time.Now().UTC().Format(time.RFC3339)}
-	f, bit, _ := stack.FaultByName(bsdTarget(), k.Fault)
+	if r.stack == nil {
+		r.stack = bsdTarget()
+	}
+	if n := r.stack.Name(); n != stack.DefaultTarget {
+		res.Stack = n
+	}
+	f, bit, _ := stack.FaultByName(r.stack, k.Fault)
 	info := faultInfo{f, bit}
 	var err error
 	switch k.Strategy {
@@ -233,13 +252,13 @@ func (r *runner) trial(ctx context.Context, k Key) Result {
 // random is strategy (c), in process: mutated seeds, a random schedule per execution,
 // controlled mode, no coverage feedback.
 func (r *runner) random(ctx context.Context, info faultInfo, k Key, res *Result) error {
-	t, err := TargetByName(r.cfg.Target)
+	t, err := TargetByName(r.cfg.FuzzTarget)
 	if err != nil {
 		return err
 	}
 	start := time.Now()
 	lr, err := Loop(LoopConfig{
-		Profile: t.Profile, Seeds: fuzz.NewHarness(t).Seeds(), Faults: info.Bit, Oracle: info.Oracle,
+		Profile: t.Profile, Seeds: fuzz.NewHarness(t).Seeds(), Target: r.cfg.Target, Faults: info.Bit, Oracle: info.Oracle,
 		Mode: repro.Controlled, RandomSchedule: true, Seed: trialSeed(k),
 		Deadline: start.Add(r.cfg.Cap), Done: ctx.Done(),
 	})
@@ -294,7 +313,7 @@ func (r *runner) stress(ctx context.Context, info faultInfo, k Key, res *Result)
 	cctx, cancel := context.WithTimeout(ctx, r.cfg.Cap+10*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(cctx, r.stressBin, "-faults", info.Name, "-oracle", info.Oracle,
-		"-target", r.cfg.Target, "-seed", strconv.FormatUint(trialSeed(k), 10), "-for", r.cfg.Cap.String())
+		"-fuzz-target", r.cfg.FuzzTarget, "-target", r.stack.Name(), "-seed", strconv.FormatUint(trialSeed(k), 10), "-for", r.cfg.Cap.String())
 	goRace := info.Oracle == "data-race"
 	env := os.Environ()
 	if goRace {
@@ -317,19 +336,20 @@ func (r *runner) stress(ctx context.Context, info faultInfo, k Key, res *Result)
 	return nil
 }
 
-// Patterns of go test -fuzz's output.
-var (
-	execsRe   = regexp.MustCompile(`^fuzz: elapsed: \S+, execs: (\d+)`)
-	reportRe  = regexp.MustCompile(`^\s*(.*\S) \[([a-z][a-z-]*)\] thread -?\d+ step \d+\s*$`)
-	fatalRe   = regexp.MustCompile(`^\s+\S+\.go:\d+: (.*)$`)
-	writtenRe = regexp.MustCompile(`Failing input written to (\S+)`)
-)
+// execsRe matches go test -fuzz's status line, for its count of executions.
+var execsRe = regexp.MustCompile(`^fuzz: elapsed: \S+, execs: (\d+)`)
 
 // sockfuzz is strategy (a): the fuzz package's test binary with -test.fuzz, one worker, in a
 // scratch directory (no testdata: the seeds are the target's f.Add corpus only) with its own
-// fuzz cache. A failure of another oracle is noted, its input removed, and fuzzing resumed on
-// the same cache for the rest of the cap.
+// fuzz cache. go test's output gives when a failure came and which input failed; the input is
+// then run again in this process as the fuzz target ran it, for its reports (crashReports). A
+// failure of another oracle is noted, its input removed, and fuzzing resumed on the same cache
+// for the rest of the cap.
 func (r *runner) sockfuzz(ctx context.Context, info faultInfo, k Key, res *Result) error {
+	ft, err := TargetByName(r.cfg.FuzzTarget)
+	if err != nil {
+		return err
+	}
 	dir, err := os.MkdirTemp(r.cfg.WorkDir, "trial-*")
 	if err != nil {
 		return fmt.Errorf("trial dir: %w", err)
@@ -340,19 +360,26 @@ func (r *runner) sockfuzz(ctx context.Context, info faultInfo, k Key, res *Resul
 	deadline := start.Add(r.cfg.Cap)
 	var execsBefore int64
 	abnormal := 0 // processes ended without a crash input before the cap
+	seen := map[string]bool{}
+	other := func(title string) {
+		if !seen[title] {
+			seen[title] = true
+			res.Other = append(res.Other, title)
+		}
+	}
 	for restarts := 0; ; restarts++ {
 		left := time.Until(deadline)
 		if left < time.Second || restarts > 50 {
 			break
 		}
 		cctx, cancel := context.WithDeadline(ctx, deadline)
-		cmd := exec.CommandContext(cctx, r.fuzzBin, "-test.run", "XXX", "-test.fuzz", "^"+r.cfg.Target+"$",
+		cmd := exec.CommandContext(cctx, r.fuzzBin, "-test.run", "XXX", "-test.fuzz", "^"+r.cfg.FuzzTarget+"$",
 			"-test.fuzztime", left.Round(time.Second).String(), "-test.parallel", "1",
 			"-test.fuzzcachedir", cache, "-test.fuzzminimizetime", "0")
 		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), fuzz.EnvFaults+"="+info.Name, fuzz.EnvMode+"=controlled")
+		cmd.Env = append(os.Environ(), fuzz.EnvFaults+"="+info.Name, fuzz.EnvMode+"=controlled", fuzz.EnvTarget+"="+r.stack.Name())
 		var out fuzzOutput
-		ex := fuzzexit.New(r.cfg.Target)
+		ex := fuzzexit.New(r.cfg.FuzzTarget)
 		werr := stream(cmd, start, func(l line) bool { out.feed(l); ex.Line(l.text); return true })
 		stop := fuzzexit.NotStopped
 		switch {
@@ -363,65 +390,146 @@ func (r *runner) sockfuzz(ctx context.Context, info faultInfo, k Key, res *Resul
 		}
 		cancel()
 		ending := ex.End(fuzzexit.ExitOf(werr), stop)
-		failAt, title, oracle, written, tail := out.failAt, out.title, out.oracle, out.written, out.tail
 		res.Execs = execsBefore + out.execs
 		execsBefore = res.Execs
 		switch ending.Kind {
 		case fuzzexit.Deadline:
 			// #75804 comes when the process's -fuzztime, the rest of the cap, is spent: the
 			// trial ended as if cleanly.
-			r.logf("%-32s %-8s #%d %s: %s; process counted as ended", k.Fault, k.Strategy, k.Trial, r.cfg.Target, ending)
+			r.logf("%-32s %-8s #%d %s: %s; process counted as ended", k.Fault, k.Strategy, k.Trial, r.cfg.FuzzTarget, ending)
 			fallthrough
 		case fuzzexit.Clean, fuzzexit.Interrupted, fuzzexit.Overran:
 			res.Seconds = time.Since(start).Seconds()
 			return nil
 		case fuzzexit.Broken:
-			return fmt.Errorf("go test -fuzz: %s\n%s", ending, strings.Join(tail, "\n"))
+			return fmt.Errorf("go test -fuzz: %s\n%s", ending, strings.Join(out.tail, "\n"))
 		case fuzzexit.Killed, fuzzexit.WorkerKilled, fuzzexit.WorkerHung:
 			// No input was lost, and the cache is on disk: a new process goes on with the
 			// trial's corpus for the time left. Processes that keep dying measure nothing:
 			// an error, which a resume reruns.
 			r.logf("%-32s %-8s #%d %s: %s; process counted as ended, %s of the cap left",
-				k.Fault, k.Strategy, k.Trial, r.cfg.Target, ending, time.Until(deadline).Round(time.Second))
+				k.Fault, k.Strategy, k.Trial, r.cfg.FuzzTarget, ending, time.Until(deadline).Round(time.Second))
 			if abnormal++; abnormal == 5 {
 				return fmt.Errorf("go test -fuzz ended %d times without a crash input before the cap; the last: %s", abnormal, ending)
 			}
 			continue
 		}
-		if oracle == info.Oracle {
-			res.Found, res.Seconds, res.Title, res.Oracle = true, failAt.Seconds(), title, oracle
-			return nil
+		// A crash input: its reports, from running it here.
+		written := ex.Written
+		for i, w := range written {
+			if !filepath.IsAbs(w) {
+				written[i] = filepath.Join(dir, w)
+			}
 		}
-		if title == "" {
-			title = "unparsed failure"
+		for _, in := range crashInputs(ft, written, ex.SeedFailures, filepath.Join(cache, ft.Name)) {
+			reports, err := r.crashReports(ft, info, in)
+			switch {
+			case err != nil:
+				other(fmt.Sprintf("crash input %s: %v", in.name, err))
+				continue
+			case len(reports) == 0:
+				other(fmt.Sprintf("crash input %s does not reproduce here", in.name))
+				continue
+			}
+			for _, rep := range reports {
+				if rep.Oracle == info.Oracle {
+					res.Found, res.Seconds, res.Title, res.Oracle = true, out.failAt.Seconds(), rep.Title, rep.Oracle
+					return nil
+				}
+			}
+			other(reports[0].Title)
 		}
-		res.Other = append(res.Other, title)
-		if written == "" {
+		if len(written) == 0 {
 			// A seed of the target's own corpus fails with another oracle: go test -fuzz
 			// cannot get past it, so the trial is a miss, said so in Other.
-			res.Other = append(res.Other, "a seed fails with another oracle: fuzzing cannot start")
+			other("a seed fails with another oracle: fuzzing cannot start")
 			res.Seconds = k.Cap
 			return nil
 		}
-		if !filepath.IsAbs(written) {
-			written = filepath.Join(dir, written)
-		}
-		if err := os.Remove(written); err != nil {
-			return fmt.Errorf("remove the other oracle's input: %w", err)
+		for _, w := range written {
+			if err := os.Remove(w); err != nil {
+				return fmt.Errorf("remove the other oracle's input: %w", err)
+			}
 		}
 	}
 	res.Seconds = time.Since(start).Seconds()
 	return nil
 }
 
-// fuzzOutput parses go test -fuzz's output as it streams.
+// crashInput is an input go test -fuzz reported failing: a file it wrote, or an entry of the
+// target's corpus that failed before fuzzing.
+type crashInput struct {
+	name string // as go test names it
+	data []byte
+	err  error // why its bytes could not be had
+}
+
+// crashInputs reads the inputs go test reported: the files it wrote (written, absolute), and
+// the corpus entries that failed before fuzzing (seed#N, an f.Add seed, or a file of the fuzz
+// cache, cacheDir).
+func crashInputs(t fuzz.Target, written, seedFailures []string, cacheDir string) []crashInput {
+	var out []crashInput
+	read := func(name, path string) crashInput {
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return crashInput{name: name, err: err}
+		}
+		data, err := corpusfile.UnmarshalGo(path, src)
+		return crashInput{name: name, data: data, err: err}
+	}
+	for _, w := range written {
+		out = append(out, read(filepath.Base(w), w))
+	}
+	for _, e := range seedFailures {
+		if n, ok := strings.CutPrefix(e, "seed#"); ok {
+			seeds := fuzz.HarnessFor(t).Seeds()
+			i, err := strconv.Atoi(n)
+			if err != nil || i < 0 || i >= len(seeds) {
+				out = append(out, crashInput{name: e, err: fmt.Errorf("not one of the %d seeds", len(seeds))})
+				continue
+			}
+			out = append(out, crashInput{name: e, data: seeds[i]})
+			continue
+		}
+		out = append(out, read(e, filepath.Join(cacheDir, filepath.Base(e))))
+	}
+	return out
+}
+
+// crashReports runs a crash input as the fuzz target ran it in the trial (decoded with its
+// profile, on the hunt's stack target with the trial's fault, controlled, under its own
+// schedule and the derived ones: fuzz.Explore) and returns the reports of the execution that
+// failed, none when every one was clean. The reports are the oracles' own values, where go
+// test's output has only their printed text.
+func (r *runner) crashReports(t fuzz.Target, info faultInfo, in crashInput) ([]oracle.Report, error) {
+	if in.err != nil {
+		return nil, in.err
+	}
+	n, err := fuzz.SchedulesFromEnv()
+	if err != nil {
+		return nil, err
+	}
+	p := t.Profile.Decode(in.data)
+	if name := r.stack.Name(); name != stack.DefaultTarget {
+		p.Header.Target = name
+	}
+	x, err := fuzz.Explore(p, in.data, n, repro.Options{Faults: info.Bit, Mode: repro.Controlled, StepBudget: fuzz.StepBudget})
+	if err != nil {
+		return nil, err
+	}
+	if o := x.Outcome; len(o.Reports) == 0 && o.Live != 0 {
+		return nil, fmt.Errorf("no report, %d threads alive after the execution", o.Live)
+	}
+	return x.Outcome.Reports, nil
+}
+
+// fuzzOutput follows go test -fuzz's output as it streams: when the failure came and how many
+// executions were made. What failed is not read from it: the input is run again for that.
 type fuzzOutput struct {
-	failed        bool
-	failAt        time.Duration // when the --- FAIL line came
-	title, oracle string        // the failure's report title and [oracle]
-	written       string        // where the failing input was written, if it was
-	execs         int64         // the last status line's executions
-	tail          []string      // the first lines, for an error message
+	failed bool
+	failAt time.Duration // when the --- FAIL line came
+	execs  int64         // the last status line's executions
+	tail   []string      // the first lines, for an error message
 }
 
 func (o *fuzzOutput) feed(l line) {
@@ -433,17 +541,6 @@ func (o *fuzzOutput) feed(l line) {
 	}
 	if strings.HasPrefix(l.text, "--- FAIL") && !o.failed {
 		o.failed, o.failAt = true, l.at
-	}
-	if !o.failed {
-		return
-	}
-	if m := reportRe.FindStringSubmatch(l.text); m != nil && o.oracle == "" {
-		o.title, o.oracle = m[1], m[2]
-	} else if m := fatalRe.FindStringSubmatch(l.text); m != nil && o.title == "" {
-		o.title = m[1]
-	}
-	if m := writtenRe.FindStringSubmatch(l.text); m != nil {
-		o.written = m[1]
 	}
 }
 

@@ -48,6 +48,11 @@ func fakeFuzz(mode string) int {
 		fmt.Printf("--- FAIL: %s (24.10s)\n    %s\nFAIL\n", target, msg)
 		return 1
 	}
+	// Every round runs on the run's stack target, bsd in these tests: a round without it
+	// would run its inputs on whatever the environment said.
+	if got := os.Getenv(fuzz.EnvTarget); got != "bsd" {
+		return fail(fmt.Sprintf("fuzzing process terminated without fuzzing: %s=%q, want bsd", fuzz.EnvTarget, got))
+	}
 	// A title already stored is skipped by the real targets (SOCKFUZZ_KNOWN): a crash is
 	// found once, and the rounds after it end at their time.
 	if mode == "crash" || mode == "seedfail" {

@@ -50,7 +50,7 @@ const FuzzPackage = "github.com/sockfuzz/sockfuzz/fuzz"
 const TextTarget = "FuzzReproText"
 
 // byteTargets are the targets whose inputs decode with a profile of the byte codec.
-var byteTargets = []fuzz.Target{fuzz.Sockets, fuzz.AcceptQueue, fuzz.AsyncWakeup, fuzz.Soclose}
+var byteTargets = fuzz.ByteTargets()
 
 // AllTargets lists every fuzz target of fuzz/fuzz_test.go, in the order the runner cycles.
 func AllTargets() []string {
@@ -68,6 +68,9 @@ type Config struct {
 	Round    time.Duration // one round's fuzzing time; 0 picks Duration/len(Targets) within [10s, 1m]
 	Jobs     int           // fuzzing workers of a round (-test.parallel)
 	Faults   []string      // SOCKFUZZ_FAULTS of the rounds and the faults of stored programs
+	// Target is the stack target (SOCKFUZZ_TARGET of the rounds; the target line of stored
+	// programs when it is not the default); "" is stack.DefaultTarget.
+	Target   string
 	WorkDir  string
 	StoreDir string
 	Status   time.Duration // the status line's period; 0 means 3s
@@ -230,10 +233,13 @@ func newRunner(cfg Config) (*runner, error) {
 		r.jobs[name] = max(cfg.Jobs, 1)
 		r.res.Stats = append(r.res.Stats, s)
 	}
-	if _, err := repro.FaultSet(stack.DefaultTarget, cfg.Faults); err != nil {
+	var err error
+	if r.cfg.Target, err = fuzz.StackTarget(cfg.Target); err != nil {
 		return nil, err
 	}
-	var err error
+	if _, err := repro.FaultSet(r.cfg.Target, cfg.Faults); err != nil {
+		return nil, err
+	}
 	if r.nsched, err = fuzz.SchedulesFromEnv(); err != nil {
 		return nil, err
 	}
@@ -323,7 +329,8 @@ func (r *runner) round(ctx context.Context, name string, d time.Duration) (ended
 		"-test.fuzzcachedir", absPath(r.dir("cache")),
 	)
 	cmd.Dir = r.dir("run")
-	cmd.Env = append(os.Environ(), fuzz.EnvFaults+"="+strings.Join(r.cfg.Faults, ","), fuzz.EnvKnown+"="+known)
+	cmd.Env = append(os.Environ(), fuzz.EnvFaults+"="+strings.Join(r.cfg.Faults, ","), fuzz.EnvKnown+"="+known,
+		fuzz.EnvTarget+"="+r.cfg.Target)
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = 15 * time.Second
 	setDeathSignal(cmd)
@@ -675,6 +682,9 @@ func (r *runner) process(name, path string) (string, error) {
 	p := r.profile[name].Decode(data)
 	p.Header.Mode = repro.Controlled
 	p.Header.Faults = slices.Clone(r.cfg.Faults)
+	if r.cfg.Target != stack.DefaultTarget {
+		p.Header.Target = r.cfg.Target
+	}
 	p.Comments = append([]string{fmt.Sprintf(" found by sockfuzz fuzz %s, input %s", name, filepath.Base(path))}, p.Comments...)
 	// The target ran the input under its own schedule and derived ones: replay them the same
 	// way, and go on with the program under the schedule that failed.

@@ -22,30 +22,35 @@ import (
 func main() {
 	faults := flag.String("faults", "", "faults switched on, comma-separated")
 	oracle := flag.String("oracle", "", "the expected oracle")
-	target := flag.String("target", fuzz.Sockets.Name, "the fuzz target whose profile decodes the inputs")
+	fuzzTarget := flag.String("fuzz-target", fuzz.Sockets.Name, "the fuzz target whose profile decodes the inputs")
+	target := flag.String("target", stack.DefaultTarget, "the stack target the programs run on")
 	seed := flag.Uint64("seed", 1, "seed of the mutations")
 	dur := flag.Duration("for", time.Minute, "how long to run")
 	flag.Parse()
-	if err := run(*faults, *oracle, *target, *seed, *dur); err != nil {
+	if err := run(*faults, *oracle, *fuzzTarget, *target, *seed, *dur); err != nil {
 		fmt.Fprintln(os.Stderr, "stressworker:", err)
 		os.Exit(2)
 	}
 }
 
-func run(faultNames, oracle, targetName string, seed uint64, dur time.Duration) error {
-	t, err := hunt.TargetByName(targetName)
+func run(faultNames, oracle, fuzzTarget, target string, seed uint64, dur time.Duration) error {
+	t, err := hunt.TargetByName(fuzzTarget)
 	if err != nil {
 		return err
 	}
+	if target, err = fuzz.StackTarget(target); err != nil {
+		return fmt.Errorf("-target: %w", err)
+	}
 	var fs stack.FaultSet
 	if faultNames != "" {
-		if fs, err = repro.FaultSet(stack.DefaultTarget, strings.Split(faultNames, ",")); err != nil {
+		if fs, err = repro.FaultSet(target, strings.Split(faultNames, ",")); err != nil {
 			return fmt.Errorf("-faults: %w", err)
 		}
 	}
 	res, err := hunt.Loop(hunt.LoopConfig{
 		Profile:  t.Profile,
 		Seeds:    fuzz.NewHarness(t).Seeds(),
+		Target:   target,
 		Faults:   fs,
 		Oracle:   oracle,
 		Mode:     repro.Free,
