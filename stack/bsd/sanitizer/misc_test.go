@@ -92,7 +92,7 @@ func TestSockbufAccounting(t *testing.T) {
 	}
 	for _, tc := range tests {
 		c := newJudge()
-		c.checkSockbufs(&bsd.Snapshot{Socks: []bsd.SockSnapshot{tc.s}}, 1)
+		c.sockbuf.check(&bsd.Snapshot{Socks: []bsd.SockSnapshot{tc.s}}, 1)
 		expect(t, tc.name, c.rep.Reports(), tc.want...)
 	}
 }
@@ -121,7 +121,7 @@ func TestStateVsTCPState(t *testing.T) {
 	}
 	for _, tc := range tests {
 		c := newJudge()
-		c.checkStates(&bsd.Snapshot{Socks: []bsd.SockSnapshot{tc.s}}, 1)
+		c.states.checkAll(&bsd.Snapshot{Socks: []bsd.SockSnapshot{tc.s}}, 1)
 		expect(t, tc.name, c.rep.Reports(), tc.want...)
 	}
 }
@@ -140,7 +140,7 @@ func TestReportsDeduplicatedInOrder(t *testing.T) {
 	for i := 0; i < 2*traceLen; i++ {
 		c.Observe(nil, E(bsd.ObsWakeup, 1, 0))
 	}
-	if n := len(c.trace()); n != traceLen {
+	if n := len(c.t.trace()); n != traceLen {
 		t.Errorf("trace holds %d events, want %d", n, traceLen)
 	}
 }
@@ -152,5 +152,31 @@ func TestCatalogOracles(t *testing.T) {
 		if !slices.Contains(known, fi.Oracle) {
 			t.Errorf("fault %s: unknown oracle %q", fi.Name, fi.Oracle)
 		}
+	}
+}
+
+// TestDispatchTables: numKinds covers bsd's event kinds (a new kind must reach its oracles),
+// and every kind an oracle observes reaches it, in the Checker's order of oracles.
+func TestDispatchTables(t *testing.T) {
+	if s := bsd.ObsKind(numKinds - 1).String(); s == "obs?" {
+		t.Errorf("kind %d has no name: numKinds %d is past bsd's kinds", numKinds-1, numKinds)
+	}
+	if s := bsd.ObsKind(numKinds).String(); s != "obs?" {
+		t.Errorf("kind %d (%s) is beyond numKinds: no oracle would see it", numKinds, s)
+	}
+	c := newChecker()
+	for k := range c.subs {
+		var want []eventOracle
+		for _, o := range c.all {
+			if eo, ok := o.(eventOracle); ok && slices.Contains(eo.kinds(), bsd.ObsKind(k)) {
+				want = append(want, eo)
+			}
+		}
+		if !slices.Equal(c.subs[k], want) {
+			t.Errorf("kind %v: subscribers %v, want %v", bsd.ObsKind(k), c.subs[k], want)
+		}
+	}
+	if len(c.subs[bsd.ObsTouch]) == 0 || len(c.subs[kindNext]) == 0 || len(c.subs[kindFreed]) == 0 {
+		t.Error("touch, next or freed events reach no oracle")
 	}
 }
