@@ -1,7 +1,6 @@
 package sanitizer
 
 import (
-	"errors"
 	"slices"
 	"testing"
 
@@ -9,73 +8,6 @@ import (
 	"github.com/sockfuzz/sockfuzz/stack/oracle"
 	"github.com/sockfuzz/sockfuzz/stack/sched"
 )
-
-func TestRaceTitles(t *testing.T) {
-	a := sched.Access{Thread: 2, Site: "sosend", Write: true, Step: 10}
-	b := sched.Access{Thread: 5, Site: "soisconnected", Write: true, Atomic: true, Step: 40}
-	tests := []struct {
-		name string
-		race sched.Race
-		want string
-	}{
-		{"one order", sched.Race{Word: "so_state", Prev: a, Cur: b}, "data race on so_state: soisconnected vs sosend"},
-		{"other order", sched.Race{Word: "so_state", Prev: b, Cur: a}, "data race on so_state: soisconnected vs sosend"},
-		{"socket-named word", sched.Race{Word: "so12.accept:done", Prev: a, Cur: b}, "data race on accept:done: soisconnected vs sosend"},
-	}
-	for _, tc := range tests {
-		c := newJudge()
-		rs := c.Finish(&sched.Result{Status: sched.Done, Races: []sched.Race{tc.race}}, nil, nil)
-		expect(t, tc.name, rs, tc.want)
-	}
-	c := newJudge()
-	expect(t, "no race", c.Finish(&sched.Result{Status: sched.Done}, nil, nil))
-}
-
-func TestPanicAndCrashTitles(t *testing.T) {
-	tests := []struct {
-		name string
-		res  sched.Result
-		want []string
-	}{
-		{"runtime error", sched.Result{Status: sched.Panicked, Panic: &sched.PanicReport{
-			Value: "runtime error: index out of range [3] with length 3\ngoroutine 17 [running]:"}},
-			[]string{"panic: runtime error: index out of range [N] with length N"}},
-		{"address", sched.Result{Status: sched.Panicked, Panic: &sched.PanicReport{
-			Value: "runtime error: invalid memory address or nil pointer dereference [signal SIGSEGV addr=0xc000012345]"}},
-			[]string{"panic: runtime error: invalid memory address or nil pointer dereference [signal SIGSEGV addr=0x?]"}},
-		{"substrate misuse", sched.Result{Status: sched.Done, Bugs: []sched.Bug{{Op: "Mutex.Unlock", Obj: "so4.qlock",
-			Err: sched.ErrNotOwner}}}, []string{"substrate misuse: Mutex.Unlock qlock: not the owner"}},
-		{"budget", sched.Result{Status: sched.Budget}, []string{"livelock: step budget exhausted"}},
-		{"clean", sched.Result{Status: sched.Done}, nil},
-	}
-	for _, tc := range tests {
-		c := newJudge()
-		res := tc.res
-		expect(t, tc.name, c.Finish(&res, nil, nil), tc.want...)
-	}
-}
-
-func TestGoroutineLeak(t *testing.T) {
-	tests := []struct {
-		name string
-		err  error
-		want string
-	}{
-		{"none", nil, ""},
-		{"goleak", errors.New("found unexpected goroutines:\n[Goroutine 23 in state chan receive, with github.com/sockfuzz/sockfuzz/stack/sched.(*Thread).mainControlled on top of the stack:\n...]"),
-			"goroutine leak: github.com/sockfuzz/sockfuzz/stack/sched.(*Thread).mainControlled"},
-		{"unparsed", errors.New("something else"), "goroutine leak"},
-	}
-	for _, tc := range tests {
-		r := oracle.GoroutineLeak(tc.err)
-		switch {
-		case tc.want == "" && r != nil:
-			t.Errorf("%s: got %v", tc.name, r)
-		case tc.want != "" && (r == nil || r.Title != tc.want || r.Oracle != oracle.GoroutineLeaks):
-			t.Errorf("%s: got %+v, want title %q", tc.name, r, tc.want)
-		}
-	}
-}
 
 func TestSockbufAccounting(t *testing.T) {
 	tests := []struct {
