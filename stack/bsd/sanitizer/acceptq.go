@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/sockfuzz/sockfuzz/stack/bsd"
+	"github.com/sockfuzz/sockfuzz/stack/oracle"
 )
 
 // The accept-queue oracle: so_incomp and so_comp of every listener.
@@ -28,7 +29,7 @@ import (
 //     accepted, aborted, sleep, wakeup, ready, SIGIO, descriptor, created, freed, FIOASYNC).
 //     Those sockets may be mid-move in this very section.
 //
-// The full check, with no exclusion, runs at quiescence (Checker.Quiescent) and at the end of
+// The full check, with no exclusion, runs at quiescence (Quiescent) and at the end of
 // a settled run (Finish), when no thread is inside a section. Membership is also tracked from
 // the events themselves, in both modes: an insertion of a socket already queued, a removal of a
 // socket not on that queue, a freed socket put on a queue.
@@ -65,41 +66,98 @@ func memberTitle(q int, what string) string {
 	return fmt.Sprintf("accept-queue: socket on %s %s", queueName(q), what)
 }
 
-// onQueue tracks membership and runs the online check of the listener.
-func (c *Checker) onQueue(st *bsd.Stack, ev bsd.ObsEvent, so *sockInfo) {
-	ti := c.thread(ev.Thread)
-	if ti != nil {
-		ti.touch(ev.Sock)
-		if ev.Head >= 0 {
-			ti.touch(ev.Head)
+// acceptQueue is the accept-queue oracle.
+type acceptQueue struct {
+	t       *tracker
+	socks   []acceptSock
+	scratch acceptSock
+}
+
+// acceptSock is what the oracle keeps of one socket, for conservation.
+type acceptSock struct {
+	accepted    bool
+	completed   bool
+	aborted     bool
+	completedEv bsd.ObsEvent
+}
+
+func (*acceptQueue) kinds() []bsd.ObsKind {
+	return []bsd.ObsKind{bsd.ObsSockCreated, bsd.ObsSockFreed, bsd.ObsQueueInsert, bsd.ObsQueueRemove,
+		bsd.ObsAccepted, bsd.ObsCompleted, bsd.ObsAborted}
+}
+
+// Observe implements eventOracle.
+func (a *acceptQueue) Observe(k bsd.ObsKind, st *bsd.Stack, ev *bsd.ObsEvent) {
+	switch k {
+	case bsd.ObsSockCreated:
+		*a.sock(ev.Sock) = acceptSock{}
+	case bsd.ObsSockFreed:
+		a.onFreed(*ev)
+	case bsd.ObsQueueInsert, bsd.ObsQueueRemove:
+		a.onQueue(st, *ev)
+	case bsd.ObsAccepted:
+		a.onAccepted(*ev)
+	case bsd.ObsCompleted:
+		a.onCompleted(*ev)
+	case bsd.ObsAborted:
+		a.sock(ev.Sock).aborted = true
+	}
+}
+
+// Quiescent implements bsdOracle: the full check of the queues.
+func (a *acceptQueue) Quiescent(snap *bsd.Snapshot, step int) { a.checkQueuesAll(snap, step) }
+
+// Finish implements bsdOracle: conservation, then the full check of the queues.
+func (a *acceptQueue) Finish(end *oracle.End, snap *bsd.Snapshot) {
+	if end.Settled() {
+		a.checkConservation(snap, end.Result.Steps)
+	}
+	if snap != nil {
+		a.checkQueuesAll(snap, end.Result.Steps)
+	}
+}
+
+func (a *acceptQueue) reset() { a.socks = a.socks[:0] }
+
+// sock returns the oracle's info of socket id.
+func (a *acceptQueue) sock(id int) *acceptSock { return slot(&a.socks, id, &a.scratch) }
+
+// onFreed: a listener goes only once its queues are drained: a member left behind keeps an
+// so_head that points at freed memory.
+func (a *acceptQueue) onFreed(ev bsd.ObsEvent) {
+	for id := range a.t.socks {
+		if m := &a.t.socks[id]; m.qhead == ev.Sock && !m.freed {
+			a.t.reportEv(AcceptQueue, titleFreedListener,
+				fmt.Sprintf("listener so%d freed with so%d still on its %s", ev.Sock, id, queueName(m.qwhich)), ev)
+			break
 		}
 	}
+}
+
+// onQueue checks a queue event against the membership tracked so far, then runs the online
+// check of the listener.
+func (a *acceptQueue) onQueue(st *bsd.Stack, ev bsd.ObsEvent) {
+	so := a.t.sock(ev.Sock)
+	ti := a.t.thread(ev.Thread)
 	fresh := false
 	victim := false
 	if ev.Kind == bsd.ObsQueueInsert {
 		if so.qhead >= 0 {
-			c.reportEv(AcceptQueue, titleInsertQueued,
+			a.t.reportEv(AcceptQueue, titleInsertQueued,
 				fmt.Sprintf("so%d inserted on %s of so%d while on %s of so%d", ev.Sock, queueName(ev.Arg), ev.Head,
 					queueName(so.qwhich), so.qhead), ev)
 		}
 		if so.freed {
-			c.reportEv(AcceptQueue, titleInsertFreed,
+			a.t.reportEv(AcceptQueue, titleInsertFreed,
 				fmt.Sprintf("freed so%d inserted on %s of so%d", ev.Sock, queueName(ev.Arg), ev.Head), ev)
 		}
 		fresh = !so.everQueued
 		victim = ti != nil && ti.hasLastQ && ti.lastQ.Kind == bsd.ObsQueueRemove &&
 			ti.lastQ.Head == ev.Head && ti.lastQ.Arg == bsd.QIncomp
-		so.qhead, so.qwhich, so.everQueued = ev.Head, ev.Arg, true
-	} else {
-		if so.qhead != ev.Head || so.qwhich != ev.Arg {
-			c.reportEv(AcceptQueue, titleRemoveNotOn,
-				fmt.Sprintf("so%d removed from %s of so%d but tracked on %s of so%d", ev.Sock, queueName(ev.Arg),
-					ev.Head, queueName(so.qwhich), so.qhead), ev)
-		}
-		so.qhead, so.qwhich = -1, 0
-	}
-	if ti != nil {
-		ti.lastQ, ti.hasLastQ = ev, true
+	} else if so.qhead != ev.Head || so.qwhich != ev.Arg {
+		a.t.reportEv(AcceptQueue, titleRemoveNotOn,
+			fmt.Sprintf("so%d removed from %s of so%d but tracked on %s of so%d", ev.Sock, queueName(ev.Arg),
+				ev.Head, queueName(so.qwhich), so.qhead), ev)
 	}
 	if !controlled(st) {
 		return
@@ -113,12 +171,12 @@ func (c *Checker) onQueue(st *bsd.Stack, ev bsd.ObsEvent, so *sockInfo) {
 		switch ev.Arg {
 		case bsd.QIncomp:
 			if hs.Incqlen > int64(hs.Qlimit)+1 && !victim {
-				c.reportEv(AcceptQueue, titleIncompBound,
+				a.t.reportEv(AcceptQueue, titleIncompBound,
 					fmt.Sprintf("so%d: so_incqlen %d with so_qlimit %d after inserting so%d", ev.Head, hs.Incqlen, hs.Qlimit, ev.Sock), ev)
 			}
 		case bsd.QComp:
 			if hs.Qlen > int64(3*hs.Qlimit/2+st.CPUs()) {
-				c.reportEv(AcceptQueue, titleCompBound,
+				a.t.reportEv(AcceptQueue, titleCompBound,
 					fmt.Sprintf("so%d: so_qlen %d with so_qlimit %d after inserting so%d", ev.Head, hs.Qlen, hs.Qlimit, ev.Sock), ev)
 			}
 		}
@@ -127,21 +185,13 @@ func (c *Checker) onQueue(st *bsd.Stack, ev bsd.ObsEvent, so *sockInfo) {
 	if ti != nil {
 		exclude = ti.touched
 	}
-	c.checkListener(hs, func(id int) (bsd.SockSnapshot, bool) {
+	a.checkListener(hs, func(id int) (bsd.SockSnapshot, bool) {
 		s := sockAt(st, id)
 		if s == nil {
 			return bsd.SockSnapshot{}, false
 		}
 		return s.Snapshot(), true
 	}, exclude, nil, ev)
-}
-
-// queueState notes a so_state write of a queued socket or a listener (its thread is then
-// changing it, see onQueue's exclusion); the check itself waits for a queue event.
-func (c *Checker) queueState(_ *bsd.Stack, ev bsd.ObsEvent) {
-	if ti := c.thread(ev.Thread); ti != nil {
-		ti.touch(ev.Sock)
-	}
 }
 
 // sockAt returns socket id of the stack, or nil.
@@ -157,14 +207,14 @@ func sockAt(st *bsd.Stack, id int) *bsd.Socket {
 // duplicates, freed members. get returns a member's snapshot; exclude lists members not to
 // check the flags of; seen (may be nil) maps sockets already found on some queue to their
 // listener, across listeners.
-func (c *Checker) checkListener(hs bsd.SockSnapshot, get func(int) (bsd.SockSnapshot, bool),
+func (a *acceptQueue) checkListener(hs bsd.SockSnapshot, get func(int) (bsd.SockSnapshot, bool),
 	exclude []int, seen map[int]int, ev bsd.ObsEvent) {
 	if hs.Qlen != int64(len(hs.Comp)) {
-		c.reportEv(AcceptQueue, titleQlen,
+		a.t.reportEv(AcceptQueue, titleQlen,
 			fmt.Sprintf("so%d: so_qlen %d, so_comp holds %d %v", hs.ID, hs.Qlen, len(hs.Comp), hs.Comp), ev)
 	}
 	if hs.Incqlen != int64(len(hs.Incomp)) {
-		c.reportEv(AcceptQueue, titleIncqlen,
+		a.t.reportEv(AcceptQueue, titleIncqlen,
 			fmt.Sprintf("so%d: so_incqlen %d, so_incomp holds %d %v", hs.ID, hs.Incqlen, len(hs.Incomp), hs.Incomp), ev)
 	}
 	local := make(map[int]int, len(hs.Comp)+len(hs.Incomp))
@@ -183,13 +233,13 @@ func (c *Checker) checkListener(hs bsd.SockSnapshot, get func(int) (bsd.SockSnap
 				if prev != q.which {
 					title = titleTwoQueues
 				}
-				c.reportEv(AcceptQueue, title, fmt.Sprintf("so%d found again on %s of so%d", id, queueName(q.which), hs.ID), ev)
+				a.t.reportEv(AcceptQueue, title, fmt.Sprintf("so%d found again on %s of so%d", id, queueName(q.which), hs.ID), ev)
 				continue
 			}
 			local[id] = q.which
 			if seen != nil {
 				if other, ok := seen[id]; ok && other != hs.ID {
-					c.reportEv(AcceptQueue, titleTwoQueues,
+					a.t.reportEv(AcceptQueue, titleTwoQueues,
 						fmt.Sprintf("so%d on the queues of so%d and so%d", id, other, hs.ID), ev)
 				}
 				seen[id] = hs.ID
@@ -202,20 +252,20 @@ func (c *Checker) checkListener(hs bsd.SockSnapshot, get func(int) (bsd.SockSnap
 				continue
 			}
 			if ms.Freed {
-				c.reportEv(AcceptQueue, titleFreedQueued,
+				a.t.reportEv(AcceptQueue, titleFreedQueued,
 					fmt.Sprintf("freed so%d on %s of so%d", id, queueName(q.which), hs.ID), ev)
 				continue
 			}
 			if ms.Head != hs.ID {
-				c.reportEv(AcceptQueue, memberTitle(q.which, "with so_head != listener"),
+				a.t.reportEv(AcceptQueue, memberTitle(q.which, "with so_head != listener"),
 					fmt.Sprintf("so%d on %s of so%d has so_head %d", id, queueName(q.which), hs.ID, ms.Head), ev)
 			}
 			if ms.State&q.want == 0 {
-				c.reportEv(AcceptQueue, memberTitle(q.which, "without "+bsd.StateString(q.want)),
+				a.t.reportEv(AcceptQueue, memberTitle(q.which, "without "+bsd.StateString(q.want)),
 					fmt.Sprintf("so%d on %s of so%d has state %s", id, queueName(q.which), hs.ID, bsd.StateString(ms.State)), ev)
 			}
 			if ms.State&q.other != 0 {
-				c.reportEv(AcceptQueue, memberTitle(q.which, "with "+bsd.StateString(q.other)),
+				a.t.reportEv(AcceptQueue, memberTitle(q.which, "with "+bsd.StateString(q.other)),
 					fmt.Sprintf("so%d on %s of so%d has state %s", id, queueName(q.which), hs.ID, bsd.StateString(ms.State)), ev)
 			}
 		}
@@ -224,7 +274,7 @@ func (c *Checker) checkListener(hs bsd.SockSnapshot, get func(int) (bsd.SockSnap
 
 // checkQueuesAll checks every socket that has queues or queue counters, with no exclusion:
 // at quiescence or at the end of a settled run.
-func (c *Checker) checkQueuesAll(snap *bsd.Snapshot, step int) {
+func (a *acceptQueue) checkQueuesAll(snap *bsd.Snapshot, step int) {
 	byID := make(map[int]int, len(snap.Socks))
 	for i, s := range snap.Socks {
 		byID[s.ID] = i
@@ -242,23 +292,24 @@ func (c *Checker) checkQueuesAll(snap *bsd.Snapshot, step int) {
 		if len(hs.Comp) == 0 && len(hs.Incomp) == 0 && hs.Qlen == 0 && hs.Incqlen == 0 {
 			continue
 		}
-		c.checkListener(hs, get, nil, seen, ev)
+		a.checkListener(hs, get, nil, seen, ev)
 	}
 }
 
 // onAccepted: accept returned a socket.
-func (c *Checker) onAccepted(st *bsd.Stack, ev bsd.ObsEvent, so *sockInfo) {
+func (a *acceptQueue) onAccepted(ev bsd.ObsEvent) {
+	so := a.sock(ev.Sock)
 	if so.accepted {
-		c.reportEv(AcceptQueue, titleAcceptTwice, fmt.Sprintf("so%d accepted again from so%d", ev.Sock, ev.Head), ev)
+		a.t.reportEv(AcceptQueue, titleAcceptTwice, fmt.Sprintf("so%d accepted again from so%d", ev.Sock, ev.Head), ev)
 	}
 	so.accepted = true
-	c.acceptNofdref(st, ev)
 }
 
 // onCompleted: the protocol completed a connection of a listener.
-func (c *Checker) onCompleted(ev bsd.ObsEvent, so *sockInfo) {
+func (a *acceptQueue) onCompleted(ev bsd.ObsEvent) {
+	so := a.sock(ev.Sock)
 	if so.completed {
-		c.reportEv(AcceptQueue, titleCompleteTwice, fmt.Sprintf("so%d completed again on so%d", ev.Sock, ev.Head), ev)
+		a.t.reportEv(AcceptQueue, titleCompleteTwice, fmt.Sprintf("so%d completed again on so%d", ev.Sock, ev.Head), ev)
 	}
 	so.completed, so.completedEv = true, ev
 }
@@ -266,7 +317,7 @@ func (c *Checker) onCompleted(ev bsd.ObsEvent, so *sockInfo) {
 // checkConservation: every completed connection was accepted, is on so_comp, or was aborted;
 // every accepted one was completed. snap (nil for none) gives the queues at the end;
 // without it, the membership tracked from the events stands in.
-func (c *Checker) checkConservation(snap *bsd.Snapshot, step int) {
+func (a *acceptQueue) checkConservation(snap *bsd.Snapshot, step int) {
 	onComp := make(map[int]bool)
 	if snap != nil {
 		for _, s := range snap.Socks {
@@ -275,16 +326,16 @@ func (c *Checker) checkConservation(snap *bsd.Snapshot, step int) {
 			}
 		}
 	}
-	for id := range c.socks {
-		so := &c.socks[id]
-		queued := onComp[id] || snap == nil && so.qwhich == bsd.QComp
+	for id := range a.socks {
+		so := &a.socks[id]
+		queued := onComp[id] || snap == nil && id < len(a.t.socks) && a.t.socks[id].qwhich == bsd.QComp
 		if so.completed && !so.accepted && !so.aborted && !queued {
-			c.report(AcceptQueue, titleLostConn,
+			a.t.report(AcceptQueue, titleLostConn,
 				fmt.Sprintf("so%d completed on so%d at step %d: not accepted, not on so_comp, not aborted", id,
 					so.completedEv.Head, so.completedEv.Step), so.completedEv.Thread, step)
 		}
 		if so.accepted && !so.completed {
-			c.report(AcceptQueue, titleAcceptNotComp, fmt.Sprintf("so%d accepted but never completed", id), -1, step)
+			a.t.report(AcceptQueue, titleAcceptNotComp, fmt.Sprintf("so%d accepted but never completed", id), -1, step)
 		}
 	}
 }

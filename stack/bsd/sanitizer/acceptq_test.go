@@ -81,7 +81,7 @@ func TestAcceptQueueState(t *testing.T) {
 	}
 	for _, tc := range tests {
 		c := newJudge()
-		c.checkQueuesAll(&bsd.Snapshot{Socks: tc.socks}, 1)
+		c.acceptQ.checkQueuesAll(&bsd.Snapshot{Socks: tc.socks}, 1)
 		expect(t, tc.name, c.rep.Reports(), tc.want...)
 	}
 }
@@ -93,10 +93,10 @@ func TestAcceptQueueOnline(t *testing.T) {
 	socks := map[int]bsd.SockSnapshot{1: msnap(1, 0, bsd.SS_INCOMP), 2: msnap(2, 0, bsd.SS_COMP)}
 	get := func(id int) (bsd.SockSnapshot, bool) { s, ok := socks[id]; return s, ok }
 	c := newJudge()
-	c.checkListener(hs, get, []int{1}, nil, bsd.ObsEvent{})
+	c.acceptQ.checkListener(hs, get, []int{1}, nil, bsd.ObsEvent{})
 	expect(t, "mid-move member excluded", c.rep.Reports())
 	socks[2] = msnap(2, 0, 0)
-	c.checkListener(hs, get, []int{1}, nil, bsd.ObsEvent{})
+	c.acceptQ.checkListener(hs, get, []int{1}, nil, bsd.ObsEvent{})
 	expect(t, "other member checked", c.rep.Reports(), "accept-queue: socket on so_comp without COMP")
 }
 
@@ -104,11 +104,11 @@ func TestAcceptQueueOnline(t *testing.T) {
 func TestAcceptQueueLeaveEvents(t *testing.T) {
 	c := newJudge()
 	c.Observe(nil, E(bsd.ObsState, 1, 5, state(0, bsd.SS_COMP)))
-	if got := c.thread(1).touched; len(got) != 1 || got[0] != 5 {
+	if got := c.t.thread(1).touched; len(got) != 1 || got[0] != 5 {
 		t.Fatalf("touched %v", got)
 	}
 	c.Observe(nil, E(bsd.ObsWakeup, 1, 0))
-	if got := c.thread(1).touched; len(got) != 0 {
+	if got := c.t.thread(1).touched; len(got) != 0 {
 		t.Fatalf("touched after a leave event: %v", got)
 	}
 	_ = c.Finish(&sched.Result{Status: sched.Done}, nil, nil)

@@ -18,72 +18,73 @@ const (
 	StateCheck      = "state"
 )
 
-// traceLen is the number of recent events a report carries.
-const traceLen = 64
-
-// sockInfo is what the Checker learned about one socket from the events.
-type sockInfo struct {
-	seen        bool
-	freed       bool
-	uafSeen     bool // a use after free of it was reported
-	fds         int  // descriptors referring to it (ObsFdInstall minus ObsFdClose)
-	qhead       int  // the listener whose queue holds it, -1 for none
-	qwhich      int  // bsd.QIncomp or bsd.QComp while queued
-	everQueued  bool
-	nofdrefSets int  // SS_NOFDREF 0 -> 1 transitions
-	asyncOn     bool // FIOASYNC set by a process and not cleared since
-	accepted    bool
-	completed   bool
-	aborted     bool
-	completedEv bsd.ObsEvent
+// bsdOracle is one of the model's oracles, a small value with its own state. The Checker calls
+// every one, in a fixed order, with the stack's snapshot taken once for all of them.
+type bsdOracle interface {
+	// Quiescent looks at the stack when no thread can run (snap is the stack then) at step.
+	Quiescent(snap *bsd.Snapshot, step int)
+	// Finish looks at the execution's end; snap is the stack at the end of a settled run, nil
+	// after a budget stop or a panic (the state may be mid-update) or without a stack.
+	Finish(end *oracle.End, snap *bsd.Snapshot)
+	// reset forgets the execution, keeping memory, for the Checker's reuse.
+	reset()
 }
 
-// asyncLoss is an ObsState that dropped SS_ASYNC while FIOASYNC was on, not yet judged: the
-// clear that FIOASYNC itself makes is followed by that thread's ObsAsyncSet(0).
-type asyncLoss struct {
-	ev      bsd.ObsEvent
-	readies []bsd.ObsEvent // readiness events of the socket without SS_ASYNC meanwhile
+// eventOracle is an oracle that also watches the stack's events as they arrive.
+type eventOracle interface {
+	bsdOracle
+	// kinds lists the event kinds it observes, bsd's and the pseudo kinds kindNext and
+	// kindFreed; the Checker calls Observe for those only.
+	kinds() []bsd.ObsKind
+	// Observe judges an event of one of its kinds, under kind k (ev.Kind, or a pseudo kind);
+	// st is the stack that reported it (nil in tests of the events alone). ev is the event's
+	// slot in the tracker's ring, valid during the call only: an oracle keeps a copy.
+	Observe(k bsd.ObsKind, st *bsd.Stack, ev *bsd.ObsEvent)
 }
 
-// threadInfo is what the Checker tracks per thread.
-type threadInfo struct {
-	// touched lists the sockets whose queue membership or state this thread changed since its
-	// last "leave" event: they may be mid-update inside its queue-locked section (acceptq.go).
-	touched []int
-	// lastQ is the thread's previous queue event since its last leave event.
-	lastQ    bsd.ObsEvent
-	hasLastQ bool
-	// expect is a readiness with SS_ASYNC whose SIGIO must be the thread's next event.
-	expect    bsd.ObsEvent
-	hasExpect bool
-	// losses are SS_ASYNC clears by this thread not yet judged.
-	losses []asyncLoss
-	// wakeSock and wakeAsync are the socket of the thread's last sowakeup start (ObsWakeup)
-	// and whether FIOASYNC was on for it then (Free mode's readiness judgment, wakeup.go).
-	wakeSock  int
-	wakeAsync bool
+// idleOracle is an oracle that also looks at idle points (sched.Exec.OnIdle).
+type idleOracle interface {
+	Idle(st *bsd.Stack, step int)
 }
+
+// numKinds is the number of bsd's event kinds; the pseudo kinds follow them.
+const numKinds = int(bsd.ObsSetOwn) + 1
+
+// Pseudo kinds, beyond bsd's: reasons to call an oracle that are not the event's kind. For each
+// event the Checker calls the oracles of kindNext, then those of kindFreed, then those of the
+// event's kind.
+const (
+	// kindNext: the event is the next of a thread an oracle awaited (tracker.await).
+	kindNext = bsd.ObsKind(numKinds + iota)
+	// kindFreed: the event is about a socket the events showed freed.
+	kindFreed
+	numSubs
+)
 
 // Checker runs the model's oracles. It implements bsd.Observer, to be installed in
-// bsd.Config.Observer, and oracle.Oracle once Attach has given it the stack; it reports
+// bsd.Config.Observer, and oracle.Oracle once Attach has given it the stack; its oracles report
 // through the execution's oracle.Reporter. A Checker serves one execution. It is safe for
-// concurrent use (Free mode calls Observe from several goroutines); its online checks that read
-// snapshots run only in Controlled mode, where they cannot race with the bsd.
+// concurrent use (Free mode calls Observe from several goroutines): it holds its lock while its
+// oracles run, so they take none; their online checks that read snapshots run only in
+// Controlled mode, where they cannot race with the stack.
 type Checker struct {
 	mu sync.Mutex
+	t  tracker
 
-	rep *oracle.Reporter
-	st  *bsd.Stack
+	// The oracles, one per concern, in the order they judge.
+	useFree  useFree
+	sigio    sigio
+	acceptQ  acceptQueue
+	soaccept soacceptNofdref
+	sockbuf  sockbuf
+	states   stateCheck
+	leaks    leaks
 
-	ring  [traceLen]bsd.ObsEvent
-	nring int // events seen in all
-
-	socks   []sockInfo
-	threads []threadInfo
-	fds     []int // descriptor -> socket id + 1, 0 for none
-
-	lastStep   int
-	lastThread sched.ID
+	all  []bsdOracle
+	idle []idleOracle
+	// subs lists, for each event kind and pseudo kind, the oracles that observe it, in the
+	// order of all: built once, so an event reaches only the oracles that care about its kind.
+	subs [numSubs][]eventOracle
 }
 
 // checkerPool holds released Checkers (Checker.Release): a Checker is 9 KB with its event ring,
@@ -95,157 +96,100 @@ var checkerPool sync.Pool // of *Checker
 func NewChecker(rep *oracle.Reporter) *Checker {
 	c, _ := checkerPool.Get().(*Checker)
 	if c == nil {
-		c = &Checker{lastThread: -1}
+		c = newChecker()
 	}
-	c.rep = rep
-	rep.SetTrace(c.trace)
+	c.t.rep = rep
+	rep.SetTrace(c.t.trace)
+	return c
+}
+
+// newChecker builds a Checker and its dispatch tables.
+func newChecker() *Checker {
+	c := &Checker{}
+	c.useFree.t = &c.t
+	c.sigio.t = &c.t
+	c.acceptQ.t = &c.t
+	c.soaccept.t = &c.t
+	c.sockbuf.t = &c.t
+	c.states.t = &c.t
+	c.leaks.t = &c.t
+	// The order matters where two oracles can report at the same event (the Reporter keeps
+	// reports in order of first occurrence): at sofree use after soclose judges before the
+	// accept queue, at accept the accept queue before soaccept's SS_NOFDREF, at a so_state
+	// write use after soclose before SIGIO; at the end SIGIO's pending judgments come first.
+	c.all = []bsdOracle{&c.useFree, &c.sigio, &c.acceptQ, &c.soaccept, &c.sockbuf, &c.states, &c.leaks}
+	for _, o := range c.all {
+		if eo, ok := o.(eventOracle); ok {
+			for _, k := range eo.kinds() {
+				c.subs[k] = append(c.subs[k], eo)
+			}
+		}
+		if io, ok := o.(idleOracle); ok {
+			c.idle = append(c.idle, io)
+		}
+	}
 	return c
 }
 
 // Attach gives the Checker the stack it observes, for its snapshot checks.
-func (c *Checker) Attach(st *bsd.Stack) { c.st = st }
+func (c *Checker) Attach(st *bsd.Stack) { c.t.st = st }
 
 // Release gives the Checker back for reuse by a later NewChecker, as new; the caller must not
 // use it afterwards.
 func (c *Checker) Release() {
 	c.mu.Lock()
-	c.rep, c.st = nil, nil
-	c.nring = 0
-	for i := range c.threads {
-		t := &c.threads[i]
-		*t = threadInfo{touched: t.touched[:0], losses: t.losses[:0]}
+	c.t.reset()
+	for _, o := range c.all {
+		o.reset()
 	}
-	c.socks, c.threads, c.fds = c.socks[:0], c.threads[:0], c.fds[:0]
-	c.lastStep, c.lastThread = 0, -1
 	c.mu.Unlock()
 	checkerPool.Put(c)
 }
 
-// report records a violation through the execution's Reporter, which keeps the first of each
-// title.
-func (c *Checker) report(oracle, title, detail string, thread sched.ID, step int) {
-	c.rep.Report(oracle, title, detail, thread, step)
-}
-
-// reportEv records a violation seen at event ev.
-func (c *Checker) reportEv(oracle, title, detail string, ev bsd.ObsEvent) {
-	c.report(oracle, title, detail, ev.Thread, ev.Step)
-}
-
-// trace formats the recent events, oldest first. The Reporter calls it while c.mu is held by
-// the reporting oracle (or when the execution is over): it takes no lock.
-func (c *Checker) trace() []string {
-	n := min(c.nring, traceLen)
-	out := make([]string, 0, n)
-	for i := c.nring - n; i < c.nring; i++ {
-		out = append(out, c.ring[i%traceLen].String())
-	}
-	return out
-}
-
-// sock returns the info of socket id, growing the table as needed.
-func (c *Checker) sock(id int) *sockInfo {
-	if id < 0 {
-		return &sockInfo{qhead: -1}
-	}
-	for len(c.socks) <= id {
-		c.socks = append(c.socks, sockInfo{qhead: -1})
-	}
-	return &c.socks[id]
-}
-
-// thread returns the info of thread id, or nil for events from outside any thread.
-func (c *Checker) thread(id sched.ID) *threadInfo {
-	if id < 0 {
-		return nil
-	}
-	for len(c.threads) <= int(id) {
-		c.threads = append(c.threads, threadInfo{})
-	}
-	return &c.threads[id]
-}
-
-// leaves reports whether an event of kind k is never emitted inside a listener's queue-locked
-// section by the correct stack (see acceptq.go).
-func leaves(k bsd.ObsKind) bool {
-	switch k {
-	case bsd.ObsState, bsd.ObsRefs, bsd.ObsTouch, bsd.ObsQueueInsert, bsd.ObsQueueRemove:
-		return false
-	}
-	return true
-}
-
-// controlled reports whether online snapshot checks may run: only in Controlled mode, where
-// the observing thread is the only one running.
-func controlled(st *bsd.Stack) bool { return inMode(st, sched.Controlled) }
-
-// freeMode reports whether the execution runs in Free mode, where events of two threads may
-// reach the checker out of the order of their accesses.
-func freeMode(st *bsd.Stack) bool { return inMode(st, sched.Free) }
-
-// inMode reports whether st has an execution and it runs in mode m.
-func inMode(st *bsd.Stack, m sched.Mode) bool {
-	return st != nil && st.Exec() != nil && st.Exec().Mode() == m
-}
-
-// Observe implements bsd.Observer: it records ev in the trace and runs the online checks.
+// Observe implements bsd.Observer: it updates the tracker and runs the oracles that observe
+// the event. The event is copied once, into the ring, and handed on as a pointer to that slot:
+// it is 96 bytes, and copies of it were most of the dispatch's cost.
 func (c *Checker) Observe(st *bsd.Stack, ev bsd.ObsEvent) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.ring[c.nring%traceLen] = ev
-	c.nring++
-	c.lastStep, c.lastThread = ev.Step, ev.Thread
-	if ti := c.thread(ev.Thread); ti != nil {
-		c.threadEvent(ti, ev)
-		if leaves(ev.Kind) {
-			ti.touched = ti.touched[:0]
-			ti.hasLastQ = false
+	t := &c.t
+	e := &t.ring[uint(t.nring)%traceLen]
+	*e = ev
+	t.nring++
+	if id := int(e.Thread); id >= 0 {
+		var ti *threadInfo
+		if id < len(t.threads) {
+			ti = &t.threads[id]
+		} else {
+			ti = t.thread(e.Thread)
+		}
+		awaited := ti.await
+		ti.await = false
+		if e.Kind != bsd.ObsTouch && e.Kind != bsd.ObsRefs {
+			ti.section(e)
+		}
+		if awaited {
+			c.dispatch(kindNext, st, e)
 		}
 	}
-	so := c.sock(ev.Sock)
-	if so.freed && ev.Kind != bsd.ObsTouch && ev.Kind != bsd.ObsSockFreed && ev.Kind != bsd.ObsFdClose && !(lateRefs(ev) && freeMode(st)) {
-		c.eventOnFreed(ev, so)
+	if e.Sock >= 0 && e.Sock < len(t.socks) && t.socks[e.Sock].freed {
+		c.dispatch(kindFreed, st, e)
 	}
-	switch ev.Kind {
-	case bsd.ObsSockCreated:
-		*so = sockInfo{seen: true, qhead: -1}
-	case bsd.ObsSockFreed:
-		c.onFreed(ev, so)
-	case bsd.ObsTouch:
-		c.onTouch(ev)
-	case bsd.ObsState:
-		c.onState(st, ev, so)
-	case bsd.ObsFdInstall:
-		c.onFdInstall(ev, so)
-	case bsd.ObsFdClose:
-		c.onFdClose(ev, so)
-	case bsd.ObsQueueInsert, bsd.ObsQueueRemove:
-		c.onQueue(st, ev, so)
-	case bsd.ObsAccepted:
-		c.onAccepted(st, ev, so)
-	case bsd.ObsCompleted:
-		c.onCompleted(ev, so)
-	case bsd.ObsAborted:
-		so.aborted = true
-	case bsd.ObsWakeup:
-		if ti := c.thread(ev.Thread); ti != nil {
-			ti.wakeSock, ti.wakeAsync = ev.Sock, so.asyncOn
+	if int(e.Kind) < numKinds {
+		for _, o := range c.subs[e.Kind] {
+			o.Observe(e.Kind, st, e)
 		}
-	case bsd.ObsReady:
-		c.onReady(ev, so, freeMode(st))
-	case bsd.ObsAsyncSet:
-		so.asyncOn = ev.Arg != 0
+		if afterKinds&(1<<e.Kind) != 0 {
+			t.after(e)
+		}
 	}
 }
 
-// touch notes that thread ti changed socket id (acceptq.go's exclusion list).
-func (ti *threadInfo) touch(id int) {
-	for _, x := range ti.touched {
-		if x == id {
-			return
-		}
+// dispatch calls the oracles of kind k.
+func (c *Checker) dispatch(k bsd.ObsKind, st *bsd.Stack, ev *bsd.ObsEvent) {
+	for _, o := range c.subs[k] {
+		o.Observe(k, st, ev)
 	}
-	ti.touched = append(ti.touched, id)
 }
 
 // Quiescent implements oracle.Oracle: the state checks that hold when no thread can run (the
@@ -253,11 +197,12 @@ func (ti *threadInfo) touch(id int) {
 func (c *Checker) Quiescent(res *sched.Result, _ *oracle.Reporter) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.st != nil {
-		snap := c.st.Snapshot()
-		c.checkQueuesAll(snap, res.Steps)
-		c.checkSockbufs(snap, res.Steps)
-		c.checkStates(snap, res.Steps)
+	if c.t.st == nil {
+		return
+	}
+	snap := c.t.st.Snapshot()
+	for _, o := range c.all {
+		o.Quiescent(snap, res.Steps)
 	}
 }
 
@@ -265,24 +210,26 @@ func (c *Checker) Quiescent(res *sched.Result, _ *oracle.Reporter) {
 func (c *Checker) Finish(end *oracle.End, _ *oracle.Reporter) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	res := end.Result
 	// After a budget stop or a panic the threads were torn down wherever they were: the state
-	// may be mid-update, so the state checks and the pending judgments are skipped.
-	settled := end.Settled()
-	if settled {
-		c.finishAsync()
-	}
+	// may be mid-update, so the state checks are skipped.
 	var snap *bsd.Snapshot
-	if settled && c.st != nil {
-		snap = c.st.Snapshot()
+	if end.Settled() && c.t.st != nil {
+		snap = c.t.st.Snapshot()
 	}
-	if settled {
-		c.checkConservation(snap, res.Steps)
+	for _, o := range c.all {
+		o.Finish(end, snap)
 	}
-	if snap != nil {
-		c.checkQueuesAll(snap, res.Steps)
-		c.checkSockbufs(snap, res.Steps)
-		c.checkStates(snap, res.Steps)
-		c.checkLeaks(res, c.st, end.Quiescent)
+}
+
+// Idle runs the oracles that look at idle points (sched.Exec.OnIdle): every thread is between
+// messages, as at quiescence, but a timer is pending. Controlled mode only.
+func (c *Checker) Idle(st *bsd.Stack, step int) {
+	if !controlled(st) {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, o := range c.idle {
+		o.Idle(st, step)
 	}
 }

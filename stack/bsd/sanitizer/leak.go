@@ -16,8 +16,23 @@ import (
 // a consequence, not a second bug: they are not reported then; nor after a panic or a budget
 // stop, whose state is torn mid-way.
 
-// checkLeaks reports the sockets a settled, non-Done run left allocated.
-func (c *Checker) checkLeaks(res *sched.Result, st *bsd.Stack, quiescent *sched.Result) {
+// leaks is the socket leak oracle.
+type leaks struct{ t *tracker }
+
+// Quiescent implements bsdOracle: leaks are judged at the end.
+func (*leaks) Quiescent(*bsd.Snapshot, int) {}
+
+// Finish implements bsdOracle.
+func (l *leaks) Finish(end *oracle.End, snap *bsd.Snapshot) {
+	if snap != nil {
+		l.check(end.Result, l.t.st, end.Quiescent)
+	}
+}
+
+func (*leaks) reset() {}
+
+// check reports the sockets a settled, non-Done run left allocated.
+func (l *leaks) check(res *sched.Result, st *bsd.Stack, quiescent *sched.Result) {
 	if res.Status != sched.Quiescent && res.Status != sched.Aborted {
 		return
 	}
@@ -26,13 +41,13 @@ func (c *Checker) checkLeaks(res *sched.Result, st *bsd.Stack, quiescent *sched.
 	}
 	var causes []string
 	byCause := make(map[string][]string)
-	for _, l := range st.Leaks() {
-		if _, ok := byCause[l.Cause]; !ok {
-			causes = append(causes, l.Cause)
+	for _, lk := range st.Leaks() {
+		if _, ok := byCause[lk.Cause]; !ok {
+			causes = append(causes, lk.Cause)
 		}
-		byCause[l.Cause] = append(byCause[l.Cause], l.String())
+		byCause[lk.Cause] = append(byCause[lk.Cause], lk.String())
 	}
 	for _, cause := range causes {
-		c.report(SocketLeak, "socket leak: "+cause, strings.Join(byCause[cause], "\n"), -1, res.Steps)
+		l.t.report(SocketLeak, "socket leak: "+cause, strings.Join(byCause[cause], "\n"), -1, res.Steps)
 	}
 }

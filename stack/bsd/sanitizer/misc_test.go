@@ -1,7 +1,6 @@
 package sanitizer
 
 import (
-	"errors"
 	"slices"
 	"testing"
 
@@ -9,73 +8,6 @@ import (
 	"github.com/sockfuzz/sockfuzz/stack/oracle"
 	"github.com/sockfuzz/sockfuzz/stack/sched"
 )
-
-func TestRaceTitles(t *testing.T) {
-	a := sched.Access{Thread: 2, Site: "sosend", Write: true, Step: 10}
-	b := sched.Access{Thread: 5, Site: "soisconnected", Write: true, Atomic: true, Step: 40}
-	tests := []struct {
-		name string
-		race sched.Race
-		want string
-	}{
-		{"one order", sched.Race{Word: "so_state", Prev: a, Cur: b}, "data race on so_state: soisconnected vs sosend"},
-		{"other order", sched.Race{Word: "so_state", Prev: b, Cur: a}, "data race on so_state: soisconnected vs sosend"},
-		{"socket-named word", sched.Race{Word: "so12.accept:done", Prev: a, Cur: b}, "data race on accept:done: soisconnected vs sosend"},
-	}
-	for _, tc := range tests {
-		c := newJudge()
-		rs := c.Finish(&sched.Result{Status: sched.Done, Races: []sched.Race{tc.race}}, nil, nil)
-		expect(t, tc.name, rs, tc.want)
-	}
-	c := newJudge()
-	expect(t, "no race", c.Finish(&sched.Result{Status: sched.Done}, nil, nil))
-}
-
-func TestPanicAndCrashTitles(t *testing.T) {
-	tests := []struct {
-		name string
-		res  sched.Result
-		want []string
-	}{
-		{"runtime error", sched.Result{Status: sched.Panicked, Panic: &sched.PanicReport{
-			Value: "runtime error: index out of range [3] with length 3\ngoroutine 17 [running]:"}},
-			[]string{"panic: runtime error: index out of range [N] with length N"}},
-		{"address", sched.Result{Status: sched.Panicked, Panic: &sched.PanicReport{
-			Value: "runtime error: invalid memory address or nil pointer dereference [signal SIGSEGV addr=0xc000012345]"}},
-			[]string{"panic: runtime error: invalid memory address or nil pointer dereference [signal SIGSEGV addr=0x?]"}},
-		{"substrate misuse", sched.Result{Status: sched.Done, Bugs: []sched.Bug{{Op: "Mutex.Unlock", Obj: "so4.qlock",
-			Err: sched.ErrNotOwner}}}, []string{"substrate misuse: Mutex.Unlock qlock: not the owner"}},
-		{"budget", sched.Result{Status: sched.Budget}, []string{"livelock: step budget exhausted"}},
-		{"clean", sched.Result{Status: sched.Done}, nil},
-	}
-	for _, tc := range tests {
-		c := newJudge()
-		res := tc.res
-		expect(t, tc.name, c.Finish(&res, nil, nil), tc.want...)
-	}
-}
-
-func TestGoroutineLeak(t *testing.T) {
-	tests := []struct {
-		name string
-		err  error
-		want string
-	}{
-		{"none", nil, ""},
-		{"goleak", errors.New("found unexpected goroutines:\n[Goroutine 23 in state chan receive, with github.com/sockfuzz/sockfuzz/stack/sched.(*Thread).mainControlled on top of the stack:\n...]"),
-			"goroutine leak: github.com/sockfuzz/sockfuzz/stack/sched.(*Thread).mainControlled"},
-		{"unparsed", errors.New("something else"), "goroutine leak"},
-	}
-	for _, tc := range tests {
-		r := oracle.GoroutineLeak(tc.err)
-		switch {
-		case tc.want == "" && r != nil:
-			t.Errorf("%s: got %v", tc.name, r)
-		case tc.want != "" && (r == nil || r.Title != tc.want || r.Oracle != oracle.GoroutineLeaks):
-			t.Errorf("%s: got %+v, want title %q", tc.name, r, tc.want)
-		}
-	}
-}
 
 func TestSockbufAccounting(t *testing.T) {
 	tests := []struct {
@@ -92,7 +24,7 @@ func TestSockbufAccounting(t *testing.T) {
 	}
 	for _, tc := range tests {
 		c := newJudge()
-		c.checkSockbufs(&bsd.Snapshot{Socks: []bsd.SockSnapshot{tc.s}}, 1)
+		c.sockbuf.check(&bsd.Snapshot{Socks: []bsd.SockSnapshot{tc.s}}, 1)
 		expect(t, tc.name, c.rep.Reports(), tc.want...)
 	}
 }
@@ -121,7 +53,7 @@ func TestStateVsTCPState(t *testing.T) {
 	}
 	for _, tc := range tests {
 		c := newJudge()
-		c.checkStates(&bsd.Snapshot{Socks: []bsd.SockSnapshot{tc.s}}, 1)
+		c.states.checkAll(&bsd.Snapshot{Socks: []bsd.SockSnapshot{tc.s}}, 1)
 		expect(t, tc.name, c.rep.Reports(), tc.want...)
 	}
 }
@@ -140,7 +72,7 @@ func TestReportsDeduplicatedInOrder(t *testing.T) {
 	for i := 0; i < 2*traceLen; i++ {
 		c.Observe(nil, E(bsd.ObsWakeup, 1, 0))
 	}
-	if n := len(c.trace()); n != traceLen {
+	if n := len(c.t.trace()); n != traceLen {
 		t.Errorf("trace holds %d events, want %d", n, traceLen)
 	}
 }
@@ -152,5 +84,31 @@ func TestCatalogOracles(t *testing.T) {
 		if !slices.Contains(known, fi.Oracle) {
 			t.Errorf("fault %s: unknown oracle %q", fi.Name, fi.Oracle)
 		}
+	}
+}
+
+// TestDispatchTables: numKinds covers bsd's event kinds (a new kind must reach its oracles),
+// and every kind an oracle observes reaches it, in the Checker's order of oracles.
+func TestDispatchTables(t *testing.T) {
+	if s := bsd.ObsKind(numKinds - 1).String(); s == "obs?" {
+		t.Errorf("kind %d has no name: numKinds %d is past bsd's kinds", numKinds-1, numKinds)
+	}
+	if s := bsd.ObsKind(numKinds).String(); s != "obs?" {
+		t.Errorf("kind %d (%s) is beyond numKinds: no oracle would see it", numKinds, s)
+	}
+	c := newChecker()
+	for k := range c.subs {
+		var want []eventOracle
+		for _, o := range c.all {
+			if eo, ok := o.(eventOracle); ok && slices.Contains(eo.kinds(), bsd.ObsKind(k)) {
+				want = append(want, eo)
+			}
+		}
+		if !slices.Equal(c.subs[k], want) {
+			t.Errorf("kind %v: subscribers %v, want %v", bsd.ObsKind(k), c.subs[k], want)
+		}
+	}
+	if len(c.subs[bsd.ObsTouch]) == 0 || len(c.subs[kindNext]) == 0 || len(c.subs[kindFreed]) == 0 {
+		t.Error("touch, next or freed events reach no oracle")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/sockfuzz/sockfuzz/stack/bsd"
+	"github.com/sockfuzz/sockfuzz/stack/oracle"
 )
 
 // The so_state vs TCP state oracle. The protocol thread moves t_state and so_state together
@@ -42,35 +43,45 @@ var stateRules = []stateRule{
 	}},
 }
 
-// checkStates checks every live TCP socket with a pcb against the rules.
-func (c *Checker) checkStates(snap *bsd.Snapshot, step int) {
-	for _, s := range snap.Socks {
-		c.checkState(s, step)
+// stateCheck is the so_state vs TCP state oracle.
+type stateCheck struct{ t *tracker }
+
+// Quiescent implements bsdOracle.
+func (c *stateCheck) Quiescent(snap *bsd.Snapshot, step int) { c.checkAll(snap, step) }
+
+// Finish implements bsdOracle.
+func (c *stateCheck) Finish(end *oracle.End, snap *bsd.Snapshot) {
+	if snap != nil {
+		c.checkAll(snap, end.Result.Steps)
 	}
 }
 
-// checkState checks one socket against the rules.
-func (c *Checker) checkState(s bsd.SockSnapshot, step int) {
+func (*stateCheck) reset() {}
+
+// Idle implements idleOracle: the rules at an idle point (sched.Exec.OnIdle), when every
+// thread is between messages, as at quiescence, but a timer is pending, so a state that a
+// timer keeps alive (an interrupted connect's SYN_SENT, retransmitted until it succeeds or
+// times out) is seen too. The Checker calls it in Controlled mode only.
+func (c *stateCheck) Idle(st *bsd.Stack, step int) {
+	st.EachSocket(func(s bsd.SockSnapshot) { c.check(s, step) })
+}
+
+// checkAll checks every live TCP socket with a pcb against the rules.
+func (c *stateCheck) checkAll(snap *bsd.Snapshot, step int) {
+	for _, s := range snap.Socks {
+		c.check(s, step)
+	}
+}
+
+// check checks one socket against the rules.
+func (c *stateCheck) check(s bsd.SockSnapshot, step int) {
 	if s.Freed || !s.HasPCB || s.Proto != bsd.TCP {
 		return
 	}
 	for _, r := range stateRules {
 		if r.bad(s) {
-			c.report(StateCheck, r.title, fmt.Sprintf("so%d: %v with so_state %s", s.ID, s.TCPState,
+			c.t.report(StateCheck, r.title, fmt.Sprintf("so%d: %v with so_state %s", s.ID, s.TCPState,
 				bsd.StateString(s.State)), -1, step)
 		}
 	}
-}
-
-// Idle runs the state checks at an idle point (sched.Exec.OnIdle): every thread is between
-// messages, as at quiescence, but a timer is pending, so a state that a timer keeps alive (an
-// interrupted connect's SYN_SENT, retransmitted until it succeeds or times out) is seen too.
-// Controlled mode only.
-func (c *Checker) Idle(st *bsd.Stack, step int) {
-	if !controlled(st) {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	st.EachSocket(func(s bsd.SockSnapshot) { c.checkState(s, step) })
 }

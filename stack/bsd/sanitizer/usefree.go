@@ -39,14 +39,60 @@ const (
 	titleFdOnFreed       = "use-after-soclose: descriptor installed for freed socket"
 )
 
+// useFree is the use-after-soclose oracle, but for soaccept's SS_NOFDREF (soacceptNofdref).
+type useFree struct {
+	t       *tracker
+	socks   []useFreeSock
+	scratch useFreeSock
+}
+
+// useFreeSock is what the oracle keeps of one socket.
+type useFreeSock struct {
+	uafSeen     bool // a use after free of it was reported
+	nofdrefSets int  // SS_NOFDREF 0 -> 1 transitions
+}
+
+func (*useFree) kinds() []bsd.ObsKind {
+	return []bsd.ObsKind{kindFreed, bsd.ObsSockCreated, bsd.ObsSockFreed, bsd.ObsTouch, bsd.ObsState}
+}
+
+// Observe implements eventOracle.
+func (u *useFree) Observe(k bsd.ObsKind, st *bsd.Stack, ev *bsd.ObsEvent) {
+	switch k {
+	case kindFreed:
+		if ev.Kind != bsd.ObsTouch && ev.Kind != bsd.ObsSockFreed && ev.Kind != bsd.ObsFdClose && !(lateRefs(*ev) && freeMode(st)) {
+			u.eventOnFreed(*ev)
+		}
+	case bsd.ObsSockCreated:
+		*u.sock(ev.Sock) = useFreeSock{}
+	case bsd.ObsSockFreed:
+		u.onFreed(*ev)
+	case bsd.ObsTouch:
+		u.onTouch(ev)
+	case bsd.ObsState:
+		u.onState(ev)
+	}
+}
+
+// Quiescent implements bsdOracle: the oracle judges events only.
+func (*useFree) Quiescent(*bsd.Snapshot, int) {}
+
+// Finish implements bsdOracle.
+func (*useFree) Finish(*oracle.End, *bsd.Snapshot) {}
+
+func (u *useFree) reset() { u.socks = u.socks[:0] }
+
+// sock returns the oracle's info of socket id.
+func (u *useFree) sock(id int) *useFreeSock { return slot(&u.socks, id, &u.scratch) }
+
 // onTouch: an access to a freed socket.
-func (c *Checker) onTouch(ev bsd.ObsEvent) {
+func (u *useFree) onTouch(ev *bsd.ObsEvent) {
 	if !ev.Freed {
 		return
 	}
-	c.sock(ev.Sock).uafSeen = true
-	c.reportEv(UseAfterSoclose, "use-after-soclose: access to freed socket in "+oracle.Stable(ev.Site),
-		fmt.Sprintf("so%d accessed at %s after sofree", ev.Sock, ev.Site), ev)
+	u.sock(ev.Sock).uafSeen = true
+	u.t.reportEv(UseAfterSoclose, "use-after-soclose: access to freed socket in "+oracle.Stable(ev.Site),
+		fmt.Sprintf("so%d accessed at %s after sofree", ev.Sock, ev.Site), *ev)
 }
 
 // lateRefs reports whether a reference count event seen after its socket's free moved a
@@ -66,108 +112,85 @@ func lateRefs(ev bsd.ObsEvent) bool {
 // eventOnFreed: an event other than a touch about a socket the events showed freed.
 // The stack reports the access itself (ObsTouch) before most events, so this fires only when
 // no touch of the freed socket was seen: one bug, one title.
-func (c *Checker) eventOnFreed(ev bsd.ObsEvent, so *sockInfo) {
+func (u *useFree) eventOnFreed(ev bsd.ObsEvent) {
+	so := u.sock(ev.Sock)
 	if so.uafSeen || ev.Kind == bsd.ObsQueueInsert { // the accept-queue oracle's
 		return
 	}
 	so.uafSeen = true
 	if ev.Kind == bsd.ObsFdInstall {
-		c.reportEv(UseAfterSoclose, titleFdOnFreed,
+		u.t.reportEv(UseAfterSoclose, titleFdOnFreed,
 			fmt.Sprintf("fd %d installed for so%d after sofree", ev.Arg, ev.Sock), ev)
 		return
 	}
-	c.reportEv(UseAfterSoclose, fmt.Sprintf("use-after-soclose: %v of freed socket in %s", ev.Kind, oracle.Stable(ev.Site)),
+	u.t.reportEv(UseAfterSoclose, fmt.Sprintf("use-after-soclose: %v of freed socket in %s", ev.Kind, oracle.Stable(ev.Site)),
 		fmt.Sprintf("%v event for so%d after sofree: %v", ev.Kind, ev.Sock, ev), ev)
 }
 
 // onFreed: sofree released the socket.
-func (c *Checker) onFreed(ev bsd.ObsEvent, so *sockInfo) {
+func (u *useFree) onFreed(ev bsd.ObsEvent) {
+	so := u.t.sock(ev.Sock)
 	if so.freed {
-		c.reportEv(UseAfterSoclose, titleDoubleFree, fmt.Sprintf("so%d freed again", ev.Sock), ev)
+		u.t.reportEv(UseAfterSoclose, titleDoubleFree, fmt.Sprintf("so%d freed again", ev.Sock), ev)
 	}
 	if so.fds > 0 {
-		c.reportEv(UseAfterSoclose, titleFreeWithFd,
+		u.t.reportEv(UseAfterSoclose, titleFreeWithFd,
 			fmt.Sprintf("so%d freed while %d descriptor(s) refer to it", ev.Sock, so.fds), ev)
 	}
 	if so.qhead >= 0 {
-		c.reportEv(UseAfterSoclose, titleFreeOnQueue,
+		u.t.reportEv(UseAfterSoclose, titleFreeOnQueue,
 			fmt.Sprintf("so%d freed while on %s of so%d", ev.Sock, queueName(so.qwhich), so.qhead), ev)
 	}
-	// A listener goes only once its queues are drained: a member left behind keeps an so_head
-	// that points at freed memory.
-	for id := range c.socks {
-		if m := &c.socks[id]; m.qhead == ev.Sock && !m.freed {
-			c.reportEv(AcceptQueue, titleFreedListener,
-				fmt.Sprintf("listener so%d freed with so%d still on its %s", ev.Sock, id, queueName(m.qwhich)), ev)
-			break
-		}
-	}
-	so.freed = true
-	so.asyncOn = false
 }
 
-// onState checks the SS_NOFDREF transitions of a so_state write, then the SS_ASYNC ones.
-func (c *Checker) onState(st *bsd.Stack, ev bsd.ObsEvent, so *sockInfo) {
-	if ev.Old&bsd.SS_NOFDREF == 0 && ev.New&bsd.SS_NOFDREF != 0 {
-		so.nofdrefSets++
-		if so.nofdrefSets > 1 {
-			c.reportEv(UseAfterSoclose, titleNofdrefTwice,
-				fmt.Sprintf("so%d: SS_NOFDREF set a second time at %s", ev.Sock, ev.Site), ev)
-		}
-		if so.fds > 0 {
-			c.reportEv(UseAfterSoclose, titleNofdrefWithFd,
-				fmt.Sprintf("so%d: SS_NOFDREF set at %s while %d descriptor(s) refer to it", ev.Sock, ev.Site, so.fds), ev)
-		}
-		if so.qhead >= 0 {
-			c.reportEv(UseAfterSoclose, titleNofdrefOnQueue,
-				fmt.Sprintf("so%d: SS_NOFDREF set at %s while on %s of so%d", ev.Sock, ev.Site, queueName(so.qwhich), so.qhead), ev)
-		}
-	}
-	c.asyncState(ev, so)
-	c.queueState(st, ev)
-}
-
-// onFdInstall: a descriptor now refers to the socket.
-func (c *Checker) onFdInstall(ev bsd.ObsEvent, so *sockInfo) {
-	fd := ev.Arg
-	if fd < 0 {
+// onState checks the SS_NOFDREF transitions of a so_state write.
+func (u *useFree) onState(ev *bsd.ObsEvent) {
+	if ev.Old&bsd.SS_NOFDREF != 0 || ev.New&bsd.SS_NOFDREF == 0 {
 		return
 	}
-	for len(c.fds) <= fd {
-		c.fds = append(c.fds, 0)
+	us := u.sock(ev.Sock)
+	us.nofdrefSets++
+	if us.nofdrefSets > 1 {
+		u.t.reportEv(UseAfterSoclose, titleNofdrefTwice,
+			fmt.Sprintf("so%d: SS_NOFDREF set a second time at %s", ev.Sock, ev.Site), *ev)
 	}
-	if old := c.fds[fd] - 1; old >= 0 {
-		// Installed over a descriptor never closed: the old socket loses that reference.
-		if o := c.sock(old); o.fds > 0 {
-			o.fds--
-		}
+	so := u.t.sock(ev.Sock)
+	if so.fds > 0 {
+		u.t.reportEv(UseAfterSoclose, titleNofdrefWithFd,
+			fmt.Sprintf("so%d: SS_NOFDREF set at %s while %d descriptor(s) refer to it", ev.Sock, ev.Site, so.fds), *ev)
 	}
-	c.fds[fd] = ev.Sock + 1
-	so.fds++
-}
-
-// onFdClose: the descriptor no longer refers to the socket.
-func (c *Checker) onFdClose(ev bsd.ObsEvent, so *sockInfo) {
-	if fd := ev.Arg; fd >= 0 && fd < len(c.fds) && c.fds[fd] == ev.Sock+1 {
-		c.fds[fd] = 0
-		if so.fds > 0 {
-			so.fds--
-		}
+	if so.qhead >= 0 {
+		u.t.reportEv(UseAfterSoclose, titleNofdrefOnQueue,
+			fmt.Sprintf("so%d: SS_NOFDREF set at %s while on %s of so%d", ev.Sock, ev.Site, queueName(so.qwhich), so.qhead), *ev)
 	}
 }
 
-// acceptNofdref checks, at kern_accept's return, that the socket soaccept will take still has
-// SS_NOFDREF (Controlled mode: the snapshot is exact).
-func (c *Checker) acceptNofdref(st *bsd.Stack, ev bsd.ObsEvent) {
+// soacceptNofdref is the use-after-soclose oracle's check of soaccept: at kern_accept's
+// return, the socket soaccept takes must still have SS_NOFDREF (Controlled mode: the snapshot
+// is exact). It is its own value because it judges after the accept-queue oracle.
+type soacceptNofdref struct{ t *tracker }
+
+func (*soacceptNofdref) kinds() []bsd.ObsKind { return []bsd.ObsKind{bsd.ObsAccepted} }
+
+// Observe implements eventOracle.
+func (a *soacceptNofdref) Observe(_ bsd.ObsKind, st *bsd.Stack, ev *bsd.ObsEvent) {
 	if !controlled(st) || ev.Sock < 0 || ev.Sock >= len(st.Sockets()) || st.Sockets()[ev.Sock] == nil {
 		return
 	}
 	ss := st.Sockets()[ev.Sock].Snapshot()
 	if ss.State&bsd.SS_NOFDREF == 0 {
-		c.reportEv(UseAfterSoclose, titleAcceptNoNofdref,
-			fmt.Sprintf("so%d accepted from so%d with state %s", ev.Sock, ev.Head, bsd.StateString(ss.State)), ev)
+		a.t.reportEv(UseAfterSoclose, titleAcceptNoNofdref,
+			fmt.Sprintf("so%d accepted from so%d with state %s", ev.Sock, ev.Head, bsd.StateString(ss.State)), *ev)
 	}
 }
+
+// Quiescent implements bsdOracle: the oracle judges events only.
+func (*soacceptNofdref) Quiescent(*bsd.Snapshot, int) {}
+
+// Finish implements bsdOracle.
+func (*soacceptNofdref) Finish(*oracle.End, *bsd.Snapshot) {}
+
+func (*soacceptNofdref) reset() {}
 
 // queueName names a listener's queue.
 func queueName(q int) string {

@@ -4,31 +4,7 @@ import (
 	"testing"
 
 	"github.com/sockfuzz/sockfuzz/stack/bsd"
-	"github.com/sockfuzz/sockfuzz/stack/sched"
 )
-
-func TestLostWakeupAtQuiescence(t *testing.T) {
-	tests := []struct {
-		name    string
-		blocked []sched.Blocked
-		want    []string
-	}{
-		{"legitimate block", []sched.Blocked{{Thread: 2, Name: "p0", Kind: "sleep", Obj: "so3.accept", HasPred: true}}, nil},
-		{"protocol thread idle", []sched.Blocked{{Thread: 0, Name: "netisr0", Kind: "recv", Obj: "netisr0"}}, nil},
-		{"condition true", []sched.Blocked{{Thread: 2, Name: "p0", Kind: "sleep", Obj: "so3.so_rcv", HasPred: true, PredTrue: true}},
-			[]string{"lost wakeup: blocked in so_rcv sleep with condition true"}},
-		{"same title for another socket", []sched.Blocked{
-			{Thread: 2, Kind: "sleep", Obj: "so3.so_rcv", HasPred: true, PredTrue: true},
-			{Thread: 3, Kind: "sleep", Obj: "so7.so_rcv", HasPred: true, PredTrue: true}},
-			[]string{"lost wakeup: blocked in so_rcv sleep with condition true"}},
-		{"deadlock", []sched.Blocked{{Thread: 2, Kind: "mutex", Obj: "so1.qlock"}}, []string{"deadlock: blocked on mutex qlock"}},
-	}
-	for _, tc := range tests {
-		c := newJudge()
-		q := &sched.Result{Status: sched.Quiescent, Blocked: tc.blocked}
-		expect(t, tc.name, c.Finish(&sched.Result{Status: sched.Aborted}, nil, q), tc.want...)
-	}
-}
 
 func TestLostSigio(t *testing.T) {
 	const A = bsd.SS_ASYNC
