@@ -1,0 +1,41 @@
+package stack_test
+
+import (
+	"go/build"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/sockfuzz/sockfuzz/"
+
+// TestArrows checks that the arrows between the packages point one way: the program layer and
+// the boundary import no target, the oracles and the substrate nothing above them. Each row
+// lists every package of the module the directory's non-test files may import.
+func TestArrows(t *testing.T) {
+	for _, tc := range []struct {
+		dir     string
+		allowed []string
+	}{
+		{"../repro", []string{"stack", "stack/sched", "stack/oracle"}},
+		{".", []string{"stack/sched", "stack/oracle"}},
+		{"oracle", []string{"stack/sched"}},
+		{"sched", nil},
+		{"../fuzz", []string{"corpus", "repro", "stack", "stack/oracle", "stack/sched", "stack/targets"}},
+		{"bsd", []string{"stack", "stack/sched"}},
+		{"bsd/sanitizer", []string{"stack", "stack/bsd", "stack/oracle", "stack/sched"}},
+		{"conformance", []string{"stack", "stack/sched"}},
+	} {
+		pkg, err := build.ImportDir(tc.dir, 0)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.dir, err)
+		}
+		for _, imp := range pkg.Imports {
+			rel, ok := strings.CutPrefix(imp, module)
+			if ok && !slices.Contains(tc.allowed, rel) {
+				t.Errorf("%s imports %s: against the arrows (allowed: %v)", filepath.Clean(tc.dir), rel, tc.allowed)
+			}
+		}
+	}
+}
