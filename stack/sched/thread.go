@@ -51,13 +51,10 @@ type Thread struct {
 	name string
 	fn   func(*Thread)
 
-	wake chan struct{} // wakeup (Free)
-	// resume runs the thread's coroutine until it hands control back (Controlled); yield,
-	// called on the thread's own goroutine, hands it back.
-	resume func() (struct{}, bool)
-	yield  func(struct{}) bool
-	state  tstate
-	blk    blockInfo
+	wake  chan struct{} // wakeup (Free; Controlled in race builds)
+	co    *coroutine    // the coroutine running the thread (Controlled, not race builds)
+	state tstate
+	blk   blockInfo
 
 	wakeErr    error // what the waker says: nil, ErrInterrupted, ErrTimedOut
 	sigPending bool  // an Interrupt not yet consumed by an interruptible sleep
@@ -140,7 +137,6 @@ func (e *Exec) spawn(parent *Thread, name string, fn func(*Thread)) *Thread {
 
 // mainControlled is a thread's body in Controlled mode, run from Exec.drive.
 func (t *Thread) mainControlled() {
-	growStack(0)
 	defer t.e.exitControlled(t)
 	if t.unwinding {
 		return
