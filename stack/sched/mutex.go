@@ -33,9 +33,10 @@ func (e *Exec) NewMutex(name string) *Mutex {
 	return m
 }
 
-// InitMutex initializes a Mutex embedded in a larger structure (before any use).
+// InitMutex initializes a Mutex embedded in a larger structure (before any use, or to use it
+// again in another execution: it drops the state of the last).
 func (e *Exec) InitMutex(m *Mutex, name string) {
-	m.e, m.name = e, name
+	*m = Mutex{e: e, name: name}
 }
 
 // NewQuietMutex returns a mutex for the model's own bookkeeping (tables, lists) whose

@@ -37,8 +37,7 @@ func (d *raceDetector) newClock(n int) vclock {
 	}
 	c = max(c, clockUnit)
 	if len(d.clocks) < c {
-		d.nclocks = min(max(2*d.nclocks, 8*clockUnit), maxClockSlab)
-		d.clocks = make([]uint32, d.nclocks)
+		d.clocks = d.mem.clockSlab(&d.nclocks)
 	}
 	v := d.clocks[:n:c]
 	d.clocks = d.clocks[c:]
@@ -178,6 +177,7 @@ type raceDetector struct {
 	nclocks int       // clocks in the last slab
 	nreads  int       // lists of reads in the last slab
 	nlocks  int       // snapshots in the last slab
+	mem     *execMem  // where the slabs come from (the execution's)
 }
 
 // conflicts reports whether a (by another thread) races with an access by t.
@@ -286,8 +286,7 @@ func (d *raceDetector) locksOf(t *Thread) *lockset {
 			return t.heldSnap
 		}
 		if len(d.locks) == 0 {
-			d.nlocks = min(max(2*d.nlocks, 8), maxLocksSlab)
-			d.locks = make([]lockset, d.nlocks)
+			d.locks = d.mem.locksSlab(&d.nlocks)
 		}
 		d.locks[0] = t.held
 		t.heldSnap = &d.locks[0]
@@ -300,8 +299,7 @@ func (d *raceDetector) locksOf(t *Thread) *lockset {
 // newReads returns an empty list of reads with room for readsCap.
 func (d *raceDetector) newReads() []access {
 	if len(d.reads) < readsCap {
-		d.nreads = min(max(2*d.nreads, 4), maxReadsSlab)
-		d.reads = make([]access, d.nreads*readsCap)
+		d.reads = d.mem.readsSlab(&d.nreads)
 	}
 	r := d.reads[:0:readsCap]
 	d.reads = d.reads[readsCap:]

@@ -109,7 +109,13 @@ func (t *Thread) Go(name string, fn func(*Thread)) *Thread {
 
 // spawn creates a thread; parent is nil for root threads added from outside the execution.
 func (e *Exec) spawn(parent *Thread, name string, fn func(*Thread)) *Thread {
-	t := &Thread{e: e, id: ID(len(e.threads)), name: name, fn: fn}
+	var t *Thread
+	if e.mem != nil {
+		t = e.mem.thread()
+		t.e, t.id, t.name, t.fn = e, ID(len(e.threads)), name, fn
+	} else {
+		t = &Thread{e: e, id: ID(len(e.threads)), name: name, fn: fn}
+	}
 	t.frng = uint64(t.id)*0x9e3779b97f4a7c15 + 1
 	if e.mode == Free {
 		e.free.mu.Lock()

@@ -41,9 +41,10 @@ func (e *Exec) NewWaitQueue(name string) *WaitQueue {
 	return q
 }
 
-// InitWaitQueue initializes a WaitQueue embedded in a larger structure (before any use).
+// InitWaitQueue initializes a WaitQueue embedded in a larger structure (before any use, or to
+// use it again in another execution: it drops the state of the last).
 func (e *Exec) InitWaitQueue(q *WaitQueue, name string) {
-	q.e, q.name = e, name
+	*q = WaitQueue{e: e, name: name}
 }
 
 // Name returns the queue's name.
