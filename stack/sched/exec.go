@@ -213,7 +213,13 @@ func New(cfg Config) *Exec {
 	if cfg.Mode == Free || chanHandoff {
 		e.ctl = make(chan ctlMsg, 1)
 	}
-	e.rq = append(make([]ID, 0, 16), ClockID)
+	if e.mem != nil && cap(e.mem.rq) > 0 {
+		e.rq = append(e.mem.rq, ClockID)
+		e.threads, e.timers = e.mem.threadList, e.mem.timerList
+		e.mem.rq, e.mem.threadList, e.mem.timerList = nil, nil, nil
+	} else {
+		e.rq = append(make([]ID, 0, 16), ClockID)
+	}
 	// Sized by the longest execution seen so far (bounded): a fuzzing process runs executions
 	// of similar lengths, and growing the list by doubling left twice its size in garbage.
 	if b, _ := choicesPool.Get().(*[]ID); b != nil {
@@ -238,8 +244,8 @@ func (e *Exec) Release() {
 	choicesPool.Put(&b)
 	m := e.mem
 	e.mem, e.race.mem = nil, nil
-	m.release(e.threads)
-	e.threads = nil
+	m.release(e)
+	e.threads, e.rq, e.timers = nil, nil, nil
 }
 
 // Detach returns a copy of r that shares no memory with its execution, for use after

@@ -28,9 +28,17 @@ type Mutex struct {
 
 // NewMutex returns an unlocked mutex named name.
 func (e *Exec) NewMutex(name string) *Mutex {
-	m := new(Mutex)
+	m := e.newMutex()
 	e.InitMutex(m, name)
 	return m
+}
+
+// newMutex returns a zero Mutex, carved from the execution's memory in Controlled mode.
+func (e *Exec) newMutex() *Mutex {
+	if e.mem != nil {
+		return e.mem.mutexes.get()
+	}
+	return new(Mutex)
 }
 
 // InitMutex initializes a Mutex embedded in a larger structure (before any use, or to use it
@@ -45,7 +53,9 @@ func (e *Exec) InitMutex(m *Mutex, name string) {
 // happens-before edge, and a scheduling point reached while holding it is reported as a Bug.
 // In Free mode it is a Mutex like any other.
 func (e *Exec) NewQuietMutex(name string) *Mutex {
-	return &Mutex{e: e, name: name, quiet: true}
+	m := e.newMutex()
+	m.e, m.name, m.quiet = e, name, true
+	return m
 }
 
 // Name returns the mutex's name.

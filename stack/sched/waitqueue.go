@@ -36,7 +36,12 @@ type WaitQueue struct {
 
 // NewWaitQueue returns an empty wait queue named name.
 func (e *Exec) NewWaitQueue(name string) *WaitQueue {
-	q := new(WaitQueue)
+	var q *WaitQueue
+	if e.mem != nil {
+		q = e.mem.queues.get()
+	} else {
+		q = new(WaitQueue)
+	}
 	e.InitWaitQueue(q, name)
 	return q
 }
