@@ -154,6 +154,10 @@ type shadow struct {
 	w     access
 	reads []access
 	sync  vclock
+	// syncBy is the thread whose atomic write last changed sync: sync is then its clock at
+	// that write, which its own clock covers from then on, so joining sync into it changes
+	// nothing.
+	syncBy *Thread
 }
 
 type raceKey struct{ word, prev, cur string }
@@ -196,8 +200,11 @@ func (d *raceDetector) onAccess(t *Thread, w *Word, site string, write, atomic b
 	// site and step move on, so that a report names the latest access.
 	if atomic && write && sh.w.t == t && sh.w.atomic && len(sh.reads) == 0 {
 		// t's own atomic write again: nothing to check, only the release to publish.
-		d.join(&t.vc, sh.sync)
+		if sh.syncBy != t {
+			d.join(&t.vc, sh.sync)
+		}
 		d.join(&sh.sync, t.vc)
+		sh.syncBy = t
 		d.tick(&t.vc, t.id)
 		sh.w.clk, sh.w.site, sh.w.step, sh.w.locks = clk, site, step, d.locksOf(t)
 		return
@@ -242,9 +249,12 @@ func (d *raceDetector) onAccess(t *Thread, w *Word, site string, write, atomic b
 		}
 	}
 	if atomic {
-		d.join(&t.vc, sh.sync)
+		if sh.syncBy != t {
+			d.join(&t.vc, sh.sync)
+		}
 		if write {
 			d.join(&sh.sync, t.vc)
+			sh.syncBy = t
 			d.tick(&t.vc, t.id)
 		}
 	}
