@@ -17,7 +17,8 @@ type Mutex struct {
 	// Controlled
 	owner   *Thread
 	waiters []*Thread
-	vc      vclock // clock released by the last Unlock
+	vc      vclock  // clock released by the last Unlock
+	vcBy    *Thread // the thread of the last Unlock, whose clock covers vc from then on
 
 	// Free
 	fmu      sync.Mutex // the lock itself
@@ -98,7 +99,7 @@ func (m *Mutex) Lock(t *Thread) error {
 			}
 		}
 		m.owner = t
-		if e.race.enabled {
+		if e.race.enabled && m.vcBy != t {
 			e.race.join(&t.vc, m.vc)
 		}
 	}
@@ -128,7 +129,7 @@ func (m *Mutex) TryLock(t *Thread) bool {
 			return false
 		}
 		m.owner = t
-		if e.race.enabled {
+		if e.race.enabled && m.vcBy != t {
 			e.race.join(&t.vc, m.vc)
 		}
 	}
@@ -160,6 +161,7 @@ func (m *Mutex) Unlock(t *Thread) error {
 	m.owner = nil
 	if e.race.enabled {
 		e.race.release(&m.vc, t)
+		m.vcBy = t
 	}
 	for _, w := range m.waiters {
 		if w.state == stBlocked {
