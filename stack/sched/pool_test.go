@@ -96,6 +96,20 @@ func TestPoolThreadsIdle(t *testing.T) {
 		if idle := idleThreads(); idle != 4 {
 			t.Errorf("%d idle coroutines, want the pool's 4", idle)
 		}
+		// A thread left blocked by an execution that was never ended is still a leak.
+		e := New(Config{})
+		q := e.NewWaitQueue("never")
+		e.Go("stuck", func(t *Thread) { _ = q.Sleep(t, nil, 0) })
+		if r := e.Run(); r.Status != Quiescent {
+			t.Fatalf("status %v, want quiescent", r.Status)
+		}
+		if goleak.Find(goleak.IgnoreAnyFunction(IdleThreadFunc)) == nil {
+			t.Error("a blocked thread of a live execution is ignored as an idle coroutine")
+		}
+		e.Abort()
+		if err := goleak.Find(goleak.IgnoreAnyFunction(IdleThreadFunc)); err != nil {
+			t.Errorf("after Abort: %v", err)
+		}
 	})
 	goleak.VerifyNone(t)
 }
