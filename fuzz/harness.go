@@ -207,6 +207,7 @@ func (h *Harness) Run(data []byte) string {
 	if h.err != nil {
 		return h.err.Error()
 	}
+	growStack(0)
 	msg := h.run(data)
 	if msg == "" {
 		return ""
@@ -236,6 +237,22 @@ func (h *Harness) run(data []byte) string {
 		}
 	}
 	return ""
+}
+
+// runStackReserve is the stack an input's run needs, grown to in one step by Run: go test
+// -fuzz calls the fuzz function on a new goroutine for every input (testing's tRunner), whose
+// stack starts at 2 KiB, and decoding and executing the input grew it by doubling, copying
+// the stack at every step, deeper each time.
+const runStackReserve = 6 << 10
+
+// growStack has a frame of runStackReserve bytes, so that calling it grows the goroutine's
+// stack at once to the power of two that holds it. It returns a byte of the frame so that the
+// compiler keeps it.
+//
+//go:noinline
+func growStack(i int) byte {
+	var buf [runStackReserve]byte
+	return buf[i&(len(buf)-1)]
 }
 
 // readKnown reads a file of titles, one per line; "" is no file. Blank lines are ignored.
