@@ -23,8 +23,13 @@ import (
 	"github.com/sockfuzz/sockfuzz/repro"
 	"github.com/sockfuzz/sockfuzz/stack"
 	"github.com/sockfuzz/sockfuzz/stack/oracle"
+	"github.com/sockfuzz/sockfuzz/stack/sched"
 	_ "github.com/sockfuzz/sockfuzz/stack/targets" // the fuzz targets run on the built-in targets
 )
+
+// threadPoolSize is the number of idle thread coroutines a process keeps (sched.PoolThreads):
+// an execution has about 8 threads, and tests run a few at once.
+const threadPoolSize = 64
 
 // Environment variables a fuzzing run reads.
 const (
@@ -156,6 +161,13 @@ func NewHarness(t Target) *Harness {
 		if isFuzzWorker() || libFuzzerBuild {
 			runtime.GOMAXPROCS(1)
 		}
+		// The threads' coroutines are reused from one execution to the next instead of made
+		// for each thread (a tenth of an execution's CPU time). Not in a libFuzzer build: its
+		// callback's goroutine is locked to an OS thread, and a coroutine runs only on the
+		// thread-lock state it was made in.
+		if !libFuzzerBuild {
+			sched.PoolThreads(threadPoolSize)
+		}
 	case "free":
 		h.opt.Mode = repro.Free
 	default:
@@ -233,6 +245,7 @@ func (h *Harness) Run(data []byte) string {
 	if h.err != nil {
 		return h.err.Error()
 	}
+	growStack(0)
 	msg := h.run(data)
 	if msg == "" {
 		return ""
@@ -262,6 +275,22 @@ func (h *Harness) run(data []byte) string {
 		}
 	}
 	return ""
+}
+
+// runStackReserve is the stack an input's run needs, grown to in one step by Run: go test
+// -fuzz calls the fuzz function on a new goroutine for every input (testing's tRunner), whose
+// stack starts at 2 KiB, and decoding and executing the input grew it by doubling, copying
+// the stack at every step, deeper each time.
+const runStackReserve = 6 << 10
+
+// growStack has a frame of runStackReserve bytes, so that calling it grows the goroutine's
+// stack at once to the power of two that holds it. It returns a byte of the frame so that the
+// compiler keeps it.
+//
+//go:noinline
+func growStack(i int) byte {
+	var buf [runStackReserve]byte
+	return buf[i&(len(buf)-1)]
 }
 
 // readKnown reads a file of titles, one per line; "" is no file. Blank lines are ignored.
@@ -295,6 +324,7 @@ var leakIgnores = []goleak.Option{
 	goleak.IgnoreTopFunction("testing.(*B).run1"), // BenchmarkTargets
 	goleak.IgnoreTopFunction("testing.(*B).doBench"),
 	goleak.IgnoreTopFunction("runtime/pprof.readProfile"), // BenchmarkTargets -cpuprofile
+	goleak.IgnoreAnyFunction(sched.IdleThreadFunc),        // idle pooled thread coroutines
 }
 
 // LeakCheck looks for goroutines left behind, ignoring the test and fuzzing engines' own.

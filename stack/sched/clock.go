@@ -22,6 +22,11 @@ func (e *Exec) NewTimer(name string, fn func(*Thread)) *Timer {
 		defer e.free.mu.Unlock()
 	}
 	e.ntimers++
+	if e.mem != nil {
+		tm := e.mem.timers.get()
+		tm.e, tm.name, tm.fn, tm.seq = e, name, fn, e.ntimers
+		return tm
+	}
 	return &Timer{e: e, name: name, fn: fn, seq: e.ntimers}
 }
 

@@ -185,6 +185,8 @@ type Exec struct {
 
 	idle func(step int) // OnIdle's hook
 
+	mem *execMem // Controlled: the memory of the threads and the race detector, for Release
+
 	free freeState
 }
 
@@ -204,10 +206,20 @@ func New(cfg Config) *Exec {
 	}
 	e.log.init(n)
 	e.race.enabled = cfg.Mode == Controlled && !cfg.NoRace
+	if cfg.Mode == Controlled {
+		e.mem = getExecMem()
+		e.race.mem = e.mem
+	}
 	if cfg.Mode == Free || chanHandoff {
 		e.ctl = make(chan ctlMsg, 1)
 	}
-	e.rq = append(make([]ID, 0, 16), ClockID)
+	if e.mem != nil && cap(e.mem.rq) > 0 {
+		e.rq = append(e.mem.rq, ClockID)
+		e.threads, e.timers = e.mem.threadList, e.mem.timerList
+		e.mem.rq, e.mem.threadList, e.mem.timerList = nil, nil, nil
+	} else {
+		e.rq = append(make([]ID, 0, 16), ClockID)
+	}
 	// Sized by the longest execution seen so far (bounded): a fuzzing process runs executions
 	// of similar lengths, and growing the list by doubling left twice its size in garbage.
 	if b, _ := choicesPool.Get().(*[]ID); b != nil {
@@ -219,8 +231,10 @@ func New(cfg Config) *Exec {
 }
 
 // Release gives the execution's memory back for reuse by later executions. The caller must
-// not use the execution, nor the Choices of any Result it returned, afterwards (copy them
-// first, as Result.Detach does). An execution whose threads are still alive is left alone.
+// not use the execution, its threads, nor the Choices of any Result it returned, afterwards
+// (copy them first, as Result.Detach does), and an object of the execution (a Word, a Mutex,
+// a WaitQueue) is used in another only after its Init function. An execution whose threads
+// are still alive is left alone.
 func (e *Exec) Release() {
 	if e.mode != Controlled || e.LiveThreads() != 0 || e.res.Choices == nil {
 		return
@@ -228,6 +242,10 @@ func (e *Exec) Release() {
 	b := e.res.Choices[:0]
 	e.res.Choices = nil
 	choicesPool.Put(&b)
+	m := e.mem
+	e.mem, e.race.mem = nil, nil
+	m.release(e)
+	e.threads, e.rq, e.timers = nil, nil, nil
 }
 
 // Detach returns a copy of r that shares no memory with its execution, for use after

@@ -12,6 +12,7 @@ const chanHandoff = true
 func (e *Exec) startControlled(t *Thread) {
 	t.wake = make(chan struct{}, 1)
 	go func() {
+		growStack(0)
 		<-t.wake
 		t.mainControlled()
 	}()
@@ -42,3 +43,16 @@ func (e *Exec) drive(next *Thread) {
 
 // exited is the last thing a thread's body does: it hands control to e.next.
 func (e *Exec) exited() { e.wakeNext() }
+
+// coroutine is a Controlled thread's coroutine, which race builds do not have.
+type coroutine struct{}
+
+// PoolThreads is a no-op in race builds, whose Controlled threads are goroutines (see
+// handoff_coro.go).
+func PoolThreads(n int) {}
+
+// IdleThreadFunc names the frame an idle pooled coroutine waits in (handoff_coro.go).
+const IdleThreadFunc = "github.com/sockfuzz/sockfuzz/stack/sched.parkIdle"
+
+// idleThreads returns the number of idle pooled coroutines: none in race builds.
+func idleThreads() int { return 0 }

@@ -17,7 +17,8 @@ type Mutex struct {
 	// Controlled
 	owner   *Thread
 	waiters []*Thread
-	vc      vclock // clock released by the last Unlock
+	vc      vclock  // clock released by the last Unlock
+	vcBy    *Thread // the thread of the last Unlock, whose clock covers vc from then on
 
 	// Free
 	fmu      sync.Mutex // the lock itself
@@ -28,14 +29,23 @@ type Mutex struct {
 
 // NewMutex returns an unlocked mutex named name.
 func (e *Exec) NewMutex(name string) *Mutex {
-	m := new(Mutex)
+	m := e.newMutex()
 	e.InitMutex(m, name)
 	return m
 }
 
-// InitMutex initializes a Mutex embedded in a larger structure (before any use).
+// newMutex returns a zero Mutex, carved from the execution's memory in Controlled mode.
+func (e *Exec) newMutex() *Mutex {
+	if e.mem != nil {
+		return e.mem.mutexes.get()
+	}
+	return new(Mutex)
+}
+
+// InitMutex initializes a Mutex embedded in a larger structure (before any use, or to use it
+// again in another execution: it drops the state of the last).
 func (e *Exec) InitMutex(m *Mutex, name string) {
-	m.e, m.name = e, name
+	*m = Mutex{e: e, name: name}
 }
 
 // NewQuietMutex returns a mutex for the model's own bookkeeping (tables, lists) whose
@@ -44,7 +54,9 @@ func (e *Exec) InitMutex(m *Mutex, name string) {
 // happens-before edge, and a scheduling point reached while holding it is reported as a Bug.
 // In Free mode it is a Mutex like any other.
 func (e *Exec) NewQuietMutex(name string) *Mutex {
-	return &Mutex{e: e, name: name, quiet: true}
+	m := e.newMutex()
+	m.e, m.name, m.quiet = e, name, true
+	return m
 }
 
 // Name returns the mutex's name.
@@ -90,7 +102,7 @@ func (m *Mutex) Lock(t *Thread) {
 			}
 		}
 		m.owner = t
-		if e.race.enabled {
+		if e.race.enabled && m.vcBy != t {
 			e.race.join(&t.vc, m.vc)
 		}
 	}
@@ -119,7 +131,7 @@ func (m *Mutex) TryLock(t *Thread) bool {
 			return false
 		}
 		m.owner = t
-		if e.race.enabled {
+		if e.race.enabled && m.vcBy != t {
 			e.race.join(&t.vc, m.vc)
 		}
 	}
@@ -152,6 +164,7 @@ func (m *Mutex) Unlock(t *Thread) {
 	m.owner = nil
 	if e.race.enabled {
 		e.race.release(&m.vc, t)
+		m.vcBy = t
 	}
 	for _, w := range m.waiters {
 		if w.state == stBlocked {

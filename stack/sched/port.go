@@ -37,6 +37,11 @@ type Port struct {
 
 // NewPort returns an empty port named name owned by owner.
 func (e *Exec) NewPort(name string, owner *Thread) *Port {
+	if e.mem != nil {
+		p := e.mem.ports.get()
+		p.e, p.name, p.owner = e, name, owner
+		return p
+	}
 	return &Port{e: e, name: name, owner: owner}
 }
 

@@ -37,8 +37,7 @@ func (d *raceDetector) newClock(n int) vclock {
 	}
 	c = max(c, clockUnit)
 	if len(d.clocks) < c {
-		d.nclocks = min(max(2*d.nclocks, 8*clockUnit), maxClockSlab)
-		d.clocks = make([]uint32, d.nclocks)
+		d.clocks = d.mem.clockSlab(&d.nclocks)
 	}
 	v := d.clocks[:n:c]
 	d.clocks = d.clocks[c:]
@@ -155,6 +154,10 @@ type shadow struct {
 	w     access
 	reads []access
 	sync  vclock
+	// syncBy is the thread whose atomic write last changed sync: sync is then its clock at
+	// that write, which its own clock covers from then on, so joining sync into it changes
+	// nothing.
+	syncBy *Thread
 }
 
 type raceKey struct{ word, prev, cur string }
@@ -178,6 +181,7 @@ type raceDetector struct {
 	nclocks int       // clocks in the last slab
 	nreads  int       // lists of reads in the last slab
 	nlocks  int       // snapshots in the last slab
+	mem     *execMem  // where the slabs come from (the execution's)
 }
 
 // conflicts reports whether a (by another thread) races with an access by t.
@@ -196,8 +200,11 @@ func (d *raceDetector) onAccess(t *Thread, w *Word, site string, write, atomic b
 	// site and step move on, so that a report names the latest access.
 	if atomic && write && sh.w.t == t && sh.w.atomic && len(sh.reads) == 0 {
 		// t's own atomic write again: nothing to check, only the release to publish.
-		d.join(&t.vc, sh.sync)
+		if sh.syncBy != t {
+			d.join(&t.vc, sh.sync)
+		}
 		d.join(&sh.sync, t.vc)
+		sh.syncBy = t
 		d.tick(&t.vc, t.id)
 		sh.w.clk, sh.w.site, sh.w.step, sh.w.locks = clk, site, step, d.locksOf(t)
 		return
@@ -242,9 +249,12 @@ func (d *raceDetector) onAccess(t *Thread, w *Word, site string, write, atomic b
 		}
 	}
 	if atomic {
-		d.join(&t.vc, sh.sync)
+		if sh.syncBy != t {
+			d.join(&t.vc, sh.sync)
+		}
 		if write {
 			d.join(&sh.sync, t.vc)
+			sh.syncBy = t
 			d.tick(&t.vc, t.id)
 		}
 	}
@@ -286,8 +296,7 @@ func (d *raceDetector) locksOf(t *Thread) *lockset {
 			return t.heldSnap
 		}
 		if len(d.locks) == 0 {
-			d.nlocks = min(max(2*d.nlocks, 8), maxLocksSlab)
-			d.locks = make([]lockset, d.nlocks)
+			d.locks = d.mem.locksSlab(&d.nlocks)
 		}
 		d.locks[0] = t.held
 		t.heldSnap = &d.locks[0]
@@ -300,8 +309,7 @@ func (d *raceDetector) locksOf(t *Thread) *lockset {
 // newReads returns an empty list of reads with room for readsCap.
 func (d *raceDetector) newReads() []access {
 	if len(d.reads) < readsCap {
-		d.nreads = min(max(2*d.nreads, 4), maxReadsSlab)
-		d.reads = make([]access, d.nreads*readsCap)
+		d.reads = d.mem.readsSlab(&d.nreads)
 	}
 	r := d.reads[:0:readsCap]
 	d.reads = d.reads[readsCap:]

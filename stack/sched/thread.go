@@ -51,13 +51,10 @@ type Thread struct {
 	name string
 	fn   func(*Thread)
 
-	wake chan struct{} // wakeup (Free)
-	// resume runs the thread's coroutine until it hands control back (Controlled); yield,
-	// called on the thread's own goroutine, hands it back.
-	resume func() (struct{}, bool)
-	yield  func(struct{}) bool
-	state  tstate
-	blk    blockInfo
+	wake  chan struct{} // wakeup (Free; Controlled in race builds)
+	co    *coroutine    // the coroutine running the thread (Controlled, not race builds)
+	state tstate
+	blk   blockInfo
 
 	wakeErr    error // what the waker says: nil, ErrInterrupted, ErrTimedOut
 	sigPending bool  // an Interrupt not yet consumed by an interruptible sleep
@@ -112,7 +109,13 @@ func (t *Thread) Go(name string, fn func(*Thread)) *Thread {
 
 // spawn creates a thread; parent is nil for root threads added from outside the execution.
 func (e *Exec) spawn(parent *Thread, name string, fn func(*Thread)) *Thread {
-	t := &Thread{e: e, id: ID(len(e.threads)), name: name, fn: fn}
+	var t *Thread
+	if e.mem != nil {
+		t = e.mem.thread()
+		t.e, t.id, t.name, t.fn = e, ID(len(e.threads)), name, fn
+	} else {
+		t = &Thread{e: e, id: ID(len(e.threads)), name: name, fn: fn}
+	}
 	t.frng = uint64(t.id)*0x9e3779b97f4a7c15 + 1
 	if e.mode == Free {
 		e.free.mu.Lock()
@@ -140,7 +143,6 @@ func (e *Exec) spawn(parent *Thread, name string, fn func(*Thread)) *Thread {
 
 // mainControlled is a thread's body in Controlled mode, run from Exec.drive.
 func (t *Thread) mainControlled() {
-	growStack(0)
 	defer t.e.exitControlled(t)
 	if t.unwinding {
 		return

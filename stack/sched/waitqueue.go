@@ -36,14 +36,20 @@ type WaitQueue struct {
 
 // NewWaitQueue returns an empty wait queue named name.
 func (e *Exec) NewWaitQueue(name string) *WaitQueue {
-	q := new(WaitQueue)
+	var q *WaitQueue
+	if e.mem != nil {
+		q = e.mem.queues.get()
+	} else {
+		q = new(WaitQueue)
+	}
 	e.InitWaitQueue(q, name)
 	return q
 }
 
-// InitWaitQueue initializes a WaitQueue embedded in a larger structure (before any use).
+// InitWaitQueue initializes a WaitQueue embedded in a larger structure (before any use, or to
+// use it again in another execution: it drops the state of the last).
 func (e *Exec) InitWaitQueue(q *WaitQueue, name string) {
-	q.e, q.name = e, name
+	*q = WaitQueue{e: e, name: name}
 }
 
 // Name returns the queue's name.

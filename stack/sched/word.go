@@ -21,7 +21,12 @@ type Word struct {
 // NewWord returns a word named name (the name race reports use) whose accesses are meant to be
 // made under lock (nil for none).
 func (e *Exec) NewWord(name string, lock *Mutex) *Word {
-	w := new(Word)
+	var w *Word
+	if e.mem != nil {
+		w = e.mem.words.get()
+	} else {
+		w = new(Word)
+	}
 	e.InitWord(w, name, lock)
 	return w
 }
