@@ -259,7 +259,7 @@ func (x *executor) runWire(t *sched.Thread) {
 		case WireInject:
 			pk := op.Packet
 			seg := stack.Segment{Proto: pk.Proto, Src: addr(pk.Src), Dst: addr(pk.Dst), Seq: pk.Seq,
-				Ack: pk.Ack, Flags: pk.Flags, Win: pk.Win, Urp: pk.Urp, Data: make([]byte, pk.Len)}
+				Ack: pk.Ack, Flags: pk.Flags, Win: pk.Win, Urp: pk.Urp, Data: payload(pk.Len)}
 			st.Inject(t, seg)
 		case WireDrop:
 			st.WireDrop(t)
