@@ -93,50 +93,37 @@ func getExecMem() *execMem {
 	return new(execMem)
 }
 
+// takeSlab returns a zero slab: a spare one, or a new one of *n units of unit entries after
+// doubling *n (at least least, at most most). The slab is recorded in used, to be cleared and
+// spared when the execution is released.
+func takeSlab[T any](spare, used *[][]T, n *int, least, most, unit int) []T {
+	var s []T
+	if k := len(*spare); k > 0 {
+		s = (*spare)[k-1]
+		(*spare)[k-1] = nil
+		*spare = (*spare)[:k-1]
+	} else {
+		*n = min(max(2**n, least), most)
+		s = make([]T, *n*unit)
+	}
+	*used = append(*used, s)
+	return s
+}
+
 // clockSlab returns a zero slab of clock entries: a spare one, or a new one of *n entries
 // after doubling *n up to maxClockSlab.
 func (m *execMem) clockSlab(n *int) []uint32 {
-	var s []uint32
-	if k := len(m.spareClocks); k > 0 {
-		s = m.spareClocks[k-1]
-		m.spareClocks[k-1] = nil
-		m.spareClocks = m.spareClocks[:k-1]
-	} else {
-		*n = min(max(2**n, 8*clockUnit), maxClockSlab)
-		s = make([]uint32, *n)
-	}
-	m.clocks = append(m.clocks, s)
-	return s
+	return takeSlab(&m.spareClocks, &m.clocks, n, 8*clockUnit, maxClockSlab, 1)
 }
 
 // readsSlab is clockSlab for lists of reads (*n lists of readsCap).
 func (m *execMem) readsSlab(n *int) []access {
-	var s []access
-	if k := len(m.spareReads); k > 0 {
-		s = m.spareReads[k-1]
-		m.spareReads[k-1] = nil
-		m.spareReads = m.spareReads[:k-1]
-	} else {
-		*n = min(max(2**n, 4), maxReadsSlab)
-		s = make([]access, *n*readsCap)
-	}
-	m.reads = append(m.reads, s)
-	return s
+	return takeSlab(&m.spareReads, &m.reads, n, 4, maxReadsSlab, readsCap)
 }
 
 // locksSlab is clockSlab for lockset snapshots.
 func (m *execMem) locksSlab(n *int) []lockset {
-	var s []lockset
-	if k := len(m.spareLocks); k > 0 {
-		s = m.spareLocks[k-1]
-		m.spareLocks[k-1] = nil
-		m.spareLocks = m.spareLocks[:k-1]
-	} else {
-		*n = min(max(2**n, 8), maxLocksSlab)
-		s = make([]lockset, *n)
-	}
-	m.locks = append(m.locks, s)
-	return s
+	return takeSlab(&m.spareLocks, &m.locks, n, 8, maxLocksSlab, 1)
 }
 
 // thread returns a zero Thread, a released execution's or new.
