@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -343,8 +344,12 @@ var execsRe = regexp.MustCompile(`^fuzz: elapsed: \S+, execs: (\d+)`)
 // scratch directory (no testdata: the seeds are the target's f.Add corpus only) with its own
 // fuzz cache. go test's output gives when a failure came and which input failed; the input is
 // then run again in this process as the fuzz target ran it, for its reports (crashReports). A
-// failure of another oracle is noted, its input removed, and fuzzing resumed on the same cache
-// for the rest of the cap.
+// failure of another oracle is noted, its input removed, its titles made known (SOCKFUZZ_KNOWN,
+// so that they pass from then on, as in a continuous run), and fuzzing resumed on the same
+// cache for the rest of the cap. A seed that fails with another oracle is not removed but
+// passes once its titles are known: with the fault on, a seed often reports the fault's bug
+// through another oracle first (a data race on the queue the fault leaves unlocked), and that
+// must not end the trial.
 func (r *runner) sockfuzz(ctx context.Context, info faultInfo, k Key, res *Result) error {
 	ft, err := TargetByName(r.cfg.FuzzTarget)
 	if err != nil {
@@ -367,6 +372,19 @@ func (r *runner) sockfuzz(ctx context.Context, info faultInfo, k Key, res *Resul
 			res.Other = append(res.Other, title)
 		}
 	}
+	knownFile := filepath.Join(dir, "known")
+	var known []string
+	addKnown := func(reports []oracle.Report) error {
+		for _, rep := range reports {
+			if !slices.Contains(known, rep.Title) {
+				known = append(known, rep.Title)
+			}
+		}
+		return os.WriteFile(knownFile, []byte(strings.Join(known, "\n")+"\n"), 0o644)
+	}
+	if err := os.WriteFile(knownFile, nil, 0o644); err != nil {
+		return fmt.Errorf("known titles: %w", err)
+	}
 	for restarts := 0; ; restarts++ {
 		left := time.Until(deadline)
 		if left < time.Second || restarts > 50 {
@@ -377,7 +395,8 @@ func (r *runner) sockfuzz(ctx context.Context, info faultInfo, k Key, res *Resul
 			"-test.fuzztime", left.Round(time.Second).String(), "-test.parallel", "1",
 			"-test.fuzzcachedir", cache, "-test.fuzzminimizetime", "0")
 		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), fuzz.EnvFaults+"="+info.Name, fuzz.EnvMode+"=controlled", fuzz.EnvTarget+"="+r.stack.Name())
+		cmd.Env = append(os.Environ(), fuzz.EnvFaults+"="+info.Name, fuzz.EnvMode+"=controlled", fuzz.EnvTarget+"="+r.stack.Name(),
+			fuzz.EnvKnown+"="+knownFile)
 		var out fuzzOutput
 		ex := fuzzexit.New(r.cfg.FuzzTarget)
 		werr := stream(cmd, start, func(l line) bool { out.feed(l); ex.Line(l.text); return true })
@@ -421,6 +440,7 @@ func (r *runner) sockfuzz(ctx context.Context, info faultInfo, k Key, res *Resul
 				written[i] = filepath.Join(dir, w)
 			}
 		}
+		suppressed := false // a failing seed whose titles are now known
 		for _, in := range crashInputs(ft, written, ex.SeedFailures, filepath.Join(cache, ft.Name)) {
 			reports, err := r.crashReports(ft, info, in)
 			switch {
@@ -438,8 +458,12 @@ func (r *runner) sockfuzz(ctx context.Context, info faultInfo, k Key, res *Resul
 				}
 			}
 			other(reports[0].Title)
+			if err := addKnown(reports); err != nil {
+				return fmt.Errorf("known titles: %w", err)
+			}
+			suppressed = true
 		}
-		if len(written) == 0 {
+		if len(written) == 0 && !suppressed {
 			// A seed of the target's own corpus fails with another oracle: go test -fuzz
 			// cannot get past it, so the trial is a miss, said so in Other.
 			other("a seed fails with another oracle: fuzzing cannot start")
