@@ -6,10 +6,4 @@ import (
 )
 
 // bsdTarget is the default target, whose catalog the witnesses cover.
-func bsdTarget() stack.Target {
-	t, err := stack.Lookup(stack.DefaultTarget)
-	if err != nil {
-		panic(err)
-	}
-	return t
-}
+func bsdTarget() stack.Target { return stack.MustLookup(stack.DefaultTarget) }

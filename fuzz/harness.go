@@ -353,12 +353,3 @@ func CheckSeeds(t Target) error {
 	}
 	return nil
 }
-
-// bsdTarget is the default target, the one every fuzz target of this package runs on.
-var bsdTarget = func() stack.Target {
-	t, err := stack.Lookup(stack.DefaultTarget)
-	if err != nil {
-		panic(err) // stack/targets is imported above
-	}
-	return t
-}()

@@ -39,7 +39,7 @@ func TestTraceHashes(t *testing.T) {
 	var buf bytes.Buffer
 	for _, tg := range targets {
 		inputs := benchInputs(NewHarness(tg))
-		for _, faults := range []stack.FaultSet{0, stack.AllFaults(bsdTarget)} {
+		for _, faults := range []stack.FaultSet{0, stack.AllFaults(stack.MustLookup(stack.DefaultTarget))} {
 			opt := repro.Options{StepBudget: StepBudget, Mode: repro.Controlled, Faults: faults}
 			for i, in := range inputs {
 				x, err := Explore(tg.Profile.Decode(in), in, DefaultSchedules, opt)

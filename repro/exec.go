@@ -312,9 +312,9 @@ func startThreads(p *Program, e *sched.Exec, st stack.Instance) *executor {
 		threads = append(threads, th)
 	}
 	if len(p.Wire) > 0 {
-		threads = append(threads, e.Go("wire-script", x.runWire))
+		threads = append(threads, e.Go(ThreadWireScript, x.runWire))
 	}
-	e.Go("reaper", func(t *sched.Thread) {
+	e.Go(ThreadReaper, func(t *sched.Thread) {
 		for _, th := range threads {
 			_ = t.Join(th)
 		}

@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/sockfuzz/sockfuzz/stack"
+	"github.com/sockfuzz/sockfuzz/stack/sched"
 )
 
 // The names of the threads an execution starts besides the target's own: the executor's and
@@ -14,7 +15,7 @@ const (
 	// ThreadReaper joins the program's threads and tears the instance down.
 	ThreadReaper = "reaper"
 	// ThreadCallout is the substrate's thread that fires timers (sched.Timer).
-	ThreadCallout = "callout"
+	ThreadCallout = sched.CalloutThread
 )
 
 // ThreadRole tells the role of a thread of an execution of p that the executor or the

@@ -168,7 +168,7 @@ func ParseCrasher(name string, src []byte) (*Crasher, error) {
 		return nil, fmt.Errorf("%s:%d: faults: the header says %q, the program's faults line %q", name, seen[keyFaults], got, want)
 	}
 	// Both sides name a target or mean the default, as a crasher stored before targets does.
-	if got, want := orDefaultTarget(target), orDefaultTarget(p.Header.Target); got != want {
+	if got, want := stack.TargetName(target), stack.TargetName(p.Header.Target); got != want {
 		ln, says := seen[keyTarget], fmt.Sprintf("%q", target)
 		if target == "" {
 			ln, says = magic, fmt.Sprintf("no target (%s)", got)
@@ -225,14 +225,6 @@ func (c *Crasher) faultsText() string {
 		return "none"
 	}
 	return faultsValue(c.Program.Header.Faults)
-}
-
-// orDefaultTarget is a target name, with stack.DefaultTarget for none.
-func orDefaultTarget(name string) string {
-	if name == "" {
-		return stack.DefaultTarget
-	}
-	return name
 }
 
 func faultsValue(f []string) string {

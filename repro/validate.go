@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/sockfuzz/sockfuzz/stack"
 )
@@ -233,15 +234,36 @@ func (k WireKind) String() string {
 }
 
 // ValidateTarget checks that t makes every system call of p: a call outside the target's
-// profile is an error naming the call, its place and the target.
+// profile is an error naming the call, its place and the target. Every execution checks this,
+// so each call costs one bit test of the target's calls, made once (supportedCodes).
 func ValidateTarget(p *Program, t stack.Target) error {
+	supported := supportedCodes(t)
 	for i := range p.Procs {
-		for j, c := range p.Procs[i].Calls {
-			if !stack.Supports(t, c.Name) {
+		for j := range p.Procs[i].Calls {
+			c := &p.Procs[i].Calls[j]
+			if sc := c.row(); sc == nil || supported&(1<<sc.code) == 0 {
 				return fmt.Errorf("validate: process %s, call %d: %s is not a system call of target %s (its calls: %s)",
 					p.Procs[i].Name, j, c.Name, t.Name(), strings.Join(t.Calls(), ", "))
 			}
 		}
 	}
 	return nil
+}
+
+// targetCodes caches each target's supportedCodes, by name.
+var targetCodes sync.Map // string -> uint32
+
+// supportedCodes is the set of the stable codes (syscalls.go) of the calls t makes, bit code.
+func supportedCodes(t stack.Target) uint32 {
+	if m, ok := targetCodes.Load(t.Name()); ok {
+		return m.(uint32)
+	}
+	var m uint32
+	for _, name := range t.Calls() {
+		if sc := lookupSyscall(name); sc != nil {
+			m |= 1 << sc.code
+		}
+	}
+	targetCodes.Store(t.Name(), m)
+	return m
 }

@@ -1,10 +1,12 @@
 package repro
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
 	"github.com/sockfuzz/sockfuzz/stack"
+	"github.com/sockfuzz/sockfuzz/stack/sched"
 )
 
 // TestValidate checks that Validate rejects programs built in Go that the text cannot express
@@ -74,3 +76,42 @@ func TestValidate(t *testing.T) {
 		}
 	}
 }
+
+// profileTarget is a target that makes only some calls, for ValidateTarget; it runs nothing.
+type profileTarget struct{ calls []string }
+
+func (t profileTarget) Name() string           { return "profile-test" }
+func (t profileTarget) Calls() []string        { return t.calls }
+func (t profileTarget) Faults() []stack.Fault  { return nil }
+func (t profileTarget) Role(string) stack.Role { return stack.RoleOther }
+func (t profileTarget) New(*sched.Exec, stack.Config) (stack.Instance, error) {
+	return nil, errors.New("profileTarget runs nothing")
+}
+
+// TestValidateTarget checks that a call outside a target's profile is refused, naming the call,
+// its process and place, and the target, and that the calls the target makes pass.
+func TestValidateTarget(t *testing.T) {
+	p, err := Parse("t", []byte("proc p0\n  r0 = socket(tcp)\n  ioctl(r0, fioasync, 1)\n  close(r0)\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := profileTarget{calls: []string{"socket", "ioctl", "close"}}
+	if err := ValidateTarget(p, all); err != nil {
+		t.Errorf("every call supported: %v", err)
+	}
+	// Another name, so that the cached set of codes is its own.
+	some := profileTarget{calls: []string{"socket", "close"}}
+	err = ValidateTarget(p, namedTarget{some, "profile-test-2"})
+	want := "validate: process p0, call 1: ioctl is not a system call of target profile-test-2 (its calls: socket, close)"
+	if err == nil || err.Error() != want {
+		t.Errorf("got %v, want %q", err, want)
+	}
+}
+
+// namedTarget gives a target another name.
+type namedTarget struct {
+	profileTarget
+	name string
+}
+
+func (t namedTarget) Name() string { return t.name }

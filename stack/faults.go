@@ -20,9 +20,6 @@ type Fault struct {
 // zero value is the correct stack.
 type FaultSet uint64
 
-// Has reports whether every fault of f is in fs.
-func (fs FaultSet) Has(f FaultSet) bool { return fs&f == f && f != 0 }
-
 // FaultByName returns the fault of t called name and its bit.
 func FaultByName(t Target, name string) (Fault, FaultSet, bool) {
 	for i, f := range t.Faults() {

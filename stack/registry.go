@@ -32,12 +32,19 @@ func Register(t Target) {
 	registry[name] = t
 }
 
+// TargetName is the name a program header's target line means: name, or DefaultTarget for
+// none.
+func TargetName(name string) string {
+	if name == "" {
+		return DefaultTarget
+	}
+	return name
+}
+
 // Lookup returns the target called name; "" is DefaultTarget. An unknown name is an error that
 // lists the registered ones.
 func Lookup(name string) (Target, error) {
-	if name == "" {
-		name = DefaultTarget
-	}
+	name = TargetName(name)
 	registryMu.RLock()
 	t, ok := registry[name]
 	registryMu.RUnlock()
@@ -45,6 +52,16 @@ func Lookup(name string) (Target, error) {
 		return nil, fmt.Errorf("unknown target %q (registered: %s)", name, strings.Join(Targets(), ", "))
 	}
 	return t, nil
+}
+
+// MustLookup is Lookup for a target the caller links in (stack/targets): it panics when the
+// target is not registered, a programming error.
+func MustLookup(name string) Target {
+	t, err := Lookup(name)
+	if err != nil {
+		panic(err)
+	}
+	return t
 }
 
 // Targets returns the registered targets' names, sorted.
@@ -58,6 +75,3 @@ func Targets() []string {
 	slices.Sort(names)
 	return names
 }
-
-// Supports reports whether target t makes the system call named call.
-func Supports(t Target, call string) bool { return slices.Contains(t.Calls(), call) }

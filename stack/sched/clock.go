@@ -1,5 +1,8 @@
 package sched
 
+// CalloutThread is the name of the thread that fires an execution's timers.
+const CalloutThread = "callout"
+
 // Duration is virtual time, in ticks (the stack reads a tick as one millisecond).
 type Duration int64
 
@@ -140,7 +143,7 @@ func (e *Exec) fireClock() *Thread {
 	e.log.add(e.steps, ClockID, EvFire, "fire", tm.name)
 	c := e.callout
 	if c == nil {
-		c = e.spawn(nil, "callout", e.calloutLoop)
+		c = e.spawn(nil, CalloutThread, e.calloutLoop)
 		e.callout = c
 	} else {
 		e.setState(c, stRunnable)
@@ -160,7 +163,7 @@ func (e *Exec) calloutLoop(t *Thread) {
 			}
 			tm.fn(t)
 		}
-		if e.block(t, blockInfo{kind: kindIdle, obj: "callout"}) != nil {
+		if e.block(t, blockInfo{kind: kindIdle, obj: CalloutThread}) != nil {
 			return // the execution is over
 		}
 	}

@@ -107,7 +107,7 @@ func (e *Exec) checkIdleLocked() {
 		tm := e.popTimer()
 		c := e.callout
 		if c == nil {
-			c = &Thread{e: e, id: ID(len(e.threads)), name: "callout", wake: make(chan struct{}, 1)}
+			c = &Thread{e: e, id: ID(len(e.threads)), name: CalloutThread, wake: make(chan struct{}, 1)}
 			e.threads = append(e.threads, c)
 			e.callout = c
 			f.wg.Add(1)

@@ -35,7 +35,7 @@ func faultsCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	witness := map[string]string{} // looked up by fault name, never iterated
 	for _, f := range corpus.Witnesses() {
-		if c, err := f.Crasher(); err == nil && len(c.Program.Header.Faults) == 1 && targetOf(c.Program.Header.Target) == tgt.Name() {
+		if c, err := f.Crasher(); err == nil && len(c.Program.Header.Faults) == 1 && stack.TargetName(c.Program.Header.Target) == tgt.Name() {
 			witness[c.Program.Header.Faults[0]] = c.Title
 		}
 	}
@@ -48,12 +48,4 @@ func faultsCmd(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	return 0
-}
-
-// targetOf is the name of a program header's target.
-func targetOf(name string) string {
-	if name == "" {
-		return stack.DefaultTarget
-	}
-	return name
 }

@@ -219,7 +219,7 @@ func (r *runner) trial(ctx context.Context, k Key) Result {
 	res := Result{Fault: k.Fault, Strategy: k.Strategy, Trial: k.Trial, Cap: k.Cap, Target: r.cfg.FuzzTarget,
 		Start: time.Now().UTC().Format(time.RFC3339)}
 	if r.stack == nil {
-		r.stack = bsdTarget()
+		r.stack = stack.MustLookup(stack.DefaultTarget)
 	}
 	if n := r.stack.Name(); n != stack.DefaultTarget {
 		res.Stack = n
@@ -639,13 +639,4 @@ func (o *stressOutput) other(title string) {
 type faultInfo struct {
 	stack.Fault
 	Bit stack.FaultSet
-}
-
-// bsdTarget is the stack target the hunt runs on: the default.
-func bsdTarget() stack.Target {
-	t, err := stack.Lookup(stack.DefaultTarget)
-	if err != nil {
-		panic(err) // stack/targets is linked in by the fuzz package
-	}
-	return t
 }
