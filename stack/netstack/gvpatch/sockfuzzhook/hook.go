@@ -1,0 +1,132 @@
+// Package sockfuzzhook is the one seam between a hooked copy of gVisor and sockfuzz.
+//
+// gvpatch copies this package into the generated gVisor tree as gvisor.dev/gvisor/pkg/sockfuzzhook
+// (only the package clause's import comment differs), and the edited gVisor files call it. It
+// imports only the standard library, so gVisor never imports sockfuzz: the netstack adapter
+// installs a Hooks value for the length of one controlled execution, and every edit falls back
+// to gVisor's original statement when none is installed.
+package sockfuzzhook
+
+import (
+	"runtime"
+	"sync/atomic"
+	"unsafe"
+)
+
+// Hooks is what a controlled execution implements. Every method is called on the goroutine of
+// the gVisor code that reached the edit; the implementation finds its thread itself.
+type Hooks interface {
+	// Lock, Unlock and TryLock replace CrossGoroutineMutex's (and so Mutex's and every
+	// generated wrapper's) operations on the mutex at m.
+	Lock(m unsafe.Pointer)
+	Unlock(m unsafe.Pointer)
+	TryLock(m unsafe.Pointer) bool
+
+	// RLock, RUnlock, TryRLock, WLock, WUnlock, TryWLock and Downgrade replace
+	// CrossGoroutineRWMutex's operations on the read-write mutex at rw.
+	RLock(rw unsafe.Pointer)
+	RUnlock(rw unsafe.Pointer)
+	TryRLock(rw unsafe.Pointer) bool
+	WLock(rw unsafe.Pointer)
+	WUnlock(rw unsafe.Pointer)
+	TryWLock(rw unsafe.Pointer) bool
+	Downgrade(rw unsafe.Pointer)
+
+	// Go starts fn as a thread of the execution; name says which go statement started it
+	// ("pkg.Func" of the statement's enclosing function).
+	Go(name string, fn func())
+
+	// Park replaces the runtime park of pkg/sleep's Sleeper at s. waitingG is the sleeper's
+	// word: it holds preparingG (1) on entry. Park claims it with a compare-and-swap from 1 to
+	// ParkedToken; if that fails, a waker came in between and Park returns at once. Otherwise
+	// the thread sleeps until Ready(s). pending reports whether a waker is queued (the wake
+	// condition, for the lost-wakeup oracle).
+	Park(s unsafe.Pointer, waitingG *uintptr, pending func() bool)
+	// Ready wakes the thread parked on the Sleeper at s (the waker swapped waitingG from
+	// ParkedToken to 0).
+	Ready(s unsafe.Pointer)
+
+	// ChanWait blocks until ready reports true, in place of a receive from the channel keyed
+	// by key; ChanReady is called after a send to that channel.
+	ChanWait(key unsafe.Pointer, ready func() bool)
+	ChanReady(key unsafe.Pointer)
+
+	// Point is a bare scheduling point that a fault's buggy variant inserts to widen its window.
+	Point(site string)
+	// Atomic is a scheduling point before an atomic access to addr at site, recorded as an
+	// atomic access (read or write) for the happens-before detector.
+	Atomic(site string, addr unsafe.Pointer, write bool)
+	// Access records a plain access to addr at site for the happens-before detector.
+	Access(site string, addr unsafe.Pointer, write bool)
+}
+
+// ParkedToken is the value Park stores in a Sleeper's waitingG: neither 0 (no waiter) nor
+// preparingG (1), so gVisor's waker takes its "a G is parked" branch exactly when a thread is
+// parked.
+const ParkedToken uintptr = 2
+
+type holder struct{ h Hooks }
+
+var (
+	installed  atomic.Pointer[holder]
+	processors atomic.Int32
+	faults     atomic.Uint64
+	nextID     atomic.Uint64
+)
+
+// Install makes h the hooks of every edited gVisor path until Uninstall.
+func Install(h Hooks) { installed.Store(&holder{h}) }
+
+// Uninstall restores gVisor's original behaviour.
+func Uninstall() { installed.Store(nil) }
+
+// Get returns the installed hooks, or nil.
+func Get() Hooks {
+	if p := installed.Load(); p != nil {
+		return p.h
+	}
+	return nil
+}
+
+// Go starts fn on the installed hooks' thread, or as a plain goroutine: the rewrite of every
+// go statement of the copied packages.
+func Go(name string, fn func()) {
+	if h := Get(); h != nil {
+		h.Go(name, fn)
+		return
+	}
+	go fn()
+}
+
+// SetProcessors overrides the number of TCP processors (0 restores GOMAXPROCS).
+func SetProcessors(n int) { processors.Store(int32(n)) }
+
+// Processors returns the override if one is set, else n (gVisor passes GOMAXPROCS(0)).
+func Processors(n int) int {
+	if p := processors.Load(); p > 0 {
+		return int(p)
+	}
+	return n
+}
+
+// SetFaults sets the bits of the faults the buggy variants test.
+func SetFaults(bits uint64) { faults.Store(bits) }
+
+// Fault reports whether fault n (a bit number) is on.
+func Fault(n int) bool { return faults.Load()&(1<<uint(n)) != 0 }
+
+// Point is a scheduling point under hooks; in free mode it yields the processor, so that a
+// fault's window is wider there too.
+func Point(site string) {
+	if h := Get(); h != nil {
+		h.Point(site)
+		return
+	}
+	runtime.Gosched()
+}
+
+// NextID numbers endpoints in creation order, for sorted iteration of maps that gVisor ranges.
+func NextID() uint64 { return nextID.Add(1) }
+
+// ResetIDs starts the numbering again, at the start of an execution.
+func ResetIDs() { nextID.Store(0) }
