@@ -161,6 +161,7 @@ type Exec struct {
 
 	ctl  chan ctlMsg // threads -> Run goroutine (Free; Controlled with chanHandoff)
 	next *Thread     // the thread a yielding one hands control to, nil for Run (Controlled)
+	cur  *Thread     // the thread holding control, nil while Run's goroutine has it (Controlled)
 
 	// clock and callouts
 	now     Duration
@@ -266,6 +267,17 @@ func (e *Exec) OnIdle(fn func(step int)) { e.idle = fn }
 
 // Mode returns the execution's mode.
 func (e *Exec) Mode() Mode { return e.mode }
+
+// Current returns the thread holding control in Controlled mode, and nil in Free mode or when
+// no thread runs (Run's own goroutine, evaluating wake conditions at quiescence). It is for
+// foreign code whose primitives take no *Thread, such as a hooked copy of gVisor: the caller
+// of a hook is necessarily the one running thread.
+func (e *Exec) Current() *Thread {
+	if e.mode != Controlled {
+		return nil
+	}
+	return e.cur
+}
 
 // Now returns the virtual time.
 func (e *Exec) Now() Duration {

@@ -3,6 +3,7 @@ package sched
 import (
 	"runtime"
 	"sync"
+	"time"
 )
 
 // freeState is the bookkeeping of a Free execution: the count of live and blocked threads from
@@ -14,6 +15,37 @@ type freeState struct {
 	blocked int // live threads parked by the substrate
 	running bool
 	wg      sync.WaitGroup
+	grace   time.Duration // ForeignGrace
+}
+
+// ForeignGrace is for Free executions whose threads are woken by goroutines that are not
+// threads (foreign code, such as gVisor's own processors): the substrate cannot count those,
+// so when every thread is blocked it waits up to d of real time for a foreign wakeup before it
+// calls the execution quiescent. Controlled executions, where foreign code runs on threads,
+// ignore it.
+func (e *Exec) ForeignGrace(d time.Duration) { e.free.grace = d }
+
+// graceFree waits up to the foreign grace for a thread to be woken, and reports whether one
+// was: the run goes on, to the next stop.
+func (e *Exec) graceFree() bool {
+	f := &e.free
+	deadline := time.Now().Add(f.grace)
+	for step := time.Duration(20 * time.Microsecond); ; step = min(2*step, time.Millisecond) {
+		f.mu.Lock()
+		// A thread woken and gone on; or already exited, the execution Done (its token waits).
+		woken := e.status != Quiescent || f.blocked < f.live
+		if woken && e.status == Quiescent {
+			e.status = Running
+		}
+		f.mu.Unlock()
+		if woken {
+			return true
+		}
+		if !time.Now().Before(deadline) {
+			return false
+		}
+		time.Sleep(step)
+	}
 }
 
 // startFree starts t's goroutine, or leaves it for Run if the execution is not running yet.
@@ -83,6 +115,9 @@ func (e *Exec) runFree() {
 			e.res.Blocked = e.blockedThreads()
 		}
 		f.mu.Unlock()
+		if st == Quiescent && !stopping && f.grace > 0 && e.graceFree() {
+			continue
+		}
 		if stopping || st == Done || st == Quiescent {
 			break
 		}

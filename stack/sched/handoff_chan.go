@@ -28,6 +28,7 @@ func (e *Exec) handTo(t, next *Thread) {
 
 // wakeNext hands control to e.next, or to Run when it is nil.
 func (e *Exec) wakeNext() {
+	e.cur = e.next
 	if e.next != nil {
 		e.next.wake <- struct{}{}
 	} else {
@@ -37,6 +38,7 @@ func (e *Exec) wakeNext() {
 
 // drive runs next and waits until a thread hands control back to Run.
 func (e *Exec) drive(next *Thread) {
+	e.cur = next
 	next.wake <- struct{}{}
 	<-e.ctl
 }

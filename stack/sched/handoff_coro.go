@@ -147,6 +147,7 @@ func (e *Exec) handTo(t, next *Thread) {
 func (e *Exec) drive(next *Thread) {
 	for next != nil {
 		e.next = nil
+		e.cur = next
 		c := next.co
 		c.resume()
 		if c.parked {
@@ -155,6 +156,7 @@ func (e *Exec) drive(next *Thread) {
 		}
 		next = e.next
 	}
+	e.cur = nil
 }
 
 // exited is the last thing a thread's body does: here nothing, drive goes on with e.next.

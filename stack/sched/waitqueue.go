@@ -182,6 +182,33 @@ func (q *WaitQueue) WakeOne(t *Thread) bool { return q.wake(t, false) > 0 }
 // WakeAll wakes every thread on q and returns how many there were.
 func (q *WaitQueue) WakeAll(t *Thread) int { return q.wake(t, true) }
 
+// WakeOneForeign is WakeOne for a waker that may not be a thread of the execution: a goroutine
+// of foreign code (gVisor's own, in Free mode), or code that cannot name its thread. In
+// Controlled mode it is WakeOne by the running thread (Current), or, from Run's goroutine, a
+// wakeup with no scheduling point; in Free mode it is a wakeup with no scheduling point.
+func (q *WaitQueue) WakeOneForeign() bool { return q.wakeForeign(false) > 0 }
+
+// WakeAllForeign is WakeAll for a waker that may not be a thread of the execution (see
+// WakeOneForeign).
+func (q *WaitQueue) WakeAllForeign() int { return q.wakeForeign(true) }
+
+func (q *WaitQueue) wakeForeign(all bool) int {
+	e := q.e
+	if e.mode == Free {
+		q.mu.Lock()
+		defer q.mu.Unlock()
+		return q.takeWakeups(all, func(s *Thread) { e.funblock(s, nil) }, func(*Thread) {})
+	}
+	if t := e.cur; t != nil {
+		return q.wake(t, all)
+	}
+	return q.takeWakeups(all, func(s *Thread) {
+		if s.state == stBlocked {
+			e.makeRunnable(nil, s, nil)
+		}
+	}, func(*Thread) {})
+}
+
 func (q *WaitQueue) wake(t *Thread, all bool) int {
 	e := q.e
 	if t.unwinding {
