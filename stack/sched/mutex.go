@@ -13,6 +13,7 @@ type Mutex struct {
 	e     *Exec
 	name  string
 	quiet bool // NewQuietMutex: no scheduling points in Controlled mode
+	cross bool // NewCrossMutex: any thread may unlock it
 
 	// Controlled
 	owner   *Thread
@@ -56,6 +57,15 @@ func (e *Exec) InitMutex(m *Mutex, name string) {
 func (e *Exec) NewQuietMutex(name string) *Mutex {
 	m := e.newMutex()
 	m.e, m.name, m.quiet = e, name, true
+	return m
+}
+
+// NewCrossMutex returns an unlocked mutex that any thread may unlock, not only its owner: the
+// semantics of gVisor's CrossGoroutineMutex (a lock taken by one goroutine and released by
+// another, as tcp.Endpoint's user lock is). Locking it twice from one thread is still a Bug.
+func (e *Exec) NewCrossMutex(name string) *Mutex {
+	m := e.newMutex()
+	m.e, m.name, m.cross = e, name, true
 	return m
 }
 
@@ -106,6 +116,15 @@ func (m *Mutex) Lock(t *Thread) {
 			e.race.join(&t.vc, m.vc)
 		}
 	}
+	m.addHeld(t)
+}
+
+// addHeld records m among the mutexes t holds. A cross mutex is not recorded in Free mode,
+// where another thread's goroutine may release it while t runs.
+func (m *Mutex) addHeld(t *Thread) {
+	if m.cross && m.e.mode == Free {
+		return
+	}
 	t.held.add(m)
 	t.heldSnap = nil
 }
@@ -135,16 +154,16 @@ func (m *Mutex) TryLock(t *Thread) bool {
 			e.race.join(&t.vc, m.vc)
 		}
 	}
-	t.held.add(m)
-	t.heldSnap = nil
+	m.addHeld(t)
 	return true
 }
 
-// Unlock releases the mutex, which t must hold: an unlock by another thread is a misuse,
-// recorded as a Bug of the result (the mutex stays held).
+// Unlock releases the mutex, which t must hold (any holder, for a cross mutex): an unlock by
+// another thread is a misuse, recorded as a Bug of the result (the mutex stays held).
 func (m *Mutex) Unlock(t *Thread) {
 	e := m.e
-	if m.Owner() != t {
+	owner := m.Owner()
+	if owner != t && !(m.cross && owner != nil) {
 		if !t.unwinding { // a deferred unlock while torn down: the lock was never taken
 			_ = e.bug(t, "Mutex.Unlock", m.name, ErrNotOwner)
 		}
@@ -155,12 +174,16 @@ func (m *Mutex) Unlock(t *Thread) {
 		t.quiet--
 		return
 	}
-	t.held.remove(m)
-	t.heldSnap = nil
 	if e.mode == Free {
+		if !m.cross {
+			t.held.remove(m)
+			t.heldSnap = nil
+		}
 		m.unlockFree()
 		return
 	}
+	owner.held.remove(m)
+	owner.heldSnap = nil
 	m.owner = nil
 	if e.race.enabled {
 		e.race.release(&m.vc, t)
