@@ -1,0 +1,400 @@
+// Package control binds a hooked copy of gVisor to sched's controlled execution: it implements
+// the hook contract (gvpatch/sockfuzzhook.Hooks, matched structurally, so that this package
+// needs neither the generated tree nor gVisor) on one *sched.Exec.
+//
+// gVisor's primitives take no thread: every hook finds its caller with Exec.Current, the one
+// thread holding control. Each gVisor object a hook sees (a mutex, a read-write mutex, a
+// Sleeper, a channel) gets its sched counterpart on first use, keyed by its address and named
+// after the function that first used it, so that names are the same in every replay.
+//
+// Code that runs outside any thread (the target's setup before Run, and the wake conditions
+// Run evaluates at quiescence) takes the outside path: a free lock is taken with no event and
+// no scheduling point; a lock some blocked thread holds cannot be, and the hook panics with
+// ErrBusy, which Probe turns into "condition false".
+package control
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/sockfuzz/sockfuzz/stack/sched"
+)
+
+// ParkedToken is the value Park stores in a Sleeper's waitingG (sockfuzzhook.ParkedToken).
+const ParkedToken uintptr = 2
+
+// preparingG is pkg/sleep's value of waitingG while its sleeper prepares to park.
+const preparingG uintptr = 1
+
+// ErrBusy is the panic value of a hook reached outside any thread on a lock a thread holds.
+var ErrBusy = errors.New("control: lock held by a thread, taken from outside any thread")
+
+// Binding is the hooks of one controlled execution.
+type Binding struct {
+	e *sched.Exec
+
+	mutexes  map[unsafe.Pointer]*mutex
+	rws      map[unsafe.Pointer]*rwmutex
+	sleepers map[unsafe.Pointer]*sched.WaitQueue
+	chans    map[unsafe.Pointer]*sched.WaitQueue
+	words    map[unsafe.Pointer]*sched.Word
+	counts   map[string]int // objects and threads named so far, by base name
+
+	threads []*sched.Thread // started by Go, in order
+	outside []func()        // undo the outside path's holds, for Probe
+}
+
+type mutex struct {
+	m       *sched.Mutex
+	outside bool // held by the outside path
+}
+
+type rwmutex struct {
+	rw       *sched.RWMutex
+	oreaders int  // read locks held by the outside path
+	owriter  bool // write lock held by the outside path
+}
+
+// New returns the binding for e (a Controlled execution).
+func New(e *sched.Exec) *Binding {
+	return &Binding{
+		e:        e,
+		mutexes:  make(map[unsafe.Pointer]*mutex),
+		rws:      make(map[unsafe.Pointer]*rwmutex),
+		sleepers: make(map[unsafe.Pointer]*sched.WaitQueue),
+		chans:    make(map[unsafe.Pointer]*sched.WaitQueue),
+		words:    make(map[unsafe.Pointer]*sched.Word),
+		counts:   make(map[string]int),
+	}
+}
+
+// Threads returns the threads gVisor started (Go), in start order.
+func (b *Binding) Threads() []*sched.Thread { return b.threads }
+
+// name numbers base within the execution: base#0, base#1, ...
+func (b *Binding) name(base string) string {
+	n := b.counts[base]
+	b.counts[base] = n + 1
+	return fmt.Sprintf("%s#%d", base, n)
+}
+
+const bindingPrefix = "github.com/sockfuzz/sockfuzz/stack/netstack/control.(*Binding)."
+
+// callerName names an object after the first function on the stack outside the hook
+// machinery, gVisor's pkg/sync and its generated lock wrappers: "tcp.(*Endpoint).LockUser".
+func callerName(skip int) string {
+	var pcs [12]uintptr
+	n := runtime.Callers(skip+2, pcs[:])
+	frames := runtime.CallersFrames(pcs[:n])
+	for {
+		f, more := frames.Next()
+		fn := f.Function
+		if !strings.Contains(fn, "/pkg/sync.") && !strings.Contains(fn, "/sockfuzzhook.") &&
+			!strings.HasSuffix(f.File, "_mutex.go") && !strings.HasPrefix(fn, bindingPrefix) {
+			if i := strings.LastIndexByte(fn, '/'); i >= 0 {
+				fn = fn[i+1:]
+			}
+			return fn
+		}
+		if !more {
+			return "unknown"
+		}
+	}
+}
+
+func (b *Binding) mutexFor(p unsafe.Pointer) *mutex {
+	m := b.mutexes[p]
+	if m == nil {
+		m = &mutex{m: b.e.NewCrossMutex(b.name(callerName(2)))}
+		b.mutexes[p] = m
+	}
+	return m
+}
+
+func (b *Binding) rwFor(p unsafe.Pointer) *rwmutex {
+	rw := b.rws[p]
+	if rw == nil {
+		rw = &rwmutex{rw: b.e.NewRWMutex(b.name(callerName(2)))}
+		b.rws[p] = rw
+	}
+	return rw
+}
+
+// Lock is CrossGoroutineMutex.Lock.
+func (b *Binding) Lock(p unsafe.Pointer) {
+	m := b.mutexFor(p)
+	if t := b.e.Current(); t != nil {
+		if m.outside {
+			panic(fmt.Sprintf("control: %s locked from outside any thread, never unlocked", m.m.Name()))
+		}
+		m.m.Lock(t)
+		return
+	}
+	if m.outside || m.m.Owner() != nil {
+		panic(ErrBusy)
+	}
+	m.outside = true
+	b.outside = append(b.outside, func() { m.outside = false })
+}
+
+// Unlock is CrossGoroutineMutex.Unlock.
+func (b *Binding) Unlock(p unsafe.Pointer) {
+	m := b.mutexFor(p)
+	if m.outside {
+		m.outside = false
+		return
+	}
+	t := b.e.Current()
+	if t == nil {
+		panic(fmt.Sprintf("control: %s unlocked from outside any thread while a thread holds it", m.m.Name()))
+	}
+	m.m.Unlock(t)
+}
+
+// TryLock is CrossGoroutineMutex.TryLock.
+func (b *Binding) TryLock(p unsafe.Pointer) bool {
+	m := b.mutexFor(p)
+	if t := b.e.Current(); t != nil {
+		return !m.outside && m.m.TryLock(t)
+	}
+	if m.outside || m.m.Owner() != nil {
+		return false
+	}
+	m.outside = true
+	b.outside = append(b.outside, func() { m.outside = false })
+	return true
+}
+
+// RLock is CrossGoroutineRWMutex.RLock.
+func (b *Binding) RLock(p unsafe.Pointer) {
+	rw := b.rwFor(p)
+	if t := b.e.Current(); t != nil {
+		rw.rw.RLock(t)
+		return
+	}
+	if rw.owriter || rw.rw.Writer() != nil {
+		panic(ErrBusy)
+	}
+	rw.oreaders++
+	b.outside = append(b.outside, func() { rw.oreaders = 0 })
+}
+
+// RUnlock is CrossGoroutineRWMutex.RUnlock.
+func (b *Binding) RUnlock(p unsafe.Pointer) {
+	rw := b.rwFor(p)
+	if t := b.e.Current(); t != nil {
+		rw.rw.RUnlock(t)
+		return
+	}
+	rw.oreaders--
+}
+
+// TryRLock is CrossGoroutineRWMutex.TryRLock.
+func (b *Binding) TryRLock(p unsafe.Pointer) bool {
+	rw := b.rwFor(p)
+	if t := b.e.Current(); t != nil {
+		return !rw.owriter && rw.rw.TryRLock(t)
+	}
+	if rw.owriter || rw.rw.Writer() != nil {
+		return false
+	}
+	rw.oreaders++
+	b.outside = append(b.outside, func() { rw.oreaders = 0 })
+	return true
+}
+
+// WLock is CrossGoroutineRWMutex.Lock.
+func (b *Binding) WLock(p unsafe.Pointer) {
+	rw := b.rwFor(p)
+	if t := b.e.Current(); t != nil {
+		if rw.owriter || rw.oreaders > 0 {
+			panic(fmt.Sprintf("control: %s held from outside any thread, never released", rw.rw.Name()))
+		}
+		rw.rw.Lock(t)
+		return
+	}
+	if rw.owriter || rw.oreaders > 0 || rw.rw.Writer() != nil || rw.rw.Readers() > 0 {
+		panic(ErrBusy)
+	}
+	rw.owriter = true
+	b.outside = append(b.outside, func() { rw.owriter = false })
+}
+
+// WUnlock is CrossGoroutineRWMutex.Unlock.
+func (b *Binding) WUnlock(p unsafe.Pointer) {
+	rw := b.rwFor(p)
+	if rw.owriter {
+		rw.owriter = false
+		return
+	}
+	t := b.e.Current()
+	if t == nil {
+		panic(fmt.Sprintf("control: %s unlocked from outside any thread while a thread holds it", rw.rw.Name()))
+	}
+	rw.rw.Unlock(t)
+}
+
+// TryWLock is CrossGoroutineRWMutex.TryLock.
+func (b *Binding) TryWLock(p unsafe.Pointer) bool {
+	rw := b.rwFor(p)
+	if t := b.e.Current(); t != nil {
+		return !rw.owriter && rw.oreaders == 0 && rw.rw.TryLock(t)
+	}
+	if rw.owriter || rw.oreaders > 0 || rw.rw.Writer() != nil || rw.rw.Readers() > 0 {
+		return false
+	}
+	rw.owriter = true
+	b.outside = append(b.outside, func() { rw.owriter = false })
+	return true
+}
+
+// Downgrade is CrossGoroutineRWMutex.DowngradeLock.
+func (b *Binding) Downgrade(p unsafe.Pointer) {
+	rw := b.rwFor(p)
+	if rw.owriter {
+		rw.owriter = false
+		rw.oreaders++
+		return
+	}
+	if t := b.e.Current(); t != nil {
+		rw.rw.DowngradeLock(t)
+		return
+	}
+	panic(fmt.Sprintf("control: %s downgraded from outside any thread while a thread holds it", rw.rw.Name()))
+}
+
+// Go starts fn as a thread named after its go statement and numbered: a root thread before
+// Run, a child of the running thread during it.
+func (b *Binding) Go(name string, fn func()) {
+	body := func(*sched.Thread) { fn() }
+	var th *sched.Thread
+	if t := b.e.Current(); t != nil {
+		th = t.Go(b.name(name), body)
+	} else {
+		th = b.e.Go(b.name(name), body)
+	}
+	b.threads = append(b.threads, th)
+}
+
+func (b *Binding) queue(set map[unsafe.Pointer]*sched.WaitQueue, p unsafe.Pointer, base string) *sched.WaitQueue {
+	q := set[p]
+	if q == nil {
+		q = b.e.NewWaitQueue(b.name(base))
+		set[p] = q
+	}
+	return q
+}
+
+// Park parks the running thread on the Sleeper at s, keeping pkg/sleep's protocol: waitingG
+// goes from preparingG to ParkedToken, unless a waker reset it to 0 first. The interlock is
+// announced before the compare-and-swap, so a waker that sees the token always finds the
+// thread on the queue. The sleep is not interruptible: a kernel's idle worker is not.
+func (b *Binding) Park(s unsafe.Pointer, waitingG *uintptr, pending func() bool) {
+	t := b.e.Current()
+	if t == nil {
+		panic("control: a Sleeper parks outside any thread")
+	}
+	q := b.queue(b.sleepers, s, "sleeper:"+callerName(1))
+	q.Interlock(t)
+	if !atomic.CompareAndSwapUintptr(waitingG, preparingG, ParkedToken) {
+		return
+	}
+	_ = q.Sleep(t, pending, sched.Interlocked)
+}
+
+// Ready wakes the thread parked on the Sleeper at s.
+func (b *Binding) Ready(s unsafe.Pointer) {
+	b.queue(b.sleepers, s, "sleeper:"+callerName(1)).WakeOneForeign()
+}
+
+// ChanWait blocks the running thread until ready holds, in place of a channel receive.
+func (b *Binding) ChanWait(key unsafe.Pointer, ready func() bool) {
+	t := b.e.Current()
+	if t == nil {
+		panic("control: a channel wait outside any thread")
+	}
+	q := b.queue(b.chans, key, "chan:"+callerName(1))
+	for !ready() {
+		q.Interlock(t)
+		if ready() {
+			return
+		}
+		_ = q.Sleep(t, ready, sched.Interlocked)
+	}
+}
+
+// ChanReady wakes the threads waiting on the channel keyed by key.
+func (b *Binding) ChanReady(key unsafe.Pointer) {
+	if q := b.chans[key]; q != nil {
+		q.WakeAllForeign()
+	}
+}
+
+// Point is a scheduling point of the running thread (none outside threads).
+func (b *Binding) Point(site string) {
+	if t := b.e.Current(); t != nil {
+		t.Yield(site)
+	}
+}
+
+func (b *Binding) word(p unsafe.Pointer, site string) *sched.Word {
+	w := b.words[p]
+	if w == nil {
+		w = b.e.NewWord(b.name(site), nil)
+		b.words[p] = w
+	}
+	return w
+}
+
+// Atomic is a scheduling point before an atomic access, recorded for the happens-before
+// detector as an atomic access of a word standing for addr (its value is not gVisor's).
+func (b *Binding) Atomic(site string, p unsafe.Pointer, write bool) {
+	t := b.e.Current()
+	if t == nil {
+		return
+	}
+	w := b.word(p, site)
+	if write {
+		w.AtomicStore(t, site, 0)
+	} else {
+		w.AtomicLoad(t, site)
+	}
+}
+
+// Access records a plain access for the happens-before detector.
+func (b *Binding) Access(site string, p unsafe.Pointer, write bool) {
+	t := b.e.Current()
+	if t == nil {
+		return
+	}
+	w := b.word(p, site)
+	if write {
+		w.Store(t, site, 0)
+	} else {
+		w.Load(t, site)
+	}
+}
+
+// Probe evaluates cond outside any thread (a wake condition at quiescence) and answers false
+// when cond reaches a lock a thread holds: that thread is blocked, and it is reported itself.
+// The locks cond took before it gave up are released.
+func (b *Binding) Probe(cond func() bool) (ok bool) {
+	b.outside = b.outside[:0]
+	defer func() {
+		if r := recover(); r != nil {
+			if r != ErrBusy {
+				panic(r)
+			}
+			for _, undo := range b.outside {
+				undo()
+			}
+			ok = false
+		}
+		b.outside = b.outside[:0]
+	}()
+	return cond()
+}
