@@ -176,7 +176,7 @@ func goCmd(dir string, args ...string) ([]byte, error) {
 // cache, downloading it if needed.
 func locate(modroot string) (moduleInfo, error) {
 	var m moduleInfo
-	out, err := goCmd(modroot, "list", "-m", "-json", Module)
+	out, err := goCmd(modroot, "list", "-mod=readonly", "-m", "-json", Module)
 	if err != nil {
 		return m, err
 	}
@@ -247,7 +247,9 @@ func cleanStale(root, keep string) {
 
 // packages lists the gVisor packages the roots need, as paths inside the module.
 func packages(modroot string) ([]string, error) {
-	args := []string{"list", "-e", "-deps", "-f", "{{.ImportPath}}"}
+	// -mod=readonly overrides a GOFLAGS=-mod=mod, which would let the lookup add gVisor's
+	// requirements to the repository's go.sum.
+	args := []string{"list", "-mod=readonly", "-e", "-deps", "-f", "{{.ImportPath}}"}
 	for _, r := range Roots {
 		args = append(args, Module+"/"+r)
 	}
