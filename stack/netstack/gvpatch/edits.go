@@ -107,7 +107,14 @@ var Edits = []Edit{
 		Code:  "h.ChanWait(" + chanKey("notifyCh") + ", func() bool { return len(notifyCh) > 0 })\n<-notifyCh"},
 
 	// §1.8: creation numbers for endpoints, and map ranges that order scheduling points made
-	// to iterate in a sorted order.
+	// to iterate in a sorted order. The other map ranges of stack, tcp, udp, waiter, ipv4 and
+	// transport/internal/network are left alone because, with the adapter's configuration,
+	// their maps hold at most one entry (one NIC, one address, ipv4 only: s.nics in FindRoute
+	// and friends, nic.networkEndpoints, ipv4's p.eps, addressable_endpoint_state's endpoints,
+	// the demuxer's per-NIC endpoints) or they are unreachable (bridge, neighbor cache, link
+	// resolution, multicast memberships, save/restore, Pause/Resume). A second NIC would make
+	// the s.nics ranges of FindRoute (stack.go:1442-1569) order scheduling points.
+	// tcpip.GetDanglingEndpoints returns a map's order: its reader sorts it (SortByID).
 	{ID: "ID", File: pkgTCP + "endpoint.go", Func: "Endpoint", Kind: Field,
 		Code: "\n// sfID is the endpoint's creation number (sockfuzz), for sorted iteration.\nsfID uint64"},
 	{ID: "ID", File: pkgTCP + "endpoint.go", Func: "newEndpoint", Kind: After, Imports: hookImports[:1],
