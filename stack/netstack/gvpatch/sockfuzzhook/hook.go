@@ -8,7 +8,9 @@
 package sockfuzzhook
 
 import (
+	"iter"
 	"runtime"
+	"slices"
 	"sync/atomic"
 	"unsafe"
 )
@@ -130,3 +132,43 @@ func NextID() uint64 { return nextID.Add(1) }
 
 // ResetIDs starts the numbering again, at the start of an execution.
 func ResetIDs() { nextID.Store(0) }
+
+// Sorted iterates over m in the order of its keys by cmp, in place of a range over m whose
+// randomised order would decide the order of scheduling points. Like a range, it skips an entry
+// deleted during the iteration.
+func Sorted[M ~map[K]V, K comparable, V any](m M, cmp func(a, b K) int) iter.Seq2[K, V] {
+	keys := make([]K, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, cmp)
+	return func(yield func(K, V) bool) {
+		for _, k := range keys {
+			if v, ok := m[k]; ok && !yield(k, v) {
+				return
+			}
+		}
+	}
+}
+
+// SortByID sorts s by the SockfuzzID of its elements (the creation numbers the edited tcp and
+// udp endpoints carry), so that a slice gathered from maps comes in creation order. Elements
+// without one keep their relative order, after those with one.
+func SortByID[T any](s []T) {
+	id := func(x T) uint64 {
+		if v, ok := any(x).(interface{ SockfuzzID() uint64 }); ok {
+			return v.SockfuzzID()
+		}
+		return 1<<64 - 1
+	}
+	slices.SortStableFunc(s, func(a, b T) int {
+		x, y := id(a), id(b)
+		switch {
+		case x < y:
+			return -1
+		case x > y:
+			return 1
+		}
+		return 0
+	})
+}
