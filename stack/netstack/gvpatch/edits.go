@@ -22,6 +22,9 @@ const (
 	SortedRange
 	// Field adds Code as the last field of the struct type named Func.
 	Field
+	// Before inserts Code on lines of its own before the statement matching Match (A), which
+	// must begin its line; a //line directive keeps the statement on its original line.
+	Before
 )
 
 // Edit is one row of the edit table. Its matcher must match exactly once in its function, so
@@ -37,6 +40,9 @@ type Edit struct {
 	// Match is a Go statement or expression, compared after printing with white space
 	// collapsed; a trailing "..." makes it a prefix.
 	Match string
+	// Count is the number of statements Match must match (0 means 1); the edit applies at
+	// each. It is for an access repeated verbatim in one function, as LockUser's.
+	Count int
 	// Code is the inserted or replacing code: this project's own.
 	Code string
 	// Imports are the import paths Code needs beyond the file's own.
