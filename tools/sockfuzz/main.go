@@ -11,6 +11,10 @@ import (
 )
 
 func main() {
+	// A command that involves netstack runs on the hooked build (hooked.go).
+	if code, ok := runHooked(os.Args[1:], os.Stderr); ok {
+		os.Exit(code)
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
