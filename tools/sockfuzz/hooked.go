@@ -31,6 +31,9 @@ const (
 	hookedExecEnv = "SOCKFUZZ_HOOKED_EXEC"
 	// hookedBinary is where the hooked sockfuzz is built, under the module's root.
 	hookedBinary = ".sockfuzz/build/sockfuzz-hooked"
+	// gvisorInstrumented is the gVisor pattern whose coverage guides a hooked -fuzz build:
+	// netstack's TCP/IP, as tools/oss-fuzz/build.sh's -include.
+	gvisorInstrumented = "gvisor.dev/gvisor/pkg/tcpip/..."
 )
 
 // programCommands are the commands whose positional arguments may be program files: a file
@@ -210,4 +213,24 @@ func execHooked(bin string, args []string) (int, error) {
 			return 0, err
 		}
 	}
+}
+
+// testBuild returns what the go commands that build this tool's test binaries (the fuzz
+// runner's, the hunt's, bench's current tree's) add so that the binaries are built as the tool
+// is: nothing for a plain tool; for a hooked one, the hooked build's environment, its tag, and
+// coverage counters in gVisor's TCP/IP, which the -fuzz builds of covbuild otherwise leave out
+// as they leave out every dependency.
+func testBuild() (env []string, tags string, gcflags []string, err error) {
+	if !launch.Hooked {
+		return nil, "", nil, nil
+	}
+	modroot, err := launch.ModRoot()
+	if err != nil {
+		return nil, "", nil, err
+	}
+	b, err := launch.Ensure(modroot)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	return b.Env, b.Tags, []string{"-gcflags=" + gvisorInstrumented + "="}, nil
 }

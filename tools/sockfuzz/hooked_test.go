@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -113,5 +114,24 @@ func TestHookedReexec(t *testing.T) {
 	}
 	if got, want := strings.TrimSpace(string(out)), strings.Join(stack.FaultNames(tgt), "\n"); got != want {
 		t.Errorf("hooked faults -names printed %q, want %q", got, want)
+	}
+}
+
+// TestTestBuild: a plain tool builds its test binaries plainly; a hooked one on the hooked
+// build, with gVisor's TCP/IP instrumented.
+func TestTestBuild(t *testing.T) {
+	env, tags, gcflags, err := testBuild()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !launch.Hooked {
+		if env != nil || tags != "" || gcflags != nil {
+			t.Fatalf("plain tool: testBuild = %q, %q, %q; want nothing", env, tags, gcflags)
+		}
+		return
+	}
+	if !slices.ContainsFunc(env, func(kv string) bool { return strings.HasPrefix(kv, "GOWORK=") }) || tags != "sockfuzz_hooked" ||
+		!slices.Contains(gcflags, "-gcflags="+gvisorInstrumented+"=") {
+		t.Fatalf("hooked tool: testBuild = %q, %q, %q", env, tags, gcflags)
 	}
 }
