@@ -36,8 +36,55 @@ go run ./tools/oss-fuzz/seedzip -o "$OUT" $targets
 # counters (fmt, strconv, sync, goleak, go-fuzz-headers) say nothing about the program and
 # cost libFuzzer per input for every counter hit (FuzzSockets, SOCKFUZZ_SCHEDULES=1, one
 # worker, 10 s, 3 runs interleaved: medians 1,637 -> 2,071 inputs/s).
+#
+# The FuzzNetstack targets run gVisor's netstack, whose controlled mode exists only in the
+# hooked build (docs/netstack-design.md §2.4): sockfuzz netstack-env generates it and prints its
+# environment (GOWORK) and tag, which those targets' builds alone get, so that the other
+# targets build exactly as they would without them. gVisor's TCP/IP is instrumented too (its
+# coverage is the point of those targets), its hook package is not (it runs the schedule, as
+# stack/sched does). The coverage builds' compile_native_go_fuzzer passes -tags gofuzz to
+# every go command, which would override a GOFLAGS=-tags: a go shim ahead on PATH adds the
+# hooked tag to it instead.
+hooked_env=""
+if grep -q '^FuzzNetstack' <<<"$targets"; then
+  hooked_env=$(go run ./tools/sockfuzz netstack-env)
+  SOCKFUZZ_REAL_GO=$(command -v go)
+  export SOCKFUZZ_REAL_GO
+  mkdir -p "$bindir/hooked"
+  cat >"$bindir/hooked/go" <<'SHIM'
+#!/bin/bash
+# go, with the hooked build's tag added to a -tags gofuzz (tools/oss-fuzz/build.sh).
+args=() prev=""
+for a in "$@"; do
+  if [ "$prev" = -tags ] && [ "$a" = gofuzz ]; then
+    a="gofuzz,$SOCKFUZZ_HOOKED_TAGS"
+  elif [ "$a" = -tags=gofuzz ]; then
+    a="-tags=gofuzz,$SOCKFUZZ_HOOKED_TAGS"
+  fi
+  args+=("$a")
+  prev=$a
+done
+exec "$SOCKFUZZ_REAL_GO" "${args[@]}"
+SHIM
+  chmod +x "$bindir/hooked/go"
+fi
+
 for t in $targets; do
-  if [[ "${SANITIZER:-}" == *coverage* ]]; then
+  if [[ "$t" == FuzzNetstack* ]]; then
+    (
+      eval "$hooked_env"
+      if [[ "${SANITIZER:-}" == *coverage* ]]; then
+        PATH="$bindir/hooked:$PATH" compile_native_go_fuzzer ./fuzz "$t" "$t"
+      else
+        go-118-fuzz-build -tags "gofuzz,$SOCKFUZZ_HOOKED_TAGS" \
+          -include 'github.com/sockfuzz/sockfuzz/*,gvisor.dev/gvisor/pkg/tcpip*' \
+          -preserve github.com/sockfuzz/sockfuzz/stack/sched,gvisor.dev/gvisor/pkg/sockfuzzhook \
+          -o "$t.a" -func "$t" ./fuzz
+        $CXX $CXXFLAGS $LIB_FUZZING_ENGINE "$t.a" -o "$OUT/$t"
+        rm -f "$t.a"
+      fi
+    )
+  elif [[ "${SANITIZER:-}" == *coverage* ]]; then
     compile_native_go_fuzzer ./fuzz "$t" "$t"
   else
     go-118-fuzz-build -tags gofuzz -include 'github.com/sockfuzz/sockfuzz/*' \

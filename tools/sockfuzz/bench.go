@@ -51,6 +51,10 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "sockfuzz bench: %v\n", err)
 		return 2
 	}
+	if cfg.CurrentEnv, cfg.CurrentTags, cfg.CurrentArgs, err = testBuild(); err != nil {
+		fmt.Fprintf(stderr, "sockfuzz bench: %v\n", err)
+		return 2
+	}
 	if cfg.Ref != "" {
 		if _, err := bench.ResolveRev(root, cfg.Ref); err != nil {
 			fmt.Fprintf(stderr, "sockfuzz bench: %v\n", err)

@@ -87,6 +87,11 @@ func fuzzCmd(args []string, stdout, stderr io.Writer) int {
 	if cfg.BuildArgs, err = covbuild.SelfArgs(); err != nil {
 		return fail("%v", err)
 	}
+	env, tags, gcflags, err := testBuild()
+	if err != nil {
+		return fail("%v", err)
+	}
+	cfg.BuildEnv, cfg.BuildTags, cfg.BuildArgs = env, tags, append(cfg.BuildArgs, gcflags...)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	res, err := runner.Run(ctx, cfg)

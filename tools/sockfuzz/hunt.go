@@ -58,6 +58,12 @@ func huntCmd(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "sockfuzz hunt: %v\n", err)
 			return 1
 		}
+		env, tags, gcflags, err := testBuild()
+		if err != nil {
+			fmt.Fprintf(stderr, "sockfuzz hunt: %v\n", err)
+			return 1
+		}
+		cfg.BuildEnv, cfg.BuildTags, cfg.BuildArgs = env, tags, append(cfg.BuildArgs, gcflags...)
 		if cfg.WorkDir == "" {
 			d, err := os.MkdirTemp("", "sockfuzz-hunt-*")
 			if err != nil {

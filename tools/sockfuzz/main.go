@@ -11,6 +11,10 @@ import (
 )
 
 func main() {
+	// A command that involves netstack runs on the hooked build (hooked.go).
+	if code, ok := runHooked(os.Args[1:], os.Stderr); ok {
+		os.Exit(code)
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
@@ -47,6 +51,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if args[0] == "bench" {
 		return benchCmd(args[1:], stdout, stderr)
 	}
+	if args[0] == "netstack-env" {
+		return netstackEnvCmd(args[1:], stdout, stderr)
+	}
 	if args[0] == "toolexec" {
 		// Not for people: the -toolexec wrapper of this command's own -fuzz builds (covbuild).
 		code, err := covbuild.Toolexec(args[1:])
@@ -71,5 +78,6 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "  fuzz      run the fuzz targets continuously, storing new crashers: sockfuzz fuzz [-targets a,b] [-duration 2m] [-jobs N] [-faults a,b] [-target T] [-workdir .sockfuzz] [-store corpus/crashers] [-libfuzzer DIR]")
 	fmt.Fprintln(w, "  hunt      time each strategy to expose each fault: sockfuzz hunt [-faults a,b] [-target T] [-fuzz-target FuzzX] [-strategies s,...] [-trials N] [-trials-by s=N,...] [-cap 90s] [-jobs 2] [-results F] [-report F] [-report-only]")
 	fmt.Fprintln(w, "  upgrade-corpus  convert stored fuzz inputs to the current byte form, once: sockfuzz upgrade-corpus [-n] DIR...")
+	fmt.Fprintln(w, "  netstack-env  generate the hooked build of gVisor and print its environment for a shell's eval: eval \"$(sockfuzz netstack-env)\"")
 	fmt.Fprintln(w, "  bench     measure the engine's speed side by side: sockfuzz bench [-duration 15s] [-rounds 3] [-jobs 2] [-ref REV] [-libfuzzer auto|on|off] [-only ceiling,cost,libfuzzer] [-workdir DIR] [-json FILE]")
 }

@@ -1,5 +1,7 @@
 package gvpatch
 
+import "fmt"
+
 // Kind is what an edit row does at its anchor (docs/netstack-design.md §2.3).
 type Kind int
 
@@ -22,6 +24,9 @@ const (
 	SortedRange
 	// Field adds Code as the last field of the struct type named Func.
 	Field
+	// Before inserts Code on lines of its own before the statement matching Match (A), which
+	// must begin its line; a //line directive keeps the statement on its original line.
+	Before
 )
 
 // Edit is one row of the edit table. Its matcher must match exactly once in its function, so
@@ -37,6 +42,9 @@ type Edit struct {
 	// Match is a Go statement or expression, compared after printing with white space
 	// collapsed; a trailing "..." makes it a prefix.
 	Match string
+	// Count is the number of statements Match must match (0 means 1); the edit applies at
+	// each. It is for an access repeated verbatim in one function, as LockUser's.
+	Count int
 	// Code is the inserted or replacing code: this project's own.
 	Code string
 	// Imports are the import paths Code needs beyond the file's own.
@@ -70,6 +78,22 @@ func prologue(id, file, fn, recv, hook string, returns bool) Edit {
 // chanKey is the key of a channel's hooks: the channel's runtime pointer, the same for the
 // sender (a ChannelNotifier) and the receiver (a chan struct{}).
 func chanKey(v string) string { return "*(*unsafe.Pointer)(unsafe.Pointer(&" + v + "))" }
+
+// atomic is an A row (§1.7): a scheduling point and an atomic access of field of the tcp
+// Endpoint e, before each of the count statements matching match in fn. The site is the
+// field's name, which names its word for the detector.
+func atomic(fn, match, field string, write bool, count int) Edit {
+	return Edit{ID: "A", File: pkgTCP + "endpoint.go", Func: fn, Kind: Before, Count: count, Match: match,
+		Imports: hookImports,
+		Code:    fmt.Sprintf("sockfuzzhook.Atomic(%q, unsafe.Pointer(&e.%s), %t)", "tcp.Endpoint."+field, field, write)}
+}
+
+// idAccess is an A row of e.TransportEndpointInfo.ID, a plain struct read without e.mu: a
+// plain access for the detector (no scheduling point), before the statement matching match.
+func idAccess(fn, match string, write bool) Edit {
+	return Edit{ID: "A", File: pkgTCP + "endpoint.go", Func: fn, Kind: Before, Match: match, Imports: hookImports,
+		Code: fmt.Sprintf("sockfuzzhook.Access(%q, unsafe.Pointer(&e.TransportEndpointInfo.ID), %t)", "tcp.Endpoint.ID", write)}
+}
 
 // Edits is the edit table, in the order the rows are applied.
 var Edits = []Edit{
@@ -106,6 +130,25 @@ var Edits = []Edit{
 		Match: "<-notifyCh",
 		Code:  "h.ChanWait(" + chanKey("notifyCh") + ", func() bool { return len(notifyCh) > 0 })\n<-notifyCh"},
 
+	// §1.7: the atomic fields of tcp.Endpoint that the known races turn on, each access made a
+	// scheduling point. These are all their accesses outside save/restore (endpoint_state.go,
+	// unreachable): the dispatcher reads ownedByUser through isOwnedByUser (dispatcher.go:366,
+	// 507) and the endpoint's other functions read state and connectionDirectionState through
+	// EndpointState and connDirectionState. LockUser repeats its two accesses in its spinning
+	// and its yielding loop, and stores ownedByUser on each of its five ways out.
+	atomic("Endpoint.EndpointState", "return EndpointState(e.state.Load())", "state", false, 1),
+	atomic("Endpoint.setEndpointState", "oldstate := EndpointState(e.state.Swap(uint32(state)))", "state", true, 1),
+	atomic("Endpoint.isOwnedByUser", "return e.ownedByUser.Load() == 1", "ownedByUser", false, 1),
+	atomic("Endpoint.LockUser", "if e.ownedByUser.Load() == 1 {...", "ownedByUser", false, 2),
+	atomic("Endpoint.LockUser", "e.ownedByUser.Store(1)", "ownedByUser", true, 5),
+	atomic("Endpoint.UnlockUser", "if e.ownedByUser.Swap(0) != 1 {...", "ownedByUser", true, 2),
+	atomic("Endpoint.connDirectionState", "return connDirectionState(e.connectionDirectionState.Load())", "connectionDirectionState", false, 1),
+	atomic("Endpoint.updateConnDirectionState", "atomicbitops.OrUint32(&e.connectionDirectionState, uint32(state))", "connectionDirectionState", true, 1),
+	// The ID's write when an ephemeral port is published (bug 10's second half) and
+	// onICMPError's unlocked reads, which all sit in the one QueueErr statement.
+	idAccess("Endpoint.registerEndpoint", "e.TransportEndpointInfo.ID.LocalPort = p", true),
+	idAccess("Endpoint.onICMPError", "e.SocketOptions().QueueErr(&tcpip.SockError{...", false),
+
 	// §1.8: creation numbers for endpoints, and map ranges that order scheduling points made
 	// to iterate in a sorted order. The other map ranges of stack, tcp, udp, waiter, ipv4 and
 	// transport/internal/network are left alone because, with the adapter's configuration,
@@ -114,7 +157,6 @@ var Edits = []Edit{
 	// the demuxer's per-NIC endpoints) or they are unreachable (bridge, neighbor cache, link
 	// resolution, multicast memberships, save/restore, Pause/Resume). A second NIC would make
 	// the s.nics ranges of FindRoute (stack.go:1442-1569) order scheduling points.
-	// tcpip.GetDanglingEndpoints returns a map's order: its reader sorts it (SortByID).
 	{ID: "ID", File: pkgTCP + "endpoint.go", Func: "Endpoint", Kind: Field,
 		Code: "\n// sfID is the endpoint's creation number (sockfuzz), for sorted iteration.\nsfID uint64"},
 	{ID: "ID", File: pkgTCP + "endpoint.go", Func: "newEndpoint", Kind: After, Imports: hookImports[:1],
@@ -140,13 +182,45 @@ var Edits = []Edit{
 		Match: "s.networkProtocols", Code: "cmp.Compare"},
 	{ID: "R5", File: pkgStack, Func: "Stack.Wait", Kind: SortedRange, Imports: []string{HookImport, "cmp"},
 		Match: "s.nics", Code: "cmp.Compare"},
+	// The dangling endpoints come from a map; ReleaseDanglingEndpoints aborts them in the
+	// returned order, and the leak oracle reports the first.
+	{ID: "R6", File: "pkg/tcpip/tcpip.go", Func: "GetDanglingEndpoints", Kind: Replace, Imports: hookImports[:1],
+		Match: "return es", Code: "sockfuzzhook.SortByID(es)\n$0"},
 }
 
 // Added are the files of our own added to gVisor packages (kind F), by path in the module.
 var Added = map[string]string{
-	pkgTCP + "sockfuzz_id.go": idFile("tcp", "Endpoint"),
-	pkgUDP + "sockfuzz_id.go": idFile("udp", "endpoint"),
+	pkgTCP + "sockfuzz_id.go":   idFile("tcp", "Endpoint"),
+	pkgUDP + "sockfuzz_id.go":   idFile("udp", "endpoint"),
+	"pkg/refs/sockfuzz_live.go": liveFile,
 }
+
+// liveFile drains refs' live object map (§1.8), which leak checking fills process-wide: the
+// adapter reads one execution's leaks after Destroy, and the next execution starts empty.
+const liveFile = `// Code added by sockfuzz's gvpatch. DO NOT EDIT.
+
+package refs
+
+import "sort"
+
+// SockfuzzTakeLive returns the leak messages ("[type address] reference count of n instead
+// of 0") of the objects in the live object map, sorted, and empties the map. Objects whose
+// leak checking is disabled are dropped without a message, as the leak check skips them.
+func SockfuzzTakeLive() []string {
+	liveObjectsMu.Lock()
+	defer liveObjectsMu.Unlock()
+	var live []string
+	for obj := range liveObjects {
+		if o, ok := obj.(leakCheckDisabled); ok && o.LeakCheckDisabled() {
+			continue
+		}
+		live = append(live, obj.LeakMessage())
+	}
+	clear(liveObjects)
+	sort.Strings(live)
+	return live
+}
+`
 
 func idFile(pkg, typ string) string {
 	return "// Code added by sockfuzz's gvpatch. DO NOT EDIT.\n\npackage " + pkg + "\n\n" +

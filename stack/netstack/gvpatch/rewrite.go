@@ -21,6 +21,9 @@ const HookImport = "gvisor.dev/gvisor/pkg/sockfuzzhook"
 type splice struct {
 	start, end int
 	text       string
+	// lined tells that text ends with a //line directive of its own, restoring the numbering
+	// of the source after it.
+	lined bool
 }
 
 // fileEditor applies edits to one parsed file by splicing text at AST positions: the pristine
@@ -164,7 +167,7 @@ func (fe *fileEditor) apply(e Edit) error {
 	var found []ast.Node
 	ast.Inspect(fd.Body, func(n ast.Node) bool {
 		switch e.Kind {
-		case Guard, After, Replace:
+		case Guard, After, Replace, Before:
 			if s, ok := n.(ast.Stmt); ok && !isBlock(s) && matches(normalize(fe.fset, s), want) {
 				found = append(found, s)
 			}
@@ -179,23 +182,33 @@ func (fe *fileEditor) apply(e Edit) error {
 		}
 		return true
 	})
-	if len(found) != 1 {
-		return rowErr("matcher %q matched %d times, want exactly 1", e.Match, len(found))
+	if want := max(e.Count, 1); len(found) != want {
+		return rowErr("matcher %q matched %d times, want exactly %d", e.Match, len(found), want)
 	}
-	n := found[0]
-	start, end := fe.off(n.Pos()), fe.off(n.End())
-	orig := fe.text(n)
-	switch e.Kind {
-	case Guard:
-		fe.add(start, end, "if h := sockfuzzhook.Get(); h != nil {\n"+e.Code+"\n} else {\n"+orig+"\n}")
-	case After:
-		fe.add(end, end, "\n"+e.Code)
-	case Replace, Wrap:
-		fe.add(start, end, strings.ReplaceAll(e.Code, "$0", orig))
-	case SortedRange:
-		fe.add(start, end, "sockfuzzhook.Sorted("+orig+", "+e.Code+")")
-	default:
-		return rowErr("unknown kind %d", e.Kind)
+	for _, n := range found {
+		start, end := fe.off(n.Pos()), fe.off(n.End())
+		orig := fe.text(n)
+		switch e.Kind {
+		case Guard:
+			fe.add(start, end, "if h := sockfuzzhook.Get(); h != nil {\n"+e.Code+"\n} else {\n"+orig+"\n}")
+		case After:
+			fe.add(end, end, "\n"+e.Code)
+		case Replace, Wrap:
+			fe.add(start, end, strings.ReplaceAll(e.Code, "$0", orig))
+		case SortedRange:
+			fe.add(start, end, "sockfuzzhook.Sorted("+orig+", "+e.Code+")")
+		case Before:
+			// At the start of the statement's line, so that the directive after the code
+			// gives the statement its own line number back.
+			ls := bytes.LastIndexByte(fe.src[:start], '\n') + 1
+			if strings.TrimSpace(string(fe.src[ls:start])) != "" {
+				return rowErr("the statement at line %d does not begin its line", fe.line(n.Pos()))
+			}
+			fe.splices = append(fe.splices, splice{start: ls, end: ls,
+				text: e.Code + fmt.Sprintf("\n//line :%d:1\n", fe.line(n.Pos())), lined: true})
+		default:
+			return rowErr("unknown kind %d", e.Kind)
+		}
 	}
 	fe.applied = append(fe.applied, e.ID)
 	return nil
@@ -351,6 +364,9 @@ func (fe *fileEditor) result() ([]byte, error) {
 		b.WriteString(s.text)
 		prev = s.end
 		delta += strings.Count(s.text, "\n") - bytes.Count(fe.src[s.start:s.end], []byte("\n"))
+		if s.lined {
+			delta = 0
+		}
 		next := tf.Line(tf.Pos(s.end)) + 1
 		if delta == 0 || next > tf.LineCount() {
 			continue

@@ -51,6 +51,18 @@ func twice(t *T) {
 	t.a++
 }
 
+func repeated(t *T) {
+	if t.a == 1 {
+		marker()
+	}
+	if t.a == 1 {
+		t.a++
+	}
+	marker()
+}
+
+func inline(t *T) { t.a-- }
+
 func marker() {}
 `
 
@@ -77,6 +89,15 @@ func TestEditKinds(t *testing.T) {
 			[]string{"a    int\n\tsfID uint64\n}"}},
 		{"prefix matcher", []Edit{{ID: "X8", Func: "wait", Kind: After, Match: "for k, v := range m {...", Code: "sockfuzzhook.Point(\"y\")"}},
 			[]string{"\t}\n\tsockfuzzhook.Point(\"y\")\n//line :33:1\n\t<-ch"}},
+		{"before", []Edit{
+			{ID: "X9", Func: "repeated", Kind: Before, Count: 2, Match: "if t.a == 1 {...", Code: "sockfuzzhook.Point(\"r\")"},
+			{ID: "X9", Func: "repeated", Kind: Before, Count: 2, Match: "marker()", Code: "sockfuzzhook.Atomic(\"t.a\", unsafe.Pointer(&t.a), false)"}},
+			[]string{
+				// Each statement keeps its line: the directive follows the inserted code.
+				"\tsockfuzzhook.Point(\"r\")\n//line :43:1\n\tif t.a == 1 {\n\t\tsockfuzzhook.Atomic(\"t.a\", unsafe.Pointer(&t.a), false)\n//line :44:1\n\t\tmarker()",
+				"\tsockfuzzhook.Point(\"r\")\n//line :46:1\n\tif t.a == 1 {\n\t\tt.a++",
+				"\tsockfuzzhook.Atomic(\"t.a\", unsafe.Pointer(&t.a), false)\n//line :49:1\n\tmarker()\n}",
+			}},
 		{"go statements", nil, []string{
 			// The function value (a method value) and the arguments are bound at the
 			// statement, as go evaluates them; the spread argument stays spread.
@@ -153,6 +174,8 @@ func TestEditMatchesExactlyOnce(t *testing.T) {
 		{"two matches", Edit{ID: "Z2", File: "p.go", Func: "twice", Kind: Guard, Match: "t.a++"}, `edit Z2 (p.go twice): matcher "t.a++" matched 2 times`},
 		{"no function", Edit{ID: "Z3", File: "p.go", Func: "T.Unlock", Kind: Prologue}, `edit Z3 (p.go T.Unlock): function not found`},
 		{"no struct", Edit{ID: "Z4", File: "p.go", Func: "U", Kind: Field}, `edit Z4 (p.go U): struct type matched 0 times`},
+		{"count", Edit{ID: "Z5", File: "p.go", Func: "twice", Kind: Before, Count: 3, Match: "t.a++"}, `edit Z5 (p.go twice): matcher "t.a++" matched 2 times, want exactly 3`},
+		{"before mid-line", Edit{ID: "Z6", File: "p.go", Func: "inline", Kind: Before, Match: "t.a--"}, `edit Z6 (p.go inline): the statement at line 52 does not begin its line`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -127,6 +127,23 @@ func Point(site string) {
 	runtime.Gosched()
 }
 
+// Atomic is the A edits' call before an atomic access of the field at p (site names the
+// field): a scheduling point and an atomic access for the detector under hooks, nothing
+// otherwise.
+func Atomic(site string, p unsafe.Pointer, write bool) {
+	if h := Get(); h != nil {
+		h.Atomic(site, p, write)
+	}
+}
+
+// Access is the call before a plain access of the field at p (site names the field), recorded
+// for the detector under hooks; nothing otherwise.
+func Access(site string, p unsafe.Pointer, write bool) {
+	if h := Get(); h != nil {
+		h.Access(site, p, write)
+	}
+}
+
 // NextID numbers endpoints in creation order, for sorted iteration of maps that gVisor ranges.
 func NextID() uint64 { return nextID.Add(1) }
 

@@ -90,6 +90,13 @@ type Config struct {
 	// tree's when it has that build (tools/sockfuzz/internal/covbuild); a reference without it is
 	// built plainly, as its own main job built it.
 	BuildArgs []string
+	// CurrentEnv, CurrentTags and CurrentArgs are added to the builds of the current tree
+	// only: the hooked build's environment, tag and flags when the tool is hooked
+	// (docs/netstack-design.md §2.4), none otherwise. A reference tree is built as its own
+	// main job builds it.
+	CurrentEnv  []string
+	CurrentTags string
+	CurrentArgs []string
 }
 
 // Check reports the first bad field of c, in words that name the command's flag.
@@ -343,10 +350,20 @@ func (b *bench) build(ctx context.Context, t *tree, name, pkg string) error {
 	if t.covbuild() {
 		args = append(args, b.cfg.BuildArgs...)
 	}
+	cur := t == b.cur
+	if cur {
+		if b.cfg.CurrentTags != "" {
+			args = append(args, "-tags", b.cfg.CurrentTags)
+		}
+		args = append(args, b.cfg.CurrentArgs...)
+	}
 	args = append(args, "-o", bin, pkg)
 	fmt.Fprintf(b.log, "bench: go %s (%s)\n", strings.Join(args, " "), t.dir)
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = t.dir
+	if cur && len(b.cfg.CurrentEnv) > 0 {
+		cmd.Env = append(os.Environ(), b.cfg.CurrentEnv...)
+	}
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("go test -c -fuzz %s in %s: %w\n%s", pkg, t.dir, err, out)
 	}

@@ -49,6 +49,12 @@ type Config struct {
 	// BuildArgs are extra go test flags of the sockfuzz trials' fuzz test binary, as the main
 	// job builds it (covbuild.Args).
 	BuildArgs []string
+	// BuildEnv and BuildTags are the environment entries and the -tags value of the go
+	// commands that build the fuzz test binary and the stress worker: the hooked build's when
+	// the tool is hooked (docs/netstack-design.md §2.4: the faults and controlled netstack
+	// exist only there), none otherwise.
+	BuildEnv  []string
+	BuildTags string
 }
 
 // Plan returns the trials not yet recorded, interleaved (trial index, then fault, then
@@ -184,22 +190,31 @@ func (r *runner) build(ctx context.Context, todo []Key) error {
 	}
 	if need[Sockfuzz] {
 		r.fuzzBin = filepath.Join(r.cfg.WorkDir, "fuzz.test")
-		args := append(append([]string{"test", "-c", "-fuzz", "^" + r.cfg.FuzzTarget + "$"}, r.cfg.BuildArgs...), "-o", r.fuzzBin, "github.com/sockfuzz/sockfuzz/fuzz")
-		if err := goBuild(ctx, args...); err != nil {
+		args := append(append([]string{"-c", "-fuzz", "^" + r.cfg.FuzzTarget + "$"}, r.cfg.BuildArgs...), "-o", r.fuzzBin, "github.com/sockfuzz/sockfuzz/fuzz")
+		if err := r.goBuild(ctx, "test", args...); err != nil {
 			return err
 		}
 	}
 	if need[Stress] {
 		r.stressBin = filepath.Join(r.cfg.WorkDir, "stressworker")
-		if err := goBuild(ctx, "build", "-race", "-o", r.stressBin, "github.com/sockfuzz/sockfuzz/tools/sockfuzz/internal/hunt/stressworker"); err != nil {
+		if err := r.goBuild(ctx, "build", "-race", "-o", r.stressBin, "github.com/sockfuzz/sockfuzz/tools/sockfuzz/internal/hunt/stressworker"); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func goBuild(ctx context.Context, args ...string) error {
-	out, err := exec.CommandContext(ctx, "go", args...).CombinedOutput()
+// goBuild runs `go verb [-tags BuildTags] args...` with BuildEnv.
+func (r *runner) goBuild(ctx context.Context, verb string, args ...string) error {
+	if r.cfg.BuildTags != "" {
+		args = append([]string{"-tags", r.cfg.BuildTags}, args...)
+	}
+	args = append([]string{verb}, args...)
+	cmd := exec.CommandContext(ctx, "go", args...)
+	if len(r.cfg.BuildEnv) > 0 {
+		cmd.Env = append(os.Environ(), r.cfg.BuildEnv...)
+	}
+	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("go %s: %w\n%s", strings.Join(args, " "), err, out)
 	}

@@ -83,6 +83,11 @@ type Config struct {
 	// BuildArgs are extra go test flags of the fuzz test binary's build (covbuild.Args: the
 	// substrate left uninstrumented).
 	BuildArgs []string
+	// BuildEnv and BuildTags are the environment entries and the -tags value of the go
+	// commands that build and find the fuzz test binary's package: the hooked build's when the
+	// tool is hooked (docs/netstack-design.md §2.4), none otherwise.
+	BuildEnv  []string
+	BuildTags string
 
 	// The tests' seams. fake, when set, is run in place of the fuzz test binary, which is then
 	// not built; maxRounds, when positive, ends the run after that many rounds; grace, when
@@ -269,7 +274,7 @@ func (r *runner) finish() {
 // build compiles the fuzz test binary, with -fuzz so that it carries the coverage
 // instrumentation that guides fuzzing (without it go test warns and fuzzes blind), and finds the package's directory (its seed files).
 func (r *runner) build(ctx context.Context) error {
-	out, err := exec.CommandContext(ctx, "go", "list", "-f", "{{.Dir}}", FuzzPackage).CombinedOutput()
+	out, err := r.goCmd(ctx, "list", "-f", "{{.Dir}}", FuzzPackage).CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("go list %s (run sockfuzz fuzz inside the sockfuzz module): %w\n%s", FuzzPackage, err, out)
 	}
@@ -282,12 +287,25 @@ func (r *runner) build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	args := append(append([]string{"test", "-c", "-fuzz", "."}, r.cfg.BuildArgs...), "-o", bin, FuzzPackage)
-	if out, err := exec.CommandContext(ctx, "go", args...).CombinedOutput(); err != nil {
-		return fmt.Errorf("go %s: %w\n%s", strings.Join(args, " "), err, out)
+	args := append(append([]string{"-c", "-fuzz", "."}, r.cfg.BuildArgs...), "-o", bin, FuzzPackage)
+	if out, err := r.goCmd(ctx, "test", args...).CombinedOutput(); err != nil {
+		return fmt.Errorf("go test %s: %w\n%s", strings.Join(args, " "), err, out)
 	}
 	r.bin = bin
 	return nil
+}
+
+// goCmd is a go command of the fuzz test binary's build: `go verb [-tags BuildTags] args...`
+// with BuildEnv.
+func (r *runner) goCmd(ctx context.Context, verb string, args ...string) *exec.Cmd {
+	if r.cfg.BuildTags != "" {
+		args = append([]string{"-tags", r.cfg.BuildTags}, args...)
+	}
+	cmd := exec.CommandContext(ctx, "go", append([]string{verb}, args...)...)
+	if len(r.cfg.BuildEnv) > 0 {
+		cmd.Env = append(os.Environ(), r.cfg.BuildEnv...)
+	}
+	return cmd
 }
 
 func (r *runner) dir(parts ...string) string {
