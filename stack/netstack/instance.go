@@ -150,14 +150,19 @@ func (in *instance) WireReorder(t *sched.Thread)               { in.w.reorder() 
 func (in *instance) TwoMSL() sched.Duration                    { return TwoMSL }
 func (in *instance) Oracles() []oracle.Oracle                  { return in.ora }
 
+// freeTickCap bounds a tick in Free mode, where it is real time: long enough for netstack's
+// first retransmission (an RTO of one second), short enough that a script's `tick 600000`
+// does not stall a test.
+const freeTickCap = time.Second
+
 // Tick advances time by d: virtual time in Controlled mode; in Free mode netstack's clock is
-// real, so the script's thread sleeps for real.
+// real, so the script's thread sleeps for real, at most freeTickCap.
 func (in *instance) Tick(t *sched.Thread, d sched.Duration) {
 	if d <= 0 {
 		return
 	}
 	if in.clock.free {
-		time.Sleep(time.Duration(d) * tick)
+		time.Sleep(min(time.Duration(d)*tick, freeTickCap))
 		return
 	}
 	_ = in.e.NewWaitQueue("tick").SleepTimeout(t, nil, 0, d)
