@@ -14,10 +14,20 @@ var targetFlavours = map[string]conformance.Flavour{
 	"bsd": conformance.BSD,
 }
 
+// notHere are the built-in targets this build cannot hold to a flavour, with the reason.
+var notHere = map[string]string{
+	// The scenarios run Controlled; the plain build runs netstack in Free mode only.
+	"netstack": "netstack's conformance (the Linux flavour) needs the hooked build: milestone B2",
+}
+
 // TestConformanceTargets runs every scenario on every registered target, through the target
 // interface, with its flavour's expectations.
 func TestConformanceTargets(t *testing.T) {
 	for _, name := range stack.Targets() {
+		if why, skip := notHere[name]; skip {
+			t.Run(name, func(t *testing.T) { t.Skip(why) })
+			continue
+		}
 		flavour, ok := targetFlavours[name]
 		if !ok {
 			t.Errorf("target %s has no conformance flavour: add it to targetFlavours", name)

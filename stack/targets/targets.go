@@ -5,4 +5,6 @@ package targets
 import (
 	// bsd, the DragonFly BSD model: the default target.
 	_ "github.com/sockfuzz/sockfuzz/stack/bsd/bsdtarget"
+	// netstack, gVisor's TCP/IP stack: Free mode in the plain build.
+	_ "github.com/sockfuzz/sockfuzz/stack/netstack"
 )

@@ -1,0 +1,16 @@
+//go:build !sockfuzz_hooked
+
+package netstack
+
+import "errors"
+
+// errNeedHooked is New's answer to a Controlled execution in the plain build, where gVisor's
+// goroutines and locks are not the substrate's.
+var errNeedHooked = errors.New("netstack: controlled mode needs the hooked build (-tags sockfuzz_hooked)")
+
+// startControlled installs the hooks that make gVisor run on in's execution, before the stack
+// is built; the plain build has none.
+func startControlled(*instance) error { return errNeedHooked }
+
+// stopControlled undoes startControlled at Release.
+func stopControlled(*instance) {}

@@ -1,0 +1,242 @@
+package netstack
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/sockfuzz/sockfuzz/stack"
+	"github.com/sockfuzz/sockfuzz/stack/oracle"
+	"github.com/sockfuzz/sockfuzz/stack/sched"
+	"gvisor.dev/gvisor/pkg/tcpip"
+	"gvisor.dev/gvisor/pkg/tcpip/header"
+	"gvisor.dev/gvisor/pkg/tcpip/link/channel"
+	"gvisor.dev/gvisor/pkg/tcpip/network/ipv4"
+	gstack "gvisor.dev/gvisor/pkg/tcpip/stack"
+	"gvisor.dev/gvisor/pkg/tcpip/transport/tcp"
+	"gvisor.dev/gvisor/pkg/tcpip/transport/udp"
+)
+
+// TwoMSL is the TIME-WAIT timeout the instance sets, in ticks (ms): short, because in Free mode
+// a `tick 2msl` is real time.
+const TwoMSL sched.Duration = 100
+
+// bufSize is the send and receive buffer size of every socket, so that payloads of the program
+// language (at most 64 KiB) can fill a buffer and block a writer.
+const bufSize = 8 << 10
+
+// nicID is the one NIC's id.
+const nicID = 1
+
+// foreignGrace is how long a Free execution waits, once every thread is blocked, for a wakeup
+// from gVisor's own goroutines before it calls itself quiescent.
+const foreignGrace = 20 * time.Millisecond
+
+// settleBound bounds the settling of timers at teardown (Controlled), in ticks.
+const settleBound sched.Duration = 10 * 60 * 1000
+
+// instance is netstack in one execution.
+type instance struct {
+	e     *sched.Exec
+	cfg   stack.Config
+	rep   *oracle.Reporter
+	clock *clock
+	rng   *rng
+	s     *gstack.Stack
+	link  *channel.Endpoint
+	w     *wire
+	files fileTable
+	procs []*proc
+	socks []*socket // every socket made, in creation order
+	ora   []oracle.Oracle
+	torn  bool // Teardown ran
+}
+
+func localAddr() tcpip.Address { return addrFrom(stack.LocalIP) }
+
+func addrFrom(ip uint32) tcpip.Address {
+	return tcpip.AddrFrom4([4]byte{byte(ip >> 24), byte(ip >> 16), byte(ip >> 8), byte(ip)})
+}
+
+func ipOf(a tcpip.Address) uint32 {
+	if a.Len() != 4 {
+		return 0
+	}
+	b := a.As4()
+	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+}
+
+// newInstance builds the stack of one execution (docs/netstack-design.md §3.1).
+func newInstance(e *sched.Exec, cfg stack.Config) (*instance, error) {
+	in := &instance{e: e, cfg: cfg, rep: cfg.Reporter, clock: newClock(e), rng: newRNG()}
+	if e.Mode() == sched.Controlled {
+		if err := startControlled(in); err != nil {
+			return nil, err
+		}
+	} else {
+		e.ForeignGrace(foreignGrace)
+	}
+	in.files.mu = e.NewQuietMutex("netstack.files")
+	in.s = gstack.New(gstack.Options{
+		NetworkProtocols:   []gstack.NetworkProtocolFactory{ipv4.NewProtocol},
+		TransportProtocols: []gstack.TransportProtocolFactory{tcp.NewProtocol, udp.NewProtocol},
+		Clock:              in.clock,
+		SecureRNG:          in.rng,
+		RandSource:         in.rng,
+		// Packets between the program's own sockets leave through the NIC and cross the wire.
+		HandleLocal: false,
+	})
+	in.link = channel.New(1024, 1500, "")
+	in.w = newWire(in)
+	in.link.AddNotify(in.w)
+	if err := in.setup(); err != nil {
+		in.s.Destroy()
+		stopControlled(in)
+		return nil, err
+	}
+	in.w.th = e.Go(wireThread, in.w.run)
+	if in.rep != nil {
+		in.ora = []oracle.Oracle{}
+	}
+	return in, nil
+}
+
+// setup makes the NIC, its address and route, and the transport options.
+func (in *instance) setup() error {
+	s := in.s
+	if err := s.CreateNIC(nicID, in.link); err != nil {
+		return fmt.Errorf("netstack: CreateNIC: %v", err)
+	}
+	pa := tcpip.ProtocolAddress{Protocol: ipv4.ProtocolNumber,
+		AddressWithPrefix: tcpip.AddressWithPrefix{Address: localAddr(), PrefixLen: 8}}
+	if err := s.AddProtocolAddress(nicID, pa, gstack.AddressProperties{}); err != nil {
+		return fmt.Errorf("netstack: AddProtocolAddress: %v", err)
+	}
+	s.SetRouteTable([]tcpip.Route{{Destination: header.IPv4EmptySubnet, NIC: nicID}})
+	tw := tcpip.TCPTimeWaitTimeoutOption(time.Duration(TwoMSL) * tick)
+	lg := tcpip.TCPLingerTimeoutOption(time.Duration(TwoMSL) * tick)
+	snd := tcpip.TCPSendBufferSizeRangeOption{Min: 4096, Default: bufSize, Max: 4 * bufSize}
+	rcv := tcpip.TCPReceiveBufferSizeRangeOption{Min: 4096, Default: bufSize, Max: 4 * bufSize}
+	mod := tcpip.TCPModerateReceiveBufferOption(false)
+	for _, o := range []tcpip.SettableTransportProtocolOption{&tw, &lg, &snd, &rcv, &mod} {
+		if err := s.SetTransportProtocolOption(tcp.ProtocolNumber, o); err != nil {
+			return fmt.Errorf("netstack: tcp option %T: %v", o, err)
+		}
+	}
+	return nil
+}
+
+// report files an adapter or settled-state report.
+func (in *instance) report(t *sched.Thread, oracleName, title, detail string) {
+	if in.rep == nil {
+		return
+	}
+	id := sched.ID(-1)
+	if t != nil {
+		id = t.ID()
+	}
+	in.rep.Report(oracleName, title, detail, id, in.e.Steps())
+}
+
+func (in *instance) NewProc(name string, th *sched.Thread) stack.Proc {
+	p := &proc{in: in, pid: len(in.procs), name: name, t: th}
+	in.procs = append(in.procs, p)
+	return p
+}
+
+func (in *instance) Inject(t *sched.Thread, seg stack.Segment) { in.w.inject(t, seg) }
+func (in *instance) WireDrop(t *sched.Thread)                  { in.w.drop() }
+func (in *instance) WireDup(t *sched.Thread)                   { in.w.dup() }
+func (in *instance) WireReorder(t *sched.Thread)               { in.w.reorder() }
+func (in *instance) TwoMSL() sched.Duration                    { return TwoMSL }
+func (in *instance) Oracles() []oracle.Oracle                  { return in.ora }
+
+// freeTickCap bounds a tick in Free mode, where it is real time: long enough for netstack's
+// first retransmission (an RTO of one second), short enough that a script's `tick 600000`
+// does not stall a test.
+const freeTickCap = time.Second
+
+// Tick advances time by d: virtual time in Controlled mode; in Free mode netstack's clock is
+// real, so the script's thread sleeps for real, at most freeTickCap.
+func (in *instance) Tick(t *sched.Thread, d sched.Duration) {
+	if d <= 0 {
+		return
+	}
+	if in.clock.free {
+		time.Sleep(min(time.Duration(d)*tick, freeTickCap))
+		return
+	}
+	_ = in.e.NewWaitQueue("tick").SleepTimeout(t, nil, 0, d)
+}
+
+// Teardown implements stack.Instance (docs/netstack-design.md §3.7): close what the program
+// left open, let the timers run out (Controlled), destroy the stack, check what it left, stop
+// the wire.
+func (in *instance) Teardown(t *sched.Thread) {
+	in.torn = true
+	in.closeAll(t)
+	if !in.clock.free {
+		in.settle(t)
+	}
+	in.s.Destroy()
+	if in.clock.free {
+		in.clock.stopFree()
+	}
+	in.checkSettled(t)
+	in.w.stop(t)
+}
+
+// settle sleeps until the clock has no armed timer left, up to settleBound (Controlled).
+func (in *instance) settle(t *sched.Thread) {
+	q := in.e.NewWaitQueue("settle")
+	limit := in.e.Now() + settleBound
+	for {
+		when, ok := in.clock.nextDeadline()
+		if !ok {
+			return
+		}
+		if when > limit {
+			in.report(t, "leak", "netstack: timers never settle", fmt.Sprintf("a timer armed for tick %d", when))
+			return
+		}
+		d := max(when-in.e.Now(), 1)
+		if err := q.SleepTimeout(t, nil, 0, d); err != nil && err != sched.ErrTimedOut {
+			return
+		}
+	}
+}
+
+// checkSettled is the leak oracle after the stack's Destroy: no endpoint registered or waiting
+// for cleanup, no connection counted as established or connected.
+func (in *instance) checkSettled(t *sched.Thread) {
+	if in.rep == nil {
+		return
+	}
+	if n := len(in.s.RegisteredEndpoints()); n > 0 {
+		in.report(t, "leak", "netstack: endpoint registered after teardown", fmt.Sprintf("%d endpoints", n))
+	}
+	if n := len(in.s.CleanupEndpoints()); n > 0 {
+		in.report(t, "leak", "netstack: endpoint awaiting cleanup after teardown", fmt.Sprintf("%d endpoints", n))
+	}
+	st := in.s.Stats().TCP
+	if n := st.CurrentEstablished.Value(); n != 0 {
+		in.report(t, "leak", "netstack: CurrentEstablished not zero after teardown", fmt.Sprintf("CurrentEstablished %d", n))
+	}
+	if n := st.CurrentConnected.Value(); n != 0 {
+		in.report(t, "leak", "netstack: CurrentConnected not zero after teardown", fmt.Sprintf("CurrentConnected %d", n))
+	}
+}
+
+// Release implements stack.Instance: the process may start the next netstack execution.
+func (in *instance) Release() {
+	if !in.torn {
+		// The execution stopped before its reaper tore the stack down (a panic, a budget):
+		// gVisor's goroutines must not outlive it.
+		in.s.Destroy()
+		if in.clock.free {
+			in.clock.stopFree()
+		}
+	}
+	stopControlled(in)
+	*in = instance{}
+	netstackMu.Unlock()
+}
