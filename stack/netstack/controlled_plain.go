@@ -2,7 +2,11 @@
 
 package netstack
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/sockfuzz/sockfuzz/stack/sched"
+)
 
 // errNeedHooked is New's answer to a Controlled execution in the plain build, where gVisor's
 // goroutines and locks are not the substrate's.
@@ -14,3 +18,11 @@ func startControlled(*instance) error { return errNeedHooked }
 
 // stopControlled undoes startControlled at Release.
 func stopControlled(*instance) {}
+
+// probe is the wake condition cond as is: in free mode it runs on the substrate's goroutines,
+// where gVisor's locks are real ones.
+func probe(cond func() bool) func() bool { return cond }
+
+// joinGVisor waits for gVisor's own goroutines in Controlled mode; in free mode Stack.Wait
+// does.
+func joinGVisor(*sched.Thread) {}

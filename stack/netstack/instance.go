@@ -31,8 +31,11 @@ const nicID = 1
 // from gVisor's own goroutines before it calls itself quiescent.
 const foreignGrace = 20 * time.Millisecond
 
-// settleBound bounds the settling of timers at teardown (Controlled), in ticks.
-const settleBound sched.Duration = 10 * 60 * 1000
+// settleBound bounds the settling of timers at teardown (Controlled), in ticks: an hour of
+// virtual time. A connection whose scripted peer never answers retransmits for about 15
+// minutes before it gives up (the default 15 retries, RTO capped at 2 minutes), as Linux's
+// tcp_retries2 does.
+const settleBound sched.Duration = 60 * 60 * 1000
 
 // instance is netstack in one execution.
 type instance struct {
@@ -67,6 +70,7 @@ func ipOf(a tcpip.Address) uint32 {
 
 // newInstance builds the stack of one execution (docs/netstack-design.md §3.1).
 func newInstance(e *sched.Exec, cfg stack.Config) (*instance, error) {
+	silenceGVisorLog()
 	in := &instance{e: e, cfg: cfg, rep: cfg.Reporter, clock: newClock(e), rng: newRNG()}
 	if e.Mode() == sched.Controlled {
 		if err := startControlled(in); err != nil {
@@ -177,7 +181,11 @@ func (in *instance) Teardown(t *sched.Thread) {
 	if !in.clock.free {
 		in.settle(t)
 	}
-	in.s.Destroy()
+	// Destroy, with the join that makes its Wait return at once in Controlled mode: gVisor's
+	// goroutines are threads there, and a WaitGroup wait on a running one would hang.
+	in.s.Close()
+	joinGVisor(t)
+	in.s.Wait()
 	if in.clock.free {
 		in.clock.stopFree()
 	}

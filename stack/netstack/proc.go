@@ -184,7 +184,7 @@ func (s *socket) block(t *sched.Thread, mask waiter.EventMask, try func() bool) 
 	e := waiter.NewFunctionEntry(mask, func(waiter.EventMask) { s.q.WakeAllForeign() })
 	s.wq.EventRegister(&e)
 	defer s.wq.EventUnregister(&e)
-	pred := func() bool { return s.ep.Readiness(mask) != 0 }
+	pred := probe(func() bool { return s.ep.Readiness(mask) != 0 })
 	for {
 		s.q.Interlock(t)
 		if try() {
@@ -267,7 +267,7 @@ func (p *proc) Connect(t *sched.Thread, fd int, addr stack.Addr) stack.Errno {
 		default:
 			return p.errno(err)
 		}
-		pred := func() bool { return s.ep.Readiness(waiter.WritableEvents) != 0 }
+		pred := probe(func() bool { return s.ep.Readiness(waiter.WritableEvents) != 0 })
 		if err := s.q.Sleep(t, pred, sched.Interruptible|sched.Interlocked); err != nil {
 			return stack.EINTR
 		}

@@ -46,6 +46,10 @@ type Binding struct {
 
 	threads []*sched.Thread // started by Go, in order
 	outside []func()        // undo the outside path's holds, for Probe
+
+	// ThreadNames renames the threads of a go statement ("tcp.dispatcher.startLocked") to a
+	// name of the target's roles ("tcp-processor"); others keep the statement's name.
+	ThreadNames map[string]string
 }
 
 type mutex struct {
@@ -271,6 +275,9 @@ func (b *Binding) Downgrade(p unsafe.Pointer) {
 // Run, a child of the running thread during it.
 func (b *Binding) Go(name string, fn func()) {
 	body := func(*sched.Thread) { fn() }
+	if alias, ok := b.ThreadNames[name]; ok {
+		name = alias
+	}
 	var th *sched.Thread
 	if t := b.e.Current(); t != nil {
 		th = t.Go(b.name(name), body)

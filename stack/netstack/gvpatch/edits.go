@@ -182,6 +182,14 @@ var Edits = []Edit{
 		Match: "s.networkProtocols", Code: "cmp.Compare"},
 	{ID: "R5", File: pkgStack, Func: "Stack.Wait", Kind: SortedRange, Imports: []string{HookImport, "cmp"},
 		Match: "s.nics", Code: "cmp.Compare"},
+	// The demuxer's endpoints by protocol (tcp, udp) and by endpoint ID: RegisteredEndpoints
+	// (Stack.Close, Stack.Wait, the leak oracle) takes their locks in the order it ranges them.
+	{ID: "R7", File: pkgStack, Func: "Stack.RegisteredEndpoints", Kind: SortedRange, Imports: []string{HookImport, "cmp"},
+		Match: "s.demux.protocol", Code: "func(a, b protocolIDs) int { return cmp.Or(cmp.Compare(a.network, b.network), cmp.Compare(a.transport, b.transport)) }"},
+	{ID: "R8", File: "pkg/tcpip/stack/transport_demuxer.go", Func: "transportEndpoints.transportEndpoints", Kind: SortedRange,
+		Imports: []string{HookImport}, Match: "eps.endpoints", Code: "sockfuzzhook.ByString[TransportEndpointID]"},
+	{ID: "R8", File: "pkg/tcpip/stack/transport_demuxer.go", Func: "endpointsByNIC.transportEndpoints", Kind: SortedRange,
+		Imports: []string{HookImport, "cmp"}, Match: "epsByNIC.endpoints", Code: "cmp.Compare"},
 	// The dangling endpoints come from a map; ReleaseDanglingEndpoints aborts them in the
 	// returned order, and the leak oracle reports the first.
 	{ID: "R6", File: "pkg/tcpip/tcpip.go", Func: "GetDanglingEndpoints", Kind: Replace, Imports: hookImports[:1],

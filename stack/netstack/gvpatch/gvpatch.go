@@ -360,6 +360,7 @@ func Tree(src string, pkgs []string) ([]File, error) {
 		if err != nil {
 			return nil, fmt.Errorf("gvpatch: %w", err)
 		}
+		srcs := map[string][]byte{}
 		for _, e := range ents {
 			if e.IsDir() || strings.HasSuffix(e.Name(), "_test.go") {
 				continue
@@ -369,9 +370,24 @@ func Tree(src string, pkgs []string) ([]File, error) {
 			if err != nil {
 				return nil, fmt.Errorf("gvpatch: %w", err)
 			}
+			srcs[rel] = data
+		}
+		goSrcs := map[string][]byte{}
+		for rel, data := range srcs {
+			if strings.HasSuffix(rel, ".go") {
+				goSrcs[rel] = data
+			}
+		}
+		fields, err := packageMapFields(goSrcs)
+		if err != nil {
+			return nil, fmt.Errorf("gvpatch: %s: %w", pkg, err)
+		}
+		for _, rel := range sortedKeys(srcs) {
+			data := srcs[rel]
+			var err error
 			f := File{Path: rel, Data: data}
 			if strings.HasSuffix(rel, ".go") {
-				if f.Data, f.Edits, err = EditFile(rel, data, rows[rel]); err != nil {
+				if f.Data, f.Edits, err = EditFile(rel, data, rows[rel], fields); err != nil {
 					return nil, err
 				}
 				done[rel] = true
@@ -419,10 +435,11 @@ func hookFiles() ([]File, error) {
 	return files, nil
 }
 
-// EditFile applies the rows of one file, and the go statement rewrite, to its source. It
+// EditFile applies the rows of one file, the go statement rewrite and the map range rewrite
+// (with the map names of its package) to its source. It
 // returns the source unchanged (and no edit names) when there is nothing to do.
-func EditFile(name string, src []byte, rows []Edit) ([]byte, []string, error) {
-	if len(rows) == 0 && !bytes.Contains(src, []byte("go ")) {
+func EditFile(name string, src []byte, rows []Edit, fields MapFields) ([]byte, []string, error) {
+	if len(rows) == 0 && !bytes.Contains(src, []byte("go ")) && !bytes.Contains(src, []byte("range ")) {
 		return src, nil, nil
 	}
 	fe, err := newFileEditor(name, src)
@@ -440,6 +457,9 @@ func EditFile(name string, src []byte, rows []Edit) ([]byte, []string, error) {
 	}
 	if n > 0 {
 		fe.applied = append(fe.applied, "go")
+	}
+	if fe.rewriteMapRanges(fields) > 0 {
+		fe.applied = append(fe.applied, "range")
 	}
 	if len(fe.splices) == 0 {
 		return src, nil, nil

@@ -45,12 +45,14 @@ func TestEditsApply(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, gos := 0, 0
+	rows, gos, ranges := 0, 0, 0
 	for _, f := range files {
 		for _, id := range f.Edits {
 			switch id {
 			case "go":
 				gos += bytes.Count(f.Data, []byte("sockfuzzhook.Go("))
+			case "range":
+				ranges += bytes.Count(f.Data, []byte(", sockfuzzhook.Compare)"))
 			case "F":
 			default:
 				rows++
@@ -71,6 +73,12 @@ func TestEditsApply(t *testing.T) {
 	if gos != 7 {
 		t.Errorf("%d go statements rewritten, want 7", gos)
 	}
+	// The map ranges found by syntax: at least those of the stack package named in the design
+	// (addressable endpoints, the demuxer, the NICs).
+	if ranges < 50 {
+		t.Errorf("%d map ranges rewritten, want at least 50", ranges)
+	}
+	t.Logf("%d map ranges rewritten", ranges)
 }
 
 // newModroot makes a repository stand-in in a temporary directory: the repository's go.mod and

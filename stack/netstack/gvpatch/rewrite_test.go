@@ -112,7 +112,7 @@ func TestEditKinds(t *testing.T) {
 			for i := range tt.rows {
 				tt.rows[i].File = "p.go"
 			}
-			out, ids, err := EditFile("p.go", []byte(synth), tt.rows)
+			out, ids, err := EditFile("p.go", []byte(synth), tt.rows, MapFields{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -179,7 +179,7 @@ func TestEditMatchesExactlyOnce(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, _, err := EditFile("p.go", []byte(synth), []Edit{tt.row})
+			_, _, err := EditFile("p.go", []byte(synth), []Edit{tt.row}, MapFields{})
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("error %v, want one containing %q", err, tt.want)
 			}

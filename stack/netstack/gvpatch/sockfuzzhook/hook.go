@@ -8,9 +8,13 @@
 package sockfuzzhook
 
 import (
+	"cmp"
+	"fmt"
 	"iter"
+	"reflect"
 	"runtime"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"unsafe"
 )
@@ -153,7 +157,17 @@ func ResetIDs() { nextID.Store(0) }
 // Sorted iterates over m in the order of its keys by cmp, in place of a range over m whose
 // randomised order would decide the order of scheduling points. Like a range, it skips an entry
 // deleted during the iteration.
+// Without hooks installed it is the plain range, in Go's order, at no cost.
 func Sorted[M ~map[K]V, K comparable, V any](m M, cmp func(a, b K) int) iter.Seq2[K, V] {
+	if Get() == nil {
+		return func(yield func(K, V) bool) {
+			for k, v := range m {
+				if !yield(k, v) {
+					return
+				}
+			}
+		}
+	}
 	keys := make([]K, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -167,6 +181,37 @@ func Sorted[M ~map[K]V, K comparable, V any](m M, cmp func(a, b K) int) iter.Seq
 		}
 	}
 }
+
+// Compare is a total order on the keys of any map, for Sorted: numbers and strings by value;
+// keys that carry a creation number (SockfuzzID: tcp and udp endpoints) by it; anything else
+// by its printed form, which for gVisor's keys (addresses, endpoint IDs, protocol pairs) holds
+// no pointer.
+func Compare[K comparable](a, b K) int {
+	va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
+	if va.IsValid() && vb.IsValid() && va.Kind() == vb.Kind() {
+		switch va.Kind() {
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+			return cmp.Compare(va.Int(), vb.Int())
+		case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+			return cmp.Compare(va.Uint(), vb.Uint())
+		case reflect.String:
+			return strings.Compare(va.String(), vb.String())
+		case reflect.Float32, reflect.Float64:
+			return cmp.Compare(va.Float(), vb.Float())
+		}
+	}
+	type ided interface{ SockfuzzID() uint64 }
+	if x, ok := any(a).(ided); ok {
+		if y, ok := any(b).(ided); ok {
+			return cmp.Compare(x.SockfuzzID(), y.SockfuzzID())
+		}
+	}
+	return strings.Compare(fmt.Sprint(a), fmt.Sprint(b))
+}
+
+// ByString orders keys by their printed form: a fixed order for struct keys (endpoint IDs),
+// where any fixed order will do.
+func ByString[K any](a, b K) int { return strings.Compare(fmt.Sprint(a), fmt.Sprint(b)) }
 
 // SortByID sorts s by the SockfuzzID of its elements (the creation numbers the edited tcp and
 // udp endpoints carry), so that a slice gathered from maps comes in creation order. Elements

@@ -1,0 +1,175 @@
+//go:build sockfuzz_hooked
+
+package netstack_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/sockfuzz/sockfuzz/corpus"
+	"github.com/sockfuzz/sockfuzz/repro"
+	"github.com/sockfuzz/sockfuzz/stack"
+	"github.com/sockfuzz/sockfuzz/stack/sched"
+)
+
+// watchdog bounds one controlled execution: a block the hooks miss (a channel, a standard
+// mutex, a WaitGroup with a count) hangs the process instead of ending quiescent.
+const watchdog = 30 * time.Second
+
+// executeWatched executes p with options opt, failing with every goroutine's stack if it does
+// not end within the watchdog.
+func executeWatched(t *testing.T, name string, p *repro.Program, opt repro.Options) *repro.Outcome {
+	t.Helper()
+	type res struct {
+		o   *repro.Outcome
+		err error
+	}
+	done := make(chan res, 1)
+	go func() {
+		o, err := repro.Execute(p, opt)
+		done <- res{o, err}
+	}()
+	select {
+	case r := <-done:
+		if r.err != nil {
+			t.Fatalf("%s: %v", name, r.err)
+		}
+		return r.o
+	case <-time.After(watchdog):
+		buf := make([]byte, 1<<20)
+		t.Fatalf("%s: no end in %v: a block the hooks do not see\n%s", name, watchdog, buf[:runtime.Stack(buf, true)])
+		return nil
+	}
+}
+
+// TestNetstackControlled runs the adapter's programs in Controlled mode on the hooked build,
+// under the default schedule and random ones: every execution ends with every thread gone and
+// no report, and the same schedule gives the same trace each time.
+func TestNetstackControlled(t *testing.T) {
+	names, _ := filepath.Glob("testdata/*.prog")
+	for _, file := range names {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			src, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := repro.Parse(file, src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p.Header.Mode = repro.Controlled
+			for seed := uint64(0); seed < 5; seed++ {
+				p.Header.Sched = repro.Schedule{Kind: sched.KindRandom, Seed: seed}
+				var hash uint64
+				for run := 0; run < 3; run++ {
+					o := executeWatched(t, file, p, repro.Options{})
+					for _, r := range o.Reports {
+						t.Errorf("seed %d: report %v", seed, r)
+					}
+					if o.Live != 0 {
+						t.Fatalf("seed %d: %d threads alive: %v", seed, o.Live, o.Alive)
+					}
+					if run == 0 {
+						hash = o.Result.TraceHash
+					} else if o.Result.TraceHash != hash {
+						t.Fatalf("seed %d: run %d trace %x, first %x: not deterministic", seed, run, o.Result.TraceHash, hash)
+					}
+				}
+				t.Logf("seed %d: trace %x", seed, hash)
+			}
+		})
+	}
+}
+
+// TestNetstackDeterminism replays every corpus seed netstack can express, in Controlled mode
+// under its own schedule, 100 times: each gives one trace hash, and no thread or goroutine of
+// gVisor survives an execution. On a second hash it shows where the two traces part.
+func TestNetstackDeterminism(t *testing.T) {
+	tgt := stack.MustLookup("netstack")
+	runs := 100
+	if testing.Short() {
+		runs = 10
+	}
+	n := 0
+	for _, s := range corpus.Seeds() {
+		p, err := s.Program()
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := *p
+		q.Header.Target, q.Header.Mode, q.Header.Faults = "netstack", repro.Controlled, nil
+		if repro.ValidateTarget(&q, tgt) != nil {
+			continue
+		}
+		n++
+		var first *repro.Outcome
+		for run := 0; run < runs; run++ {
+			o := executeWatched(t, s.Name, &q, repro.Options{})
+			if o.Live != 0 {
+				t.Fatalf("%s: %d threads alive: %v", s.Name, o.Live, o.Alive)
+			}
+			if first == nil {
+				first = o
+				for _, r := range o.Reports {
+					t.Logf("%s: report %s (%s)", s.Name, r.Title, r.Oracle)
+				}
+				continue
+			}
+			if o.Result.TraceHash != first.Result.TraceHash {
+				t.Fatalf("%s: run %d trace %x, first %x: not deterministic\n%s", s.Name, run,
+					o.Result.TraceHash, first.Result.TraceHash, divergence(t, s.Name, &q))
+			}
+		}
+		goleak.VerifyNone(t, goleak.IgnoreAnyFunction(sched.IdleThreadFunc))
+	}
+	if n == 0 {
+		t.Fatal("no seed expressible on netstack")
+	}
+	t.Logf("%d seeds, %d replays each, one trace each", n, runs)
+}
+
+// divergence executes p with event logs until two traces differ, and shows the events around
+// the first difference.
+func divergence(t *testing.T, name string, p *repro.Program) string {
+	logOf := func() []string {
+		o := executeWatched(t, name, p, repro.Options{LogSize: 1 << 20})
+		var log []string
+		for _, ev := range o.Events {
+			who := "clock"
+			if ev.Thread >= 0 {
+				who = o.Threads[ev.Thread]
+			}
+			log = append(log, fmt.Sprintf("%-10s %v", who, ev))
+		}
+		return log
+	}
+	first := logOf()
+	for try := 0; try < 50; try++ {
+		log := logOf()
+		for j := range max(len(first), len(log)) {
+			if j < len(first) && j < len(log) && first[j] == log[j] {
+				continue
+			}
+			var b strings.Builder
+			for k := max(0, j-4); k < j+4; k++ {
+				if k < len(first) {
+					fmt.Fprintf(&b, "A %s\n", first[k])
+				}
+			}
+			for k := max(0, j-4); k < j+4; k++ {
+				if k < len(log) {
+					fmt.Fprintf(&b, "B %s\n", log[k])
+				}
+			}
+			return b.String()
+		}
+	}
+	return "(no difference in 50 logged runs)"
+}
