@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -72,4 +73,16 @@ func bsdTarget(t *testing.T) stack.Target {
 		t.Fatal(err)
 	}
 	return tgt
+}
+
+// TestReplayModeOverride checks that -mode controlled runs a program written for free mode
+// under the scheduler (it ran free, printing 0 steps, when only the header was read).
+func TestReplayModeOverride(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"replay", "-mode", "controlled", "-trace", "0", "testdata/free.prog"}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if !regexp.MustCompile(`clean, [1-9][0-9]* steps`).MatchString(out.String()) {
+		t.Fatalf("output %q: want a controlled run's steps", out.String())
+	}
 }

@@ -61,6 +61,7 @@ func replayCmd(args []string, stdout, stderr io.Writer) int {
 		m := p.Header.Mode
 		if *mode != "" {
 			m = repro.Mode(*mode)
+			p.Header.Mode = m // the execution reads the header: -mode controlled of a free program ran free
 		}
 		var failed bool
 		if m == repro.Free {
