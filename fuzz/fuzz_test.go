@@ -69,3 +69,67 @@ func FuzzReproText(f *testing.F) {
 		}
 	})
 }
+
+// The netstack targets run gVisor's netstack under the same programs and oracles; controlled
+// netstack needs the hooked build of gVisor (stack/netstack/gvpatch), so in the plain build
+// they skip, saying why (go test ./... runs them hooked through stack/netstack/launch).
+
+func FuzzNetstackSockets(f *testing.F) {
+	h := HarnessFor(NetstackSockets)
+	for _, s := range h.Seeds() {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if why := h.Unavailable(); why != "" {
+			t.Skip(why)
+		}
+		if msg := h.Run(data); msg != "" {
+			t.Fatal(msg)
+		}
+	})
+}
+
+func FuzzNetstackAccept(f *testing.F) {
+	h := HarnessFor(NetstackAccept)
+	for _, s := range h.Seeds() {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if why := h.Unavailable(); why != "" {
+			t.Skip(why)
+		}
+		if msg := h.Run(data); msg != "" {
+			t.Fatal(msg)
+		}
+	})
+}
+
+func FuzzNetstackClose(f *testing.F) {
+	h := HarnessFor(NetstackClose)
+	for _, s := range h.Seeds() {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if why := h.Unavailable(); why != "" {
+			t.Skip(why)
+		}
+		if msg := h.Run(data); msg != "" {
+			t.Fatal(msg)
+		}
+	})
+}
+
+func FuzzNetstackWakeup(f *testing.F) {
+	h := HarnessFor(NetstackWakeup)
+	for _, s := range h.Seeds() {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if why := h.Unavailable(); why != "" {
+			t.Skip(why)
+		}
+		if msg := h.Run(data); msg != "" {
+			t.Fatal(msg)
+		}
+	})
+}

@@ -42,9 +42,9 @@ const (
 	// known title passes, so that a continuous run (sockfuzz fuzz) keeps searching past a bug
 	// it has already stored.
 	EnvKnown = "SOCKFUZZ_KNOWN"
-	// EnvTarget names the stack target the inputs run on (SOCKFUZZ_TARGET=bsd); empty is
-	// stack.DefaultTarget. The fuzz targets' profiles are bsd's calls: bsd is the only one
-	// they take for now.
+	// EnvTarget names the stack target whose faults SOCKFUZZ_FAULTS switches on
+	// (SOCKFUZZ_TARGET=bsd); empty is stack.DefaultTarget. Each fuzz target runs on its own
+	// stack (Target.Stack): those on another stack run with every fault off.
 	EnvTarget = "SOCKFUZZ_TARGET"
 )
 
@@ -61,11 +61,16 @@ const StepBudget = repro.DefaultStepBudget
 // every seed run is checked too.
 const LeakCheckEvery = 1000
 
-// Target is one fuzz target's configuration: the system calls its inputs decode into.
+// Target is one fuzz target's configuration: the system calls its inputs decode into, and the
+// stack target they run on ("" is stack.DefaultTarget).
 type Target struct {
 	Name    string
 	Profile *repro.Profile
+	Stack   string
 }
+
+// StackName is the name of the stack target t's inputs run on.
+func (t Target) StackName() string { return stack.TargetName(t.Stack) }
 
 func mustProfile(name string, calls ...string) *repro.Profile {
 	p, err := repro.NewProfile(name, calls...)
@@ -78,26 +83,64 @@ func mustProfile(name string, calls ...string) *repro.Profile {
 // The targets' profiles.
 var (
 	// Sockets is everything.
-	Sockets = Target{"FuzzSockets", repro.AllCalls}
+	Sockets = Target{Name: "FuzzSockets", Profile: repro.AllCalls}
 	// AcceptQueue is listeners, many clients, injected SYNs and RSTs, listener close.
-	AcceptQueue = Target{"FuzzAcceptQueue", mustProfile("accept", "socket", "bind", "listen", "connect",
+	AcceptQueue = Target{Name: "FuzzAcceptQueue", Profile: mustProfile("accept", "socket", "bind", "listen", "connect",
 		"accept", "close", "shutdown", "setsockopt", "ioctl", "interrupt", "dup")}
 	// AsyncWakeup is FIOASYNC, F_SETOWN, poll, blocking recv and accept, interrupts.
-	AsyncWakeup = Target{"FuzzAsyncWakeup", mustProfile("async", "socket", "bind", "listen", "connect",
+	AsyncWakeup = Target{Name: "FuzzAsyncWakeup", Profile: mustProfile("async", "socket", "bind", "listen", "connect",
 		"accept", "send", "recv", "ioctl", "fcntl", "poll", "interrupt", "close", "shutdown", "sockatmark")}
 	// Soclose is dup, shared descriptors, close and abort races.
-	Soclose = Target{"FuzzSoclose", mustProfile("soclose", "socket", "bind", "listen", "connect", "accept",
+	Soclose = Target{Name: "FuzzSoclose", Profile: mustProfile("soclose", "socket", "bind", "listen", "connect", "accept",
 		"dup", "close", "shutdown", "send", "recv", "setsockopt", "interrupt", "ioctl")}
+)
+
+// The netstack targets' profiles: gVisor's netstack (stack/netstack), whose calls leave out
+// fcntl F_SETOWN and sockatmark (SIGIO and SIOCATMARK belong to gVisor's sentry).
+var (
+	// NetstackSockets is every call netstack has.
+	NetstackSockets = Target{Name: "FuzzNetstackSockets", Stack: "netstack", Profile: mustProfile("netstack",
+		"socket", "bind", "listen", "connect", "accept", "send", "sendto", "recv", "recvfrom", "shutdown",
+		"close", "dup", "ioctl", "setsockopt", "getsockopt", "poll", "interrupt")}
+	// NetstackAccept is listeners, clients, injected SYNs, ACKs and RSTs, listener close: the
+	// accept queue and its backlog.
+	NetstackAccept = Target{Name: "FuzzNetstackAccept", Stack: "netstack", Profile: mustProfile("netstack-accept",
+		"socket", "bind", "listen", "connect", "accept", "close", "shutdown", "setsockopt", "ioctl",
+		"interrupt", "dup", "getsockopt")}
+	// NetstackClose is dup, shared descriptors, close, shutdown and linger against blocked calls.
+	NetstackClose = Target{Name: "FuzzNetstackClose", Stack: "netstack", Profile: mustProfile("netstack-close",
+		"socket", "bind", "listen", "connect", "accept", "dup", "close", "shutdown", "send", "recv",
+		"setsockopt", "interrupt", "ioctl")}
+	// NetstackWakeup is poll and blocking recv, send and accept against shutdown, close and the
+	// wire: netstack's waiter queues and lost wakeups.
+	NetstackWakeup = Target{Name: "FuzzNetstackWakeup", Stack: "netstack", Profile: mustProfile("netstack-wakeup",
+		"socket", "bind", "listen", "connect", "accept", "send", "recv", "poll", "interrupt", "close",
+		"shutdown", "ioctl")}
 )
 
 // ByteTargets returns the fuzz targets whose inputs are programs in the byte form, each decoded
 // with its profile, in the order the tools list them (FuzzReproText, whose inputs are program
 // text, is not one of them).
-func ByteTargets() []Target { return []Target{Sockets, AcceptQueue, AsyncWakeup, Soclose} }
+func ByteTargets() []Target {
+	return []Target{Sockets, AcceptQueue, AsyncWakeup, Soclose,
+		NetstackSockets, NetstackAccept, NetstackClose, NetstackWakeup}
+}
+
+// TargetsOn returns the byte targets whose inputs run on the stack target called name.
+func TargetsOn(name string) []Target {
+	var out []Target
+	for _, t := range ByteTargets() {
+		if t.StackName() == stack.TargetName(name) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
 
 // Harness runs inputs for one target with the environment's configuration.
 type Harness struct {
 	target Target
+	stack  string // the stack target's name
 	opt    repro.Options
 	nsched int   // schedules per input (EnvSchedules)
 	err    error // a bad environment: every run reports it
@@ -107,6 +150,9 @@ type Harness struct {
 
 	seedsOnce sync.Once
 	seeds     [][]byte
+
+	availOnce   sync.Once
+	unavailable string // why the target's stack cannot run here, "" when it can
 }
 
 // harnesses holds the fuzz targets' harnesses, one per target for the process: a libFuzzer
@@ -134,13 +180,14 @@ func HarnessFor(t Target) *Harness {
 func NewHarness(t Target) *Harness {
 	// Controlled unless the environment asks for free mode: the decoder's own mode bit would
 	// make a target's results depend on the machine's timing.
-	h := &Harness{target: t, opt: repro.Options{StepBudget: StepBudget, Mode: repro.Controlled}}
+	h := &Harness{target: t, stack: t.StackName(), opt: repro.Options{StepBudget: StepBudget, Mode: repro.Controlled}}
 	h.nsched, h.err = SchedulesFromEnv()
 	tname, err := targetFromEnv()
 	if err != nil {
 		h.err = err
 	}
-	if names := strings.TrimSpace(os.Getenv(EnvFaults)); names != "" && err == nil {
+	// The faults are tname's: a target on another stack runs correct.
+	if names := strings.TrimSpace(os.Getenv(EnvFaults)); names != "" && err == nil && tname == h.stack {
 		f, err := repro.FaultSet(tname, strings.Split(names, ","))
 		if err != nil {
 			h.err = fmt.Errorf("%s=%q: %w", EnvFaults, names, err)
@@ -186,17 +233,31 @@ func targetFromEnv() (string, error) {
 	return t, nil
 }
 
-// StackTarget checks that the fuzz targets can run on the stack target called name ("" is
-// stack.DefaultTarget) and returns its name: for now only bsd, whose calls their profiles are.
+// StackTarget checks that some fuzz target runs on the stack target called name ("" is
+// stack.DefaultTarget) and returns its name.
 func StackTarget(name string) (string, error) {
 	t, err := stack.Lookup(name)
 	if err != nil {
 		return "", err
 	}
-	if t.Name() != stack.DefaultTarget {
-		return "", fmt.Errorf("the fuzz targets run on target %s only for now (their profiles are its calls), not on %s", stack.DefaultTarget, t.Name())
+	if len(TargetsOn(t.Name())) == 0 {
+		return "", fmt.Errorf("no fuzz target runs on target %s", t.Name())
 	}
 	return t.Name(), nil
+}
+
+// Unavailable says why the target's stack cannot run its inputs in this build ("" when it
+// can): netstack's controlled mode needs the hooked build of gVisor. It executes an empty
+// program once per harness to find out. The fuzz targets skip their inputs then.
+func (h *Harness) Unavailable() string {
+	h.availOnce.Do(func() {
+		p := &repro.Program{Header: repro.Header{Target: h.stack, CPUs: 1, Mode: repro.Controlled,
+			Sched: repro.Schedule{Kind: sched.KindDefault}}}
+		if _, err := repro.Execute(p, h.opt); err != nil {
+			h.unavailable = fmt.Sprintf("%s cannot run on %s here: %v", h.target.Name, h.stack, err)
+		}
+	})
+	return h.unavailable
 }
 
 // isFuzzWorker reports whether this process is a worker of go test -fuzz.
@@ -258,7 +319,11 @@ func (h *Harness) Run(data []byte) string {
 
 // run is Run without the known-title filter.
 func (h *Harness) run(data []byte) string {
-	x, err := Explore(h.target.Profile.Decode(data), data, h.nsched, h.opt)
+	p := h.target.Profile.Decode(data)
+	if h.stack != stack.DefaultTarget {
+		p.Header.Target = h.stack
+	}
+	x, err := Explore(p, data, h.nsched, h.opt)
 	if err != nil {
 		return "execute: " + err.Error()
 	}

@@ -34,15 +34,27 @@ func benchInputs(h *Harness) [][]byte {
 // decoded and explored under DefaultSchedules schedules with the faults off and all on, must
 // give the schedule index, runs, trace hash, steps, choices and first title of
 // testdata/tracehash.golden (regenerate with -update only for a change meant to alter them).
+// It covers the targets on the default stack; the netstack targets have their own golden file,
+// checked on the hooked build (TestNetstackTraceHashes).
 func TestTraceHashes(t *testing.T) {
-	golden := filepath.Join("testdata", "tracehash.golden")
+	checkTraceHashes(t, filepath.Join("testdata", "tracehash.golden"), stack.DefaultTarget)
+}
+
+// checkTraceHashes checks the trace-hash lines of the targets on stack stackName against
+// golden.
+func checkTraceHashes(t *testing.T, golden, stackName string) {
 	var buf bytes.Buffer
-	for _, tg := range targets {
-		inputs := benchInputs(NewHarness(tg))
-		for _, faults := range []stack.FaultSet{0, stack.AllFaults(stack.MustLookup(stack.DefaultTarget))} {
+	for _, tg := range TargetsOn(stackName) {
+		h := NewHarness(tg)
+		inputs := benchInputs(h)
+		for _, faults := range []stack.FaultSet{0, stack.AllFaults(stack.MustLookup(stackName))} {
 			opt := repro.Options{StepBudget: StepBudget, Mode: repro.Controlled, Faults: faults}
 			for i, in := range inputs {
-				x, err := Explore(tg.Profile.Decode(in), in, DefaultSchedules, opt)
+				p := tg.Profile.Decode(in)
+				if h.stack != stack.DefaultTarget {
+					p.Header.Target = h.stack
+				}
+				x, err := Explore(p, in, DefaultSchedules, opt)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -236,14 +236,15 @@ func (in *instance) checkSettled(t *sched.Thread) {
 
 // Release implements stack.Instance: the process may start the next netstack execution.
 func (in *instance) Release() {
-	if !in.torn {
+	if !in.torn && in.clock.free {
 		// The execution stopped before its reaper tore the stack down (a panic, a budget):
 		// gVisor's goroutines must not outlive it.
 		in.s.Destroy()
-		if in.clock.free {
-			in.clock.stopFree()
-		}
+		in.clock.stopFree()
 	}
+	// In Controlled mode an execution that stopped early has unwound every thread, gVisor's
+	// included, some of them holding gVisor's locks: the stack cannot be closed any more, and
+	// nothing of it runs. It is dropped.
 	stopControlled(in)
 	*in = instance{}
 	netstackMu.Unlock()

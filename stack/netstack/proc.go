@@ -184,7 +184,10 @@ func (s *socket) block(t *sched.Thread, mask waiter.EventMask, try func() bool) 
 	e := waiter.NewFunctionEntry(mask, func(waiter.EventMask) { s.q.WakeAllForeign() })
 	s.wq.EventRegister(&e)
 	defer s.wq.EventUnregister(&e)
-	pred := probe(func() bool { return s.ep.Readiness(mask) != 0 })
+	// Readiness may report events beyond the mask (tcp's EventRdHUp of a half-closed
+	// connection, EventHUp of an unconnected socket), which no notification for the mask
+	// announces: the wake condition is the masked readiness, as sentry's poll takes it.
+	pred := probe(func() bool { return s.ep.Readiness(mask)&mask != 0 })
 	for {
 		s.q.Interlock(t)
 		if try() {
@@ -267,7 +270,7 @@ func (p *proc) Connect(t *sched.Thread, fd int, addr stack.Addr) stack.Errno {
 		default:
 			return p.errno(err)
 		}
-		pred := probe(func() bool { return s.ep.Readiness(waiter.WritableEvents) != 0 })
+		pred := probe(func() bool { return s.ep.Readiness(waiter.WritableEvents)&waiter.WritableEvents != 0 })
 		if err := s.q.Sleep(t, pred, sched.Interruptible|sched.Interlocked); err != nil {
 			return stack.EINTR
 		}
@@ -526,7 +529,7 @@ func (p *proc) Poll(t *sched.Thread, fd, events int, wait bool) (int, stack.Errn
 	mask := toEvents(events) | waiter.EventErr | waiter.EventHUp
 	var r int
 	try := func() bool {
-		r = toPoll(s.ep.Readiness(mask))
+		r = toPoll(s.ep.Readiness(mask) & mask)
 		return r != 0 || !wait
 	}
 	if e := s.block(t, mask, try); e != stack.OK {

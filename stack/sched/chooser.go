@@ -26,6 +26,39 @@ type Decision struct {
 	// Cands lists the candidates in increasing order; ClockID, when present, comes first.
 	// It is the substrate's own list: read it, do not keep or change it.
 	Cands []ID
+	// Spinning tells that Current's last TryLock failed since its previous decision: it is
+	// busy-waiting for a lock (gVisor's TCP processor requeues an endpoint whose lock a user
+	// holds and tries again). Unfair choosers that would keep it running (PCT's fixed
+	// priorities, a walk, the default of running the current thread) let another thread run,
+	// or the spin never ends; the holder is not blocked, only never chosen.
+	Spinning bool
+}
+
+// other picks a candidate other than the spinning Current: the n-th thread among the others
+// (n reduced modulo their number), or the clock when no other thread can run, or Current.
+func (d *Decision) other(n int) ID {
+	k := 0
+	for _, c := range d.Cands {
+		if c != ClockID && c != d.Current {
+			k++
+		}
+	}
+	if k == 0 {
+		if d.Cands[0] == ClockID {
+			return ClockID
+		}
+		return d.Current
+	}
+	n %= k
+	for _, c := range d.Cands {
+		if c != ClockID && c != d.Current {
+			if n == 0 {
+				return c
+			}
+			n--
+		}
+	}
+	return d.Current
 }
 
 // has reports whether id is a candidate of d.
@@ -58,8 +91,12 @@ func (*pct) alwaysCandidate()           {}
 
 // Default is the fixed choice used when a chooser has no opinion (a replay list or a byte
 // stream ran out): keep running the current thread if it can, else the lowest-numbered thread,
-// and the clock only when no thread can run.
+// and the clock only when no thread can run. A spinning current thread gives way to the
+// lowest-numbered other thread (or the clock).
 func Default(d *Decision) ID {
+	if d.Spinning && d.has(d.Current) {
+		return d.other(0)
+	}
 	if d.has(d.Current) {
 		return d.Current
 	}
@@ -144,6 +181,9 @@ func Walk(seed uint64, switchOdds int) Chooser {
 }
 
 func (c *walk) Choose(d *Decision) ID {
+	if d.Spinning && d.has(d.Current) {
+		return d.other(c.r.IntN(len(d.Cands)))
+	}
 	if c.r.IntN(c.odds) != 0 && d.has(d.Current) {
 		return d.Current
 	}

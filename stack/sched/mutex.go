@@ -147,6 +147,7 @@ func (m *Mutex) TryLock(t *Thread) bool {
 	} else {
 		e.point(t, EvTryLock, "trylock", m.name)
 		if m.owner != nil {
+			t.spun = true
 			return false
 		}
 		m.owner = t

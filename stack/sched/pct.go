@@ -18,6 +18,7 @@ type pct struct {
 	prio    map[ID]int64 // a thread's current priority; looked up, never iterated
 	sync    bool         // SyncPCT: change points count synchronization points, not steps
 	nsync   int          // synchronization points passed (SyncPCT)
+	spinLow int64        // the priority given to the last spinning thread, below all others
 }
 
 // PCT returns a PCT chooser with the given seed, bug depth (at least 1) and estimate of the
@@ -87,6 +88,12 @@ func (p *pct) Choose(d *Decision) ID {
 		p.next++
 		p.priority(d.Current)
 		p.prio[d.Current] = int64(p.depth - p.next)
+	}
+	if d.Spinning && d.has(d.Current) {
+		// A thread that busy-waits yields: it goes below every other (PCT with yields), so
+		// that the lock's holder, whatever its priority, runs. This is no change point.
+		p.spinLow--
+		p.prio[d.Current] = p.spinLow
 	}
 	best, bestPrio := d.Cands[0], p.priority(d.Cands[0])
 	for _, c := range d.Cands[1:] {

@@ -118,6 +118,7 @@ func (rw *RWMutex) TryLock(t *Thread) bool {
 	}
 	e.point(t, EvTryLock, "trywlock", rw.name)
 	if rw.writer != nil || rw.readers > 0 {
+		t.spun = true
 		return false
 	}
 	rw.acquire(t, true)
@@ -136,6 +137,7 @@ func (rw *RWMutex) TryRLock(t *Thread) bool {
 	}
 	e.point(t, EvTryLock, "tryrlock", rw.name)
 	if rw.writer != nil || rw.wwaiting > 0 {
+		t.spun = true
 		return false
 	}
 	rw.acquire(t, false)

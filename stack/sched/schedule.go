@@ -77,6 +77,10 @@ func (e *Exec) rqRemove(id ID) {
 // the clock. cur is the thread at the scheduling point (nil from Run). It returns nil when
 // nothing can run.
 func (e *Exec) decide(cur *Thread) *Thread {
+	spinning := cur != nil && cur.spun
+	if spinning {
+		cur.spun = false
+	}
 	if len(e.rq) == 2 && cur != nil && cur.state == stRunnable && (len(e.timers) == 0 || e.held || !e.calloutIdle()) {
 		return cur // the only candidate: no decision
 	}
@@ -96,7 +100,7 @@ func (e *Exec) decide(cur *Thread) *Thread {
 		}
 	default:
 		d := &e.dec
-		d.Step, d.Index, d.Cands, d.Kind = e.steps, len(e.res.Choices), cands, e.kind
+		d.Step, d.Index, d.Cands, d.Kind, d.Spinning = e.steps, len(e.res.Choices), cands, e.kind, spinning
 		d.Current = NoThread
 		if cur != nil {
 			d.Current = cur.id

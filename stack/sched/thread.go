@@ -53,6 +53,7 @@ type Thread struct {
 
 	wake  chan struct{} // wakeup (Free; Controlled in race builds)
 	co    *coroutine    // the coroutine running the thread (Controlled, not race builds)
+	spun  bool          // its last TryLock failed since its last decision (Decision.Spinning)
 	state tstate
 	blk   blockInfo
 

@@ -21,7 +21,7 @@ func TestHuntArgs(t *testing.T) {
 		{[]string{"-jobs", "0"}, "-jobs 0"},
 		{[]string{"-fuzz-target", "FuzzNothing"}, `-fuzz-target: unknown fuzz target "FuzzNothing"`},
 		{[]string{"-target", "FuzzSockets"}, `-target: unknown target "FuzzSockets"`},
-		{[]string{"-target", "other"}, `-target: the fuzz targets run on target bsd only for now`},
+		{[]string{"-target", "other"}, `-target: no fuzz target runs on target other`},
 		{[]string{"-faults", "nosuch"}, `-faults: unknown fault "nosuch" of target bsd`},
 		{[]string{"extra"}, `unexpected argument "extra"`},
 	}

@@ -58,7 +58,7 @@ func TestProgramTarget(t *testing.T) {
 			"the byte form holds no target: run it with SOCKFUZZ_TARGET=other"},
 		{[]string{"convert", "-to", "text", "-target", "other", "-faults", "abort-twice", unnamed}, 2, "",
 			`unknown fault "abort-twice" of target other`},
-		{[]string{"fuzz", "-target", "other"}, 2, "", "-target: the fuzz targets run on target bsd only for now"},
+		{[]string{"fuzz", "-target", "other"}, 2, "", "-target: no fuzz target runs on target other"},
 		{[]string{"fuzz", "-target", "nope"}, 2, "", `-target: unknown target "nope"`},
 	}
 	for _, tc := range tests {
