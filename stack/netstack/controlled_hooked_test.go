@@ -53,7 +53,7 @@ func executeWatched(t *testing.T, name string, p *repro.Program, opt repro.Optio
 // under the default schedule and random ones: every execution ends with every thread gone and
 // no report, and the same schedule gives the same trace each time.
 func TestNetstackControlled(t *testing.T) {
-	names, _ := filepath.Glob("testdata/*.prog")
+	names, _ := filepath.Glob("testdata/*.prog") // the free-mode programs, under random schedules
 	for _, file := range names {
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			src, err := os.ReadFile(file)
@@ -172,4 +172,30 @@ func divergence(t *testing.T, name string, p *repro.Program) string {
 		}
 	}
 	return "(no difference in 50 logged runs)"
+}
+
+// TestNetstackRegressions replays, under their own schedules, the programs that once failed
+// with faults off because of the adapter or the substrate (testdata/regress): each runs clean.
+func TestNetstackRegressions(t *testing.T) {
+	names, _ := filepath.Glob("testdata/regress/*.prog")
+	if len(names) == 0 {
+		t.Fatal("no regression program")
+	}
+	for _, file := range names {
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := repro.Parse(file, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := executeWatched(t, file, p, repro.Options{})
+		for _, r := range o.Reports {
+			t.Errorf("%s: %v", file, r)
+		}
+		if o.Live != 0 {
+			t.Errorf("%s: %d threads alive", file, o.Live)
+		}
+	}
 }
