@@ -1,0 +1,41 @@
+//go:build sockfuzz_hooked
+
+package netstack_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/sockfuzz/sockfuzz/repro"
+)
+
+// BenchmarkNetstackControlled measures one controlled execution per op on the hooked build:
+// ThreeProcesses is testdata/bench/three.prog (a listener and two clients, 1 KiB each way, one
+// TCP processor), from the stack's New to its Release, with every oracle, as the fuzz targets
+// run it.
+func BenchmarkNetstackControlled(b *testing.B) {
+	src, err := os.ReadFile(filepath.Join("testdata", "bench", "three.prog"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := repro.Parse("three.prog", src)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("ThreeProcesses", func(b *testing.B) {
+		b.ReportAllocs()
+		steps := 0
+		for b.Loop() {
+			o, err := repro.Execute(p, repro.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if o.Failed() {
+				b.Fatalf("report: %v", o.Reports[0])
+			}
+			steps = o.Result.Steps
+		}
+		b.ReportMetric(float64(steps), "steps/op")
+	})
+}
