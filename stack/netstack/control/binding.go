@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"unsafe"
 
@@ -90,10 +91,18 @@ const bindingPrefix = "github.com/sockfuzz/sockfuzz/stack/netstack/control.(*Bin
 
 // callerName names an object after the first function on the stack outside the hook
 // machinery, gVisor's pkg/sync and its generated lock wrappers: "tcp.(*Endpoint).LockUser".
+// Resolving frames costs microseconds, and an execution names a hundred objects: names are
+// cached process-wide by the return addresses of the innermost frames, which decide them.
 func callerName(skip int) string {
+	var key callerKey
+	runtime.Callers(skip+2, key[:])
+	if name, ok := callerNames.Load(key); ok {
+		return name.(string)
+	}
 	var pcs [12]uintptr
 	n := runtime.Callers(skip+2, pcs[:])
 	frames := runtime.CallersFrames(pcs[:n])
+	name := "unknown"
 	for {
 		f, more := frames.Next()
 		fn := f.Function
@@ -102,13 +111,23 @@ func callerName(skip int) string {
 			if i := strings.LastIndexByte(fn, '/'); i >= 0 {
 				fn = fn[i+1:]
 			}
-			return fn
+			name = fn
+			break
 		}
 		if !more {
-			return "unknown"
+			break
 		}
 	}
+	callerNames.Store(key, name)
+	return name
 }
+
+// callerKey is the innermost return addresses of a naming call: deep enough to pass pkg/sync,
+// a generated wrapper and the hook (at most 5 frames), and to reach the caller that names.
+type callerKey [8]uintptr
+
+// callerNames caches callerName's answers (callerKey to string).
+var callerNames sync.Map
 
 func (b *Binding) mutexFor(p unsafe.Pointer) *mutex {
 	m := b.mutexes[p]
