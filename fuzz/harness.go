@@ -72,6 +72,15 @@ type Target struct {
 // StackName is the name of the stack target t's inputs run on.
 func (t Target) StackName() string { return stack.TargetName(t.Stack) }
 
+// Decode decodes an input of t into the program it runs: its profile's program, on t's stack.
+func (t Target) Decode(data []byte) *repro.Program {
+	p := t.Profile.Decode(data)
+	if name := t.StackName(); name != stack.DefaultTarget {
+		p.Header.Target = name
+	}
+	return p
+}
+
 func mustProfile(name string, calls ...string) *repro.Profile {
 	p, err := repro.NewProfile(name, calls...)
 	if err != nil {
@@ -319,10 +328,7 @@ func (h *Harness) Run(data []byte) string {
 
 // run is Run without the known-title filter.
 func (h *Harness) run(data []byte) string {
-	p := h.target.Profile.Decode(data)
-	if h.stack != stack.DefaultTarget {
-		p.Header.Target = h.stack
-	}
+	p := h.target.Decode(data)
 	x, err := Explore(p, data, h.nsched, h.opt)
 	if err != nil {
 		return "execute: " + err.Error()

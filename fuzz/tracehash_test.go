@@ -50,10 +50,7 @@ func checkTraceHashes(t *testing.T, golden, stackName string) {
 		for _, faults := range []stack.FaultSet{0, stack.AllFaults(stack.MustLookup(stackName))} {
 			opt := repro.Options{StepBudget: StepBudget, Mode: repro.Controlled, Faults: faults}
 			for i, in := range inputs {
-				p := tg.Profile.Decode(in)
-				if h.stack != stack.DefaultTarget {
-					p.Header.Target = h.stack
-				}
+				p := tg.Decode(in)
 				x, err := Explore(p, in, DefaultSchedules, opt)
 				if err != nil {
 					t.Fatal(err)

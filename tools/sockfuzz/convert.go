@@ -46,14 +46,15 @@ func targetNames() string {
 
 // converter holds one convert command's settings.
 type converter struct {
-	from, to string
-	target   string         // the fuzz target
-	stack    string         // the -target flag: the stack target of programs naming none ("" for the default)
-	profile  *repro.Profile // nil for FuzzReproText
-	mode     string         // the mode bytes -> text writes: controlled, free or input
-	faults   []string       // the faults bytes -> text writes
-	failing  bool           // bytes -> text: write the program under the schedule that fails
-	stderr   io.Writer
+	from, to  string
+	target    string         // the fuzz target
+	stack     string         // the -target flag: the stack target of programs naming none ("" for the default)
+	profile   *repro.Profile // nil for FuzzReproText
+	fuzzStack string         // the stack the fuzz target runs on ("" for FuzzReproText)
+	mode      string         // the mode bytes -> text writes: controlled, free or input
+	faults    []string       // the faults bytes -> text writes
+	failing   bool           // bytes -> text: write the program under the schedule that fails
+	stderr    io.Writer
 }
 
 // convertCmd is `sockfuzz convert`: it converts programs and fuzz inputs between the text form,
@@ -97,6 +98,7 @@ func convertCmd(args []string, stdout, stderr io.Writer) int {
 			return fail("-fuzz-target %q: want one of %s", c.target, targetNames())
 		}
 		c.profile = convertTargets[i].Profile
+		c.fuzzStack = convertTargets[i].StackName()
 	}
 	if c.mode != string(repro.Controlled) && c.mode != string(repro.Free) && c.mode != "input" {
 		return fail("-mode %q: want controlled, free or input", c.mode)
@@ -108,6 +110,8 @@ func convertCmd(args []string, stdout, stderr io.Writer) int {
 			return fail("%v", err)
 		}
 		c.stack = t.Name()
+	} else if c.fuzzStack != "" {
+		c.stack = c.fuzzStack // the fuzz target's inputs run on its own stack
 	}
 	if s := strings.TrimSpace(*faults); s != "" {
 		c.faults = strings.Split(s, ",")

@@ -110,7 +110,8 @@ func huntConfig(faults, strategies string, trials int, trialsBy string, capD tim
 	if trials < 1 {
 		return cfg, fmt.Errorf("-trials %d: want at least 1", trials)
 	}
-	if _, err := hunt.TargetByName(fuzzTarget); err != nil {
+	ft, err := hunt.TargetByName(fuzzTarget)
+	if err != nil {
 		return cfg, fmt.Errorf("-fuzz-target: %w", err)
 	}
 	tgt, err := lookupTarget(target)
@@ -119,6 +120,12 @@ func huntConfig(faults, strategies string, trials int, trialsBy string, capD tim
 	}
 	if _, err := fuzz.StackTarget(tgt.Name()); err != nil {
 		return cfg, fmt.Errorf("-target: %w", err)
+	}
+	if ft.StackName() != tgt.Name() {
+		if fuzzTarget != fuzz.Sockets.Name { // given, not the default
+			return cfg, fmt.Errorf("-fuzz-target %s runs on target %s, not on %s", fuzzTarget, ft.StackName(), tgt.Name())
+		}
+		cfg.FuzzTarget = fuzz.TargetsOn(tgt.Name())[0].Name
 	}
 	cfg.Target = tgt.Name()
 	if faults == "" {

@@ -146,7 +146,7 @@ type runner struct {
 	start   time.Time
 	stats   map[string]*Stats // by target; looked up, never iterated
 	res     *Result
-	profile map[string]*repro.Profile
+	targets map[string]fuzz.Target // the byte targets, by name
 	nsched  int            // schedules per input, as the rounds run them (fuzz.EnvSchedules)
 	jobs    map[string]int // workers of the target's next round: Jobs, halved after OOM kills
 }
@@ -225,12 +225,12 @@ func newRunner(cfg Config) (*runner, error) {
 		cfg.Out = io.Discard
 	}
 	r := &runner{cfg: cfg, start: time.Now(), stats: map[string]*Stats{}, res: &Result{},
-		profile: map[string]*repro.Profile{}, jobs: map[string]int{}}
+		targets: map[string]fuzz.Target{}, jobs: map[string]int{}}
 	for _, t := range byteTargets {
-		r.profile[t.Name] = t.Profile
+		r.targets[t.Name] = t
 	}
 	for _, name := range cfg.Targets {
-		if _, ok := r.profile[name]; !ok && name != TextTarget {
+		if _, ok := r.targets[name]; !ok && name != TextTarget {
 			return nil, fmt.Errorf("unknown fuzz target %q: want one of %s", name, strings.Join(AllTargets(), ", "))
 		}
 		s := &Stats{Target: name}
@@ -460,8 +460,8 @@ func (r *runner) pendingEntry(name, entry string) error {
 		var seeds [][]byte
 		if name == TextTarget {
 			seeds = fuzz.TextSeeds()
-		} else if p := r.profile[name]; p != nil {
-			seeds = fuzz.HarnessFor(fuzz.Target{Name: name, Profile: p}).Seeds()
+		} else if t, ok := r.targets[name]; ok {
+			seeds = fuzz.HarnessFor(t).Seeds()
 		}
 		if err != nil || i < 0 || i >= len(seeds) {
 			return fmt.Errorf("%s: go test names seed %q, which the runner does not have (%d seeds)", name, entry, len(seeds))
@@ -697,11 +697,12 @@ func (r *runner) process(name, path string) (string, error) {
 		st.Unreproduced++
 		return "unreproduced", nil
 	}
-	p := r.profile[name].Decode(data)
+	t := r.targets[name]
+	p := t.Decode(data)
 	p.Header.Mode = repro.Controlled
-	p.Header.Faults = slices.Clone(r.cfg.Faults)
-	if r.cfg.Target != stack.DefaultTarget {
-		p.Header.Target = r.cfg.Target
+	if t.StackName() == stack.TargetName(r.cfg.Target) {
+		// The faults are the run's target's: a fuzz target on another stack ran correct.
+		p.Header.Faults = slices.Clone(r.cfg.Faults)
 	}
 	p.Comments = append([]string{fmt.Sprintf(" found by sockfuzz fuzz %s, input %s", name, filepath.Base(path))}, p.Comments...)
 	// The target ran the input under its own schedule and derived ones: replay them the same
