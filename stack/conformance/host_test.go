@@ -102,6 +102,32 @@ func TestRunReportsMismatch(t *testing.T) {
 	}
 }
 
+// TestDeviationFlavour checks on the host which expectation the netstack flavour applies:
+// Linux's override where the step has no deviation, the deviation's where it has one, whose
+// mismatch names its kind and reason.
+func TestDeviationFlavour(t *testing.T) {
+	s := Scenario{
+		Name: "flavour",
+		Doc:  "a Linux override, then a deviation the host does not follow",
+		Steps: steps(
+			socket(r0, TCP),
+			send(r0, "x", 0).fails(ENOTCONN).linux(errX(EPIPE), "Linux answers EPIPE", "here"),
+			send(r0, "x", 0).fails(ENOTCONN).linux(errX(EPIPE), "Linux answers EPIPE", "here").
+				netstack(Finding, errX(EINVAL), "a made-up deviation", "nowhere.go:1"),
+		),
+	}
+	if err := Validate(s); err != nil {
+		t.Fatal(err)
+	}
+	ms := Run(s, NewHost(), Netstack)
+	if len(ms) != 1 || ms[0].Step != 2 {
+		t.Fatalf("got mismatches %v, want step 2's only", ms)
+	}
+	if got := ms[0].String(); !strings.Contains(got, "want EINVAL") || !strings.Contains(got, "netstack finding: a made-up deviation") {
+		t.Errorf("mismatch %q does not name the deviation", got)
+	}
+}
+
 // TestValidateRejects checks that Validate catches a malformed scenario.
 func TestValidateRejects(t *testing.T) {
 	bad := Scenario{
@@ -111,13 +137,15 @@ func TestValidateRejects(t *testing.T) {
 			socket(r0, TCP).linux(okX(), "", ""),
 			recv(r0, 1, 0, "").tolerate("", Result{}, Result{Err: EINVAL}),
 			Step{Op: Op(99), Want: okX()},
+			closefd(r0).netstack("", okX(), "", ""),
 		),
 	}
 	err := Validate(bad)
 	if err == nil {
 		t.Fatal("Validate accepted a malformed scenario")
 	}
-	for _, want := range []string{"without a reason", "without a BSD source", "without saying why", "unknown operation"} {
+	for _, want := range []string{"without a reason", "without a BSD source", "without saying why", "unknown operation",
+		"deviation of unknown kind", "deviation without a reason", "without a gVisor source", "expects an answer Linux gives"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("Validate error %q does not mention %q", err, want)
 		}

@@ -9,10 +9,12 @@ import (
 // Flavour selects which expectation of a step applies.
 type Flavour string
 
-// The flavours: "bsd" for the model stack, "linux" for the host kernel.
+// The flavours: "bsd" for the model stack, "linux" for the host kernel, "netstack" for gVisor's
+// stack, which aims at Linux's answers: Linux's expectation unless the step records a deviation.
 const (
-	BSD   Flavour = "bsd"
-	Linux Flavour = "linux"
+	BSD      Flavour = "bsd"
+	Linux    Flavour = "linux"
+	Netstack Flavour = "netstack"
 )
 
 // Op is the operation of a step.
@@ -125,6 +127,31 @@ type Override struct {
 	Source string
 }
 
+// DeviationKind classifies a step where netstack does not answer as Linux does.
+type DeviationKind string
+
+// The kinds of deviation. An adapter bug is not a kind: it is fixed in stack/netstack.
+const (
+	// Difference is a documented or deliberate gVisor behaviour: a feature it does not
+	// implement, or a simplification its source states.
+	Difference DeviationKind = "difference"
+	// Finding is a divergence from Linux worth reporting to gVisor: kept as an expected
+	// failure, so that the step notices when gVisor changes.
+	Finding DeviationKind = "finding"
+)
+
+// Deviation replaces a step's expectation for the netstack flavour where gVisor answers
+// otherwise than Linux.
+type Deviation struct {
+	Kind DeviationKind
+	Want Expect
+	// Reason says what netstack does and why.
+	Reason string
+	// Source is the gVisor source of the pinned version that decides netstack's answer
+	// ("pkg/tcpip/transport/tcp/endpoint.go:952: detail").
+	Source string
+}
+
 // Step is one call of a scenario and its expected result.
 type Step struct {
 	Op     Op
@@ -141,14 +168,30 @@ type Step struct {
 	Data   string // Send/SendTo payload
 	Want   Expect // BSD's answer
 	Linux  *Override
+	// Netstack is where gVisor's stack answers otherwise than Linux.
+	Netstack *Deviation
 }
 
 // Expectation returns the step's expected outcomes for a flavour.
 func (s Step) Expectation(f Flavour) Expect {
-	if f == Linux && s.Linux != nil {
+	if f == Netstack && s.Netstack != nil {
+		return s.Netstack.Want
+	}
+	if (f == Linux || f == Netstack) && s.Linux != nil {
 		return s.Linux.Want
 	}
 	return s.Want
+}
+
+// note returns the reason of the expectation the flavour applies, if it has one.
+func (s Step) note(f Flavour) string {
+	switch {
+	case f == Netstack && s.Netstack != nil:
+		return "netstack " + string(s.Netstack.Kind) + ": " + s.Netstack.Reason
+	case (f == Linux || f == Netstack) && s.Linux != nil:
+		return "linux override: " + s.Linux.Reason
+	}
+	return s.Expectation(f).Why
 }
 
 // Call renders the step as a call ("recv(r2, 10, peek)").
@@ -204,7 +247,7 @@ type Mismatch struct {
 	Call     string
 	Want     string
 	Got      string
-	Note     string // the Linux override's reason, or the timing note, when there is one
+	Note     string // the override's or deviation's reason, or the timing note, when there is one
 }
 
 // String renders the mismatch on one line.
@@ -254,10 +297,7 @@ func Run(s Scenario, impl Sockets, f Flavour) (mismatches []Mismatch) {
 			Call:     st.Call(),
 			Want:     formatExpect(st.Op, want),
 			Got:      formatResult(st.Op, got),
-			Note:     want.Why,
-		}
-		if f == Linux && st.Linux != nil {
-			m.Note = "linux override: " + st.Linux.Reason
+			Note:     st.note(f),
 		}
 		mismatches = append(mismatches, m)
 	}
@@ -414,8 +454,9 @@ func quote(s string) string {
 
 // Validate checks that a scenario is well formed: a name and a one-line doc, at least one step,
 // known operations, slots in range, a created descriptor's slot set, at least one expected
-// outcome per step, a reason for every tolerant step, and a reason and a BSD source for every
-// Linux override.
+// outcome per step, a reason for every tolerant step, a reason and a BSD source for every
+// Linux override, and a kind, a reason and a gVisor source for every netstack deviation, whose
+// expectation must differ from Linux's.
 func Validate(s Scenario) error {
 	var errs []error
 	if s.Name == "" {
@@ -461,9 +502,54 @@ func Validate(s Scenario) error {
 				bad("linux override without a BSD source location")
 			}
 		}
+		if d := st.Netstack; d != nil {
+			checkExpect(d.Want, "netstack")
+			if d.Kind != Difference && d.Kind != Finding {
+				bad("netstack deviation of unknown kind %q", d.Kind)
+			}
+			if strings.TrimSpace(d.Reason) == "" {
+				bad("netstack deviation without a reason")
+			}
+			if strings.TrimSpace(d.Source) == "" {
+				bad("netstack deviation without a gVisor source location")
+			}
+			for _, r := range d.Want.Any {
+				if matchesAny(st.Op, st.Expectation(Linux).Any, r) {
+					bad("netstack deviation expects an answer Linux gives")
+					break
+				}
+			}
+		}
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("scenario %q: %w", s.Name, errors.Join(errs...))
 	}
 	return nil
 }
+
+// Located is a netstack deviation with its place in the table.
+type Located struct {
+	Scenario string
+	Step     int // index into the scenario's Steps
+	Op       Op
+	Call     string
+	Linux    Expect // what Linux answers, which netstack does not
+	Deviation
+}
+
+// Deviations lists the netstack deviations of the scenario table, in table order.
+func Deviations() []Located {
+	var all []Located
+	for _, s := range Scenarios() {
+		for i, st := range s.Steps {
+			if st.Netstack != nil {
+				all = append(all, Located{Scenario: s.Name, Step: i, Op: st.Op, Call: st.Call(), Linux: st.Expectation(Linux), Deviation: *st.Netstack})
+			}
+		}
+	}
+	return all
+}
+
+// FormatExpect renders an expectation of an operation as a mismatch shows it ("\"abc\"",
+// "EINVAL", "revents IN|HUP").
+func FormatExpect(op Op, e Expect) string { return formatExpect(op, e) }

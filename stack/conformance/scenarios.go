@@ -42,6 +42,27 @@ const (
 	srcSorflushInput   = "sys/kern/uipc_socket.c soshutdown/sorflush discards so_rcv; sys/netinet/tcp_input.c drops in-order data when SS_CANTRCVMORE"
 )
 
+// gVisor source locations cited by the netstack deviations, in the pinned version
+// (gvisor.dev/gvisor@v0.0.0-20260905035102-160fafc42237); docs/conformance-netstack.md lists them.
+const (
+	gvErrorTwice      = "pkg/tcpip/transport/tcp/connect.go:1487-1500 handshakeFailed stores the error in lastError and in hardError; endpoint.go:2533-2537 connect takes hardError only; endpoint.go:1417-1424 LastError returns hardError, then lastError"
+	gvConnectListener = "pkg/tcpip/transport/tcp/endpoint.go:2539-2540 connect: StateListen falls to the default case, ErrInvalidEndpointState (EINVAL)"
+	gvResetCloseWait  = "pkg/tcpip/transport/tcp/connect.go:1258-1260 handleReset in CLOSE-WAIT: StateClose with hardError ErrAborted (EPIPE); endpoint.go:1571-1578 isEndpointWritableLocked takes hardError only in StateError, StateClose answers ErrClosedForSend and leaves it pending"
+	gvLingerFinWait2  = "pkg/sentry/socket/netstack/netstack.go:506-527 Release waits for EventHUp|EventErr, its comment saying only while FIN-WAIT-1, CLOSING or LAST-ACK; pkg/tcpip/transport/tcp/rcv.go:302-304 FIN-WAIT-1 to FIN-WAIT-2 notifies nothing; dispatcher.go:236-243 startTimeWait (or CLOSE) is the first EventHUp"
+	gvNoUrgent        = "pkg/tcpip/socketops.go:546-555 SO_OOBINLINE is always on and cannot be cleared; pkg/sentry/socket/netstack/netstack.go:3353-3499 RecvMsg and SendMsg never look at MSG_OOB; pkg/tcpip/transport/tcp/endpoint.go:948-1006 Readiness never sets EventPri"
+	gvNoAtMark        = "pkg/sentry/socket/netstack/netstack.go:3500-3620 the socket ioctls have no SIOCATMARK and answer ENOTTY (the adapter's EOPNOTSUPP for a call outside its profile)"
+	gvPollInitial     = "pkg/tcpip/transport/tcp/endpoint.go:952-955 Readiness: StateInitial and StateBound report EventHUp only"
+	gvPollClosed      = "pkg/tcpip/transport/tcp/endpoint.go:960-962 Readiness: StateClose, StateError and StateTimeWait are ready for anything, EventErr included, whatever SO_ERROR holds"
+	gvUDPSendOOB      = "pkg/sentry/syscalls/linux/sys_socket.go:1124-1175 sendto passes its flags on unchecked (sendmsg's check at 979-982 would answer EINVAL); pkg/sentry/socket/netstack/netstack.go:3425-3499 SendMsg ignores MSG_OOB"
+)
+
+// Reasons shared by several netstack deviations.
+const (
+	nsNoUrgent = "gVisor implements no urgent data: MSG_OOB is ignored both ways, the byte travels inline as normal data and POLLPRI never comes"
+	nsNoAtMark = "gVisor has no SIOCATMARK"
+	nsPollErr  = "gVisor's Readiness reports POLLERR in every closed state, with SO_ERROR empty"
+)
+
 // Slots.
 const (
 	r0 Slot = iota
@@ -127,6 +148,13 @@ func (s Step) linux(want Expect, reason, source string) Step {
 	return s
 }
 
+// netstack records where gVisor's stack answers otherwise than Linux: a documented difference
+// or a finding, why, and the gVisor source that decides its answer.
+func (s Step) netstack(kind DeviationKind, want Expect, reason, source string) Step {
+	s.Netstack = &Deviation{Kind: kind, Want: want, Reason: reason, Source: source}
+	return s
+}
+
 // Poll shorthands.
 const (
 	wait   = true
@@ -190,7 +218,9 @@ func Scenarios() []Scenario {
 			Steps: steps(
 				socket(r0, TCP),
 				connect(r0, 3).fails(ECONNREFUSED),
-				soerror(r0, OK),
+				soerror(r0, OK).netstack(Finding, nX(int(ECONNREFUSED)),
+					"the refusal is stored twice (hard and last error); connect takes one, SO_ERROR reports the other",
+					gvErrorTwice),
 			),
 		},
 		{
@@ -203,7 +233,9 @@ func Scenarios() []Scenario {
 					"Linux tcp_poll reports POLLOUT on a socket shut down for sending, alongside POLLHUP",
 					srcPollWrite),
 				soerror(r0, ECONNREFUSED),
-				soerror(r0, OK),
+				soerror(r0, OK).netstack(Finding, nX(int(ECONNREFUSED)),
+					"the refusal is stored twice (hard and last error); SO_ERROR reports it twice",
+					gvErrorTwice),
 			),
 		},
 		{
@@ -269,7 +301,9 @@ func Scenarios() []Scenario {
 				socket(r0, TCP), bind(r0, 1), listen(r0, 5),
 				connect(r0, 1).fails(EOPNOTSUPP).linux(errX(EISCONN),
 					"Linux inet_stream_connect answers EISCONN for any unconnected socket whose state is not TCP_CLOSE, a listener included",
-					srcSoconnectListen),
+					srcSoconnectListen).netstack(Finding, errX(EINVAL),
+					"gVisor's connect has no case for a listener: invalid endpoint state",
+					gvConnectListener),
 			),
 		},
 		{
@@ -528,7 +562,9 @@ func Scenarios() []Scenario {
 				send(r1, "z", 0).fails(EPIPE),
 				soerror(r1, ECONNRESET).linux(nX(int(OK)),
 					"Linux tcp_reset records EPIPE, not ECONNRESET, for a RST in CLOSE_WAIT, and the failed send already took it (tcp_sendmsg reports sk_err before EPIPE)",
-					srcSosendOrder),
+					srcSosendOrder).netstack(Finding, nX(int(EPIPE)),
+					"the RST in CLOSE-WAIT leaves an EPIPE pending that the failed sends do not take",
+					gvResetCloseWait),
 			)),
 		},
 		{
@@ -558,7 +594,10 @@ func Scenarios() []Scenario {
 			Doc:  "close with SO_LINGER of 1 second returns once the data is delivered; the peer reads it and EOF",
 			Steps: join(tcpPair(), steps(
 				linger(r1, true, 1),
-				send(r1, "data", 0), closefd(r1),
+				send(r1, "data", 0),
+				closefd(r1).netstack(Finding, errX(EHANG),
+					"a lingering close is woken at TIME-WAIT or CLOSE, not when its FIN is acknowledged: in FIN-WAIT-2 it waits out the whole timeout, which never fires while the harness holds the clock",
+					gvLingerFinWait2),
 				recv(r2, 10, 0, "data"),
 				recv(r2, 10, 0, ""),
 			)),
@@ -620,14 +659,14 @@ func Scenarios() []Scenario {
 			Doc:  "one OOB byte after normal data: SIOCATMARK false before the mark, true at it, MSG_OOB returns the byte",
 			Steps: join(tcpPair(), steps(
 				send(r1, "abc", 0), send(r1, "X", MsgOOB),
-				poll(r2, pri, wait, pri),
-				atmark(r2, false),
-				recv(r2, 10, 0, "abc"),
-				atmark(r2, true),
-				recv(r2, 10, MsgOOB, "X"),
+				poll(r2, pri, wait, pri).netstack(Difference, errX(EHANG), nsNoUrgent, gvNoUrgent),
+				atmark(r2, false).netstack(Difference, errX(EOPNOTSUPP), nsNoAtMark, gvNoAtMark),
+				recv(r2, 10, 0, "abc").netstack(Difference, dataX("abcX"), nsNoUrgent, gvNoUrgent),
+				atmark(r2, true).netstack(Difference, errX(EOPNOTSUPP), nsNoAtMark, gvNoAtMark),
+				recv(r2, 10, MsgOOB, "X").netstack(Difference, errX(EHANG), nsNoUrgent, gvNoUrgent),
 				send(r1, "def", 0),
 				recv(r2, 10, 0, "def"),
-				atmark(r2, false),
+				atmark(r2, false).netstack(Difference, errX(EOPNOTSUPP), nsNoAtMark, gvNoAtMark),
 			)),
 		},
 		{
@@ -635,12 +674,12 @@ func Scenarios() []Scenario {
 			Doc:  "MSG_OOB|MSG_PEEK leaves the OOB byte; once read it is gone (EINVAL)",
 			Steps: join(tcpPair(), steps(
 				send(r1, "ab", 0), send(r1, "Z", MsgOOB),
-				poll(r2, pri, wait, pri),
-				recv(r2, 10, MsgOOB|MsgPeek, "Z"),
-				recv(r2, 10, MsgOOB|MsgPeek, "Z"),
-				recv(r2, 10, MsgOOB, "Z"),
-				recv(r2, 10, MsgOOB, "").fails(EINVAL),
-				recv(r2, 10, 0, "ab"),
+				poll(r2, pri, wait, pri).netstack(Difference, errX(EHANG), nsNoUrgent, gvNoUrgent),
+				recv(r2, 10, MsgOOB|MsgPeek, "Z").netstack(Difference, dataX("abZ"), nsNoUrgent, gvNoUrgent),
+				recv(r2, 10, MsgOOB|MsgPeek, "Z").netstack(Difference, dataX("abZ"), nsNoUrgent, gvNoUrgent),
+				recv(r2, 10, MsgOOB, "Z").netstack(Difference, dataX("abZ"), nsNoUrgent, gvNoUrgent),
+				recv(r2, 10, MsgOOB, "").fails(EINVAL).netstack(Difference, errX(EHANG), nsNoUrgent, gvNoUrgent),
+				recv(r2, 10, 0, "ab").netstack(Difference, errX(EHANG), nsNoUrgent, gvNoUrgent),
 			)),
 		},
 		{
@@ -649,9 +688,9 @@ func Scenarios() []Scenario {
 			Steps: join(tcpPair(), steps(
 				send(r1, "abc", 0),
 				poll(r2, in, wait, in),
-				recv(r2, 10, MsgOOB, "").fails(EINVAL),
-				atmark(r2, false),
-				recv(r2, 10, 0, "abc"),
+				recv(r2, 10, MsgOOB, "").fails(EINVAL).netstack(Difference, dataX("abc"), nsNoUrgent, gvNoUrgent),
+				atmark(r2, false).netstack(Difference, errX(EOPNOTSUPP), nsNoAtMark, gvNoAtMark),
+				recv(r2, 10, 0, "abc").netstack(Difference, errX(EHANG), nsNoUrgent, gvNoUrgent),
 			)),
 		},
 		{
@@ -659,8 +698,8 @@ func Scenarios() []Scenario {
 			Doc:  "an OOB byte with nothing before it: the socket is at the mark at once",
 			Steps: join(tcpPair(), steps(
 				send(r1, "X", MsgOOB),
-				poll(r2, pri, wait, pri),
-				atmark(r2, true),
+				poll(r2, pri, wait, pri).netstack(Difference, errX(EHANG), nsNoUrgent, gvNoUrgent),
+				atmark(r2, true).netstack(Difference, errX(EOPNOTSUPP), nsNoAtMark, gvNoAtMark),
 				recv(r2, 10, MsgOOB, "X"),
 				recv(r2, 10, MsgDontWait, "").fails(EWOULDBLOCK),
 			)),
@@ -670,11 +709,11 @@ func Scenarios() []Scenario {
 			Doc:  "once normal reads move past the mark, MSG_OOB fails with EINVAL",
 			Steps: join(tcpPair(), steps(
 				send(r1, "ab", 0), send(r1, "X", MsgOOB), send(r1, "cd", 0),
-				poll(r2, pri, wait, pri),
-				recv(r2, 10, 0, "ab"),
-				atmark(r2, true),
-				recv(r2, 10, 0, "cd"),
-				recv(r2, 10, MsgOOB, "").fails(EINVAL),
+				poll(r2, pri, wait, pri).netstack(Difference, errX(EHANG), nsNoUrgent, gvNoUrgent),
+				recv(r2, 10, 0, "ab").netstack(Difference, dataX("abXcd"), nsNoUrgent, gvNoUrgent),
+				atmark(r2, true).netstack(Difference, errX(EOPNOTSUPP), nsNoAtMark, gvNoAtMark),
+				recv(r2, 10, 0, "cd").netstack(Difference, errX(EHANG), nsNoUrgent, gvNoUrgent),
+				recv(r2, 10, MsgOOB, "").fails(EINVAL).netstack(Difference, errX(EHANG), nsNoUrgent, gvNoUrgent),
 			)),
 		},
 		{
@@ -683,10 +722,10 @@ func Scenarios() []Scenario {
 			Steps: join(tcpPair(), steps(
 				poll(r2, pri, nowait, 0),
 				send(r1, "ab", 0), send(r1, "X", MsgOOB),
-				poll(r2, pri, wait, pri),
-				recv(r2, 10, 0, "ab"),
-				poll(r2, pri, nowait, pri),
-				recv(r2, 10, MsgOOB, "X"),
+				poll(r2, pri, wait, pri).netstack(Difference, errX(EHANG), nsNoUrgent, gvNoUrgent),
+				recv(r2, 10, 0, "ab").netstack(Difference, dataX("abX"), nsNoUrgent, gvNoUrgent),
+				poll(r2, pri, nowait, pri).netstack(Difference, evX(0), nsNoUrgent, gvNoUrgent),
+				recv(r2, 10, MsgOOB, "X").netstack(Difference, errX(EHANG), nsNoUrgent, gvNoUrgent),
 				poll(r2, pri, nowait, pri).linux(evX(0),
 					"Linux tcp_poll reports POLLPRI only while the urgent byte is unread (TCP_URG_VALID)",
 					srcPollOOB),
@@ -794,7 +833,9 @@ func Scenarios() []Scenario {
 				socket(r0, TCP),
 				poll(r0, inout, nowait, 0).linux(evX(PollOut|PollHup),
 					"Linux tcp_poll reports POLLHUP for TCP_CLOSE and POLLOUT for a socket with no send shutdown pending",
-					srcPollUnconnected),
+					srcPollUnconnected).netstack(Difference, evX(PollHup),
+					"gVisor reports a fresh socket hung up and nothing else, so that a lingering close of it does not block",
+					gvPollInitial),
 			),
 		},
 		{
@@ -838,7 +879,8 @@ func Scenarios() []Scenario {
 				shutdown(r2, ShutWR),
 				poll(r2, inout, nowait, PollIn|PollHup).linux(evX(PollIn|PollOut|PollHup),
 					"Linux tcp_poll sets POLLOUT whenever SEND_SHUTDOWN is set, next to POLLHUP",
-					srcPollWrite),
+					srcPollWrite).netstack(Difference, evX(PollIn|PollOut|PollErr|PollHup),
+					nsPollErr+" (here CLOSE, after LAST-ACK)", gvPollClosed),
 			)),
 		},
 		{
@@ -863,7 +905,8 @@ func Scenarios() []Scenario {
 				soerror(r2, ECONNRESET),
 				poll(r2, inout, nowait, PollIn|PollHup).linux(evX(PollIn|PollOut|PollHup),
 					"Linux tcp_poll sets POLLOUT whenever SEND_SHUTDOWN is set, next to POLLHUP",
-					srcPollWrite),
+					srcPollWrite).netstack(Difference, evX(PollIn|PollOut|PollErr|PollHup),
+					nsPollErr+" (here after the reset, SO_ERROR read)", gvPollClosed),
 			)),
 		},
 
@@ -1004,10 +1047,12 @@ func Scenarios() []Scenario {
 				connect(r1, 1),
 				send(r1, "x", MsgOOB).linux(errX(EOPNOTSUPP),
 					"Linux udp_sendmsg rejects MSG_OOB",
-					srcUDPSendOOB),
+					srcUDPSendOOB).netstack(Difference, nX(1),
+					"gVisor's sendto ignores MSG_OOB, on UDP too", gvUDPSendOOB),
 				recv(r0, 10, MsgDontWait, "x").linux(errX(EWOULDBLOCK),
 					"nothing was sent on Linux",
-					srcUDPSendOOB),
+					srcUDPSendOOB).netstack(Difference, dataX("x"),
+					"the datagram was sent on netstack", gvUDPSendOOB),
 			)),
 		},
 		{

@@ -280,6 +280,9 @@ func (m *targetSockets) Poll(fd int, events PollEvents, wait bool) (PollEvents, 
 		return 0, OK
 	}
 	n, e := m.call(fd, func(t *sched.Thread) (int, stack.Errno) { return m.p.Poll(t, fd, int(events), wait) })
+	if e != OK {
+		return 0, e // no events with an error, as the host answers
+	}
 	return PollEvents(n) & PollMask, e
 }
 

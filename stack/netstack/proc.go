@@ -241,8 +241,17 @@ func (p *proc) Bind(t *sched.Thread, fd int, port uint16) stack.Errno {
 	})
 }
 
-// Listen implements stack.Proc.
+// maxListenBacklog is sentry's cap on listen's backlog (sys_socket.go:59), Linux's somaxconn.
+const maxListenBacklog = 1024
+
+// Listen implements stack.Proc, as sentry's listen(2) (sys_socket.go:378-413): the backlog,
+// read as unsigned, is capped at maxListenBacklog and one is added, so that the accept queue
+// holds backlog+1 connections, as Linux's does.
 func (p *proc) Listen(t *sched.Thread, fd, backlog int) stack.Errno {
+	if backlog < 0 || backlog > maxListenBacklog {
+		backlog = maxListenBacklog
+	}
+	backlog++
 	return p.withFile(t, fd, func(f *file) stack.Errno { return p.errno(f.sock.ep.Listen(backlog)) })
 }
 
@@ -455,15 +464,22 @@ func (p *proc) SetNonblock(t *sched.Thread, fd int, on bool) stack.Errno {
 	})
 }
 
+// outside answers a call outside netstack's profile: EBADF for a descriptor that is not open,
+// as the syscall layer finds before any socket code, else EOPNOTSUPP.
+func (p *proc) outside(t *sched.Thread, fd int) stack.Errno {
+	return p.withFile(t, fd, func(*file) stack.Errno { return stack.EOPNOTSUPP })
+}
+
 // SetAsync implements stack.Proc: ioctl FIOASYNC is outside netstack's profile (SIGIO is the
 // sentry's).
-func (p *proc) SetAsync(*sched.Thread, int, bool) stack.Errno { return stack.EOPNOTSUPP }
+func (p *proc) SetAsync(t *sched.Thread, fd int, _ bool) stack.Errno { return p.outside(t, fd) }
 
 // SetOwn implements stack.Proc: fcntl F_SETOWN is outside netstack's profile.
-func (p *proc) SetOwn(*sched.Thread, int, int) stack.Errno { return stack.EOPNOTSUPP }
+func (p *proc) SetOwn(t *sched.Thread, fd, _ int) stack.Errno { return p.outside(t, fd) }
 
-// AtMark implements stack.Proc: sockatmark is outside netstack's profile.
-func (p *proc) AtMark(*sched.Thread, int) (bool, stack.Errno) { return false, stack.EOPNOTSUPP }
+// AtMark implements stack.Proc: sockatmark is outside netstack's profile (sentry's socket
+// ioctl has no SIOCATMARK and answers ENOTTY, netstack.go:3620).
+func (p *proc) AtMark(t *sched.Thread, fd int) (bool, stack.Errno) { return false, p.outside(t, fd) }
 
 // SetLinger implements stack.Proc: setsockopt SO_LINGER.
 func (p *proc) SetLinger(t *sched.Thread, fd int, on bool, secs int) stack.Errno {
