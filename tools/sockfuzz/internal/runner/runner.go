@@ -147,8 +147,8 @@ type runner struct {
 	stats   map[string]*Stats // by target; looked up, never iterated
 	res     *Result
 	targets map[string]fuzz.Target // the byte targets, by name
-	nsched  int            // schedules per input, as the rounds run them (fuzz.EnvSchedules)
-	jobs    map[string]int // workers of the target's next round: Jobs, halved after OOM kills
+	nsched  int                    // schedules per input, as the rounds run them (fuzz.EnvSchedules)
+	jobs    map[string]int         // workers of the target's next round: Jobs, halved after OOM kills
 }
 
 // Run runs the fuzzer until the duration is spent or ctx is cancelled, and returns what it did.
