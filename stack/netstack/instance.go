@@ -31,6 +31,15 @@ const nicID = 1
 // from gVisor's own goroutines before it calls itself quiescent.
 const foreignGrace = 20 * time.Millisecond
 
+// idleHorizon is how long, in virtual time, timers alone may keep an execution going while
+// every thread of the program is blocked and none has made progress: then the clock is held,
+// and the execution stops quiescent with its threads blocked (judged by their wake
+// conditions, then interrupted). TCP probes a zero window for ever, as Linux does, so a sender
+// blocked on a peer that never reads would otherwise run into the step budget, a livelock
+// report for a legitimate block. Two hours is beyond every finite TCP timer (retransmissions
+// give up after about 15 minutes) and the longest scripted tick.
+const idleHorizon sched.Duration = 2 * 60 * 60 * 1000
+
 // settleBound bounds the settling of timers at teardown (Controlled), in ticks: an hour of
 // virtual time. A connection whose scripted peer never answers retransmits for about 15
 // minutes before it gives up (the default 15 retries, RTO capped at 2 minutes), as Linux's
@@ -52,6 +61,21 @@ type instance struct {
 	socks []*socket // every socket made, in creation order
 	ora   []oracle.Oracle
 	torn  bool // Teardown ran
+
+	progressAt sched.Duration // virtual time of the program's last progress (Controlled)
+	held       bool           // the clock is held: idleHorizon passed with no progress
+}
+
+// progress notes that a thread of the program made progress (a call began or woke, a tick).
+func (in *instance) progress() { in.progressAt = in.e.Now() }
+
+// idle runs at each idle point (sched.Exec.OnIdle): when timers alone have run for longer than
+// idleHorizon, it holds the clock.
+func (in *instance) idle(int) {
+	if !in.held && in.e.Now()-in.progressAt > idleHorizon {
+		in.e.HoldClock(true)
+		in.held = true
+	}
 }
 
 func localAddr() tcpip.Address { return addrFrom(stack.LocalIP) }
@@ -98,6 +122,9 @@ func newInstance(e *sched.Exec, cfg stack.Config) (*instance, error) {
 		return nil, err
 	}
 	in.w.th = e.Go(wireThread, in.w.run)
+	if e.Mode() == sched.Controlled {
+		e.OnIdle(in.idle)
+	}
 	if in.rep != nil {
 		in.ora = []oracle.Oracle{}
 	}
@@ -169,7 +196,9 @@ func (in *instance) Tick(t *sched.Thread, d sched.Duration) {
 		time.Sleep(min(time.Duration(d)*tick, freeTickCap))
 		return
 	}
+	in.progress()
 	_ = in.e.NewWaitQueue("tick").SleepTimeout(t, nil, 0, d)
+	in.progress()
 }
 
 // Teardown implements stack.Instance (docs/netstack-design.md §3.7): close what the program
@@ -177,6 +206,11 @@ func (in *instance) Tick(t *sched.Thread, d sched.Duration) {
 // the wire.
 func (in *instance) Teardown(t *sched.Thread) {
 	in.torn = true
+	if in.held { // the settling below needs time to pass again
+		in.e.HoldClock(false)
+		in.held = false
+	}
+	in.progress()
 	in.closeAll(t)
 	if !in.clock.free {
 		in.settle(t)

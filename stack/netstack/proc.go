@@ -90,6 +90,7 @@ func (in *instance) install(t *sched.Thread, f *file) (int, stack.Errno) {
 
 // fget returns fd's file with a reference for the call (sentry's fget).
 func (in *instance) fget(t *sched.Thread, fd int) (*file, stack.Errno) {
+	in.progress()
 	ft := &in.files
 	ft.mu.Lock(t)
 	defer ft.mu.Unlock(t)
@@ -180,7 +181,23 @@ func (p *proc) withFile(t *sched.Thread, fd int, fn func(f *file) stack.Errno) s
 // waiter entry for mask registered, and the thread sleeps between tries. The interlock plays
 // the part of the buffered channel of waiter.NewChannelEntry: a notification between the try
 // and the sleep is not lost. An interrupt ends the wait with EINTR.
-func (s *socket) block(t *sched.Thread, mask waiter.EventMask, try func() bool) stack.Errno {
+func (s *socket) block(in *instance, t *sched.Thread, mask waiter.EventMask, try func() bool) stack.Errno {
+	return s.blockUntil(in, t, mask, try, nil)
+}
+
+// writeWake is the wake condition of a blocked writer: where the hooked build tells when gVisor
+// owes a writer its wakeup (tcp's SockfuzzWriteWake: half the send buffer free, or the send
+// side gone), that; else the masked readiness.
+func (s *socket) writeWake() bool {
+	if w, ok := s.ep.(interface{ SockfuzzWriteWake() bool }); ok {
+		return s.ep.Readiness(waiter.WritableEvents)&waiter.WritableEvents != 0 && w.SockfuzzWriteWake()
+	}
+	return s.ep.Readiness(waiter.WritableEvents)&waiter.WritableEvents != 0
+}
+
+// blockUntil is block with wake as the wake condition the lost-wakeup oracle judges (nil: the
+// readiness of mask).
+func (s *socket) blockUntil(in *instance, t *sched.Thread, mask waiter.EventMask, try, wake func() bool) stack.Errno {
 	e := waiter.NewFunctionEntry(mask, func(waiter.EventMask) { s.q.WakeAllForeign() })
 	s.wq.EventRegister(&e)
 	defer s.wq.EventUnregister(&e)
@@ -188,12 +205,17 @@ func (s *socket) block(t *sched.Thread, mask waiter.EventMask, try func() bool) 
 	// connection, EventHUp of an unconnected socket), which no notification for the mask
 	// announces: the wake condition is the masked readiness, as sentry's poll takes it.
 	pred := probe(func() bool { return s.ep.Readiness(mask)&mask != 0 })
+	if wake != nil {
+		pred = probe(wake)
+	}
 	for {
 		s.q.Interlock(t)
 		if try() {
 			return stack.OK
 		}
-		if err := s.q.Sleep(t, pred, sched.Interruptible|sched.Interlocked); err != nil {
+		err := s.q.Sleep(t, pred, sched.Interruptible|sched.Interlocked)
+		in.progress()
+		if err != nil {
 			return stack.EINTR
 		}
 	}
@@ -304,7 +326,7 @@ func (p *proc) Accept(t *sched.Thread, fd int) (int, stack.Errno) {
 			_, wb := err.(*tcpip.ErrWouldBlock)
 			return !wb || f.nonblock.Load()
 		}
-		if e := s.block(t, waiter.ReadableEvents, try); e != stack.OK {
+		if e := s.block(p.in, t, waiter.ReadableEvents, try); e != stack.OK {
 			return e
 		}
 		if err != nil {
@@ -345,9 +367,11 @@ func (p *proc) SendTo(t *sched.Thread, fd int, data []byte, to *stack.Addr, flag
 			if _, wb := err.(*tcpip.ErrWouldBlock); wb {
 				return nonblock
 			}
-			return err != nil || total >= len(data) || s.proto != stack.TCP
+			// A nonblocking send returns what one write took, as sentry's SendMsg does once
+			// its next write would block: it never sleeps for the rest.
+			return err != nil || total >= len(data) || s.proto != stack.TCP || nonblock
 		}
-		if e := s.block(t, waiter.WritableEvents, try); e != stack.OK {
+		if e := s.blockUntil(p.in, t, waiter.WritableEvents, try, s.writeWake); e != stack.OK {
 			if total > 0 {
 				return stack.OK
 			}
@@ -403,7 +427,7 @@ func (p *proc) RecvFrom(t *sched.Thread, fd, n, flags int) ([]byte, stack.Addr, 
 				return true
 			}
 		}
-		if e := s.block(t, waiter.ReadableEvents, try); e != stack.OK {
+		if e := s.block(p.in, t, waiter.ReadableEvents, try); e != stack.OK {
 			if buf.Len() > 0 {
 				return stack.OK
 			}
@@ -548,7 +572,7 @@ func (p *proc) Poll(t *sched.Thread, fd, events int, wait bool) (int, stack.Errn
 		r = toPoll(s.ep.Readiness(mask) & mask)
 		return r != 0 || !wait
 	}
-	if e := s.block(t, mask, try); e != stack.OK {
+	if e := s.block(p.in, t, mask, try); e != stack.OK {
 		return 0, e
 	}
 	return r, stack.OK

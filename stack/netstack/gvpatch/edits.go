@@ -199,9 +199,31 @@ var Edits = []Edit{
 // Added are the files of our own added to gVisor packages (kind F), by path in the module.
 var Added = map[string]string{
 	pkgTCP + "sockfuzz_id.go":   idFile("tcp", "Endpoint"),
+	pkgTCP + "sockfuzz_wake.go": tcpWakeFile,
 	pkgUDP + "sockfuzz_id.go":   idFile("udp", "endpoint"),
 	"pkg/refs/sockfuzz_live.go": liveFile,
 }
+
+// tcpWakeFile tells the adapter's lost-wakeup oracle when a writer blocked on a TCP endpoint
+// is owed a wakeup. Readiness reports writable as soon as one byte of the send buffer is free,
+// but updateSndBufferUsage notifies writers only once half of it is (endpoint.go:3115-3136,
+// as Linux's sk_stream_write_space): in between, a blocked writer legitimately sleeps.
+const tcpWakeFile = `// Code added by sockfuzz's gvpatch. DO NOT EDIT.
+
+package tcp
+
+// SockfuzzWriteWake reports whether a writer blocked on e should have been woken: e's send
+// side is closed or e is no longer connected, or half of its send buffer is free.
+func (e *Endpoint) SockfuzzWriteWake() bool {
+	if st := e.EndpointState(); st != StateEstablished && st != StateCloseWait {
+		return true
+	}
+	size := e.getSendBufferSize()
+	e.sndQueueInfo.sndQueueMu.Lock()
+	defer e.sndQueueInfo.sndQueueMu.Unlock()
+	return e.sndQueueInfo.SndClosed || e.sndQueueInfo.SndBufUsed < size>>1
+}
+`
 
 // liveFile drains refs' live object map (§1.8), which leak checking fills process-wide: the
 // adapter reads one execution's leaks after Destroy, and the next execution starts empty.
