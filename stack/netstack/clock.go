@@ -32,6 +32,10 @@ type clock struct {
 	running int        // Free: timer functions running
 	closed  bool       // Free: stopped; no timer function starts any more
 	idle    *sync.Cond // Free: signalled when running drops to 0
+
+	// onFire runs on the callout thread as a timer fires (Controlled), before its function's
+	// thread starts: the instance's watch on time passing with no progress.
+	onFire func()
 }
 
 func newClock(e *sched.Exec) *clock {
@@ -74,6 +78,9 @@ func (c *clock) AfterFunc(d time.Duration, f func()) tcpip.Timer {
 	} else {
 		name := "timer:" + caller() + "#" + strconv.Itoa(n)
 		tm.st = c.e.NewTimer(name, func(th *sched.Thread) {
+			if c.onFire != nil {
+				c.onFire()
+			}
 			th.Go(name, func(*sched.Thread) { f() })
 		})
 		tm.when = c.e.Now() + ticks(d)

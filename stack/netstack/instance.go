@@ -69,9 +69,10 @@ type instance struct {
 // progress notes that a thread of the program made progress (a call began or woke, a tick).
 func (in *instance) progress() { in.progressAt = in.e.Now() }
 
-// idle runs at each idle point (sched.Exec.OnIdle): when timers alone have run for longer than
-// idleHorizon, it holds the clock.
-func (in *instance) idle(int) {
+// timerFired runs as each of gVisor's timers fires (Controlled): when timers alone have run for
+// longer than idleHorizon, it holds the clock. Timers may fire while threads can run (the
+// chooser picks the clock among them), so the watch is at the firing, not at idle points.
+func (in *instance) timerFired() {
 	if !in.held && in.e.Now()-in.progressAt > idleHorizon {
 		in.e.HoldClock(true)
 		in.held = true
@@ -123,7 +124,7 @@ func newInstance(e *sched.Exec, cfg stack.Config) (*instance, error) {
 	}
 	in.w.th = e.Go(wireThread, in.w.run)
 	if e.Mode() == sched.Controlled {
-		e.OnIdle(in.idle)
+		in.clock.onFire = in.timerFired
 	}
 	if in.rep != nil {
 		in.ora = []oracle.Oracle{}
