@@ -23,6 +23,20 @@ import (
 // mutex, a WaitGroup with a count) hangs the process instead of ending quiescent.
 const watchdog = 30 * time.Second
 
+// readProgram parses the program file.
+func readProgram(t *testing.T, file string) *repro.Program {
+	t.Helper()
+	src, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := repro.Parse(file, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 // executeWatched executes p with options opt, failing with every goroutine's stack if it does
 // not end within the watchdog.
 func executeWatched(t *testing.T, name string, p *repro.Program, opt repro.Options) *repro.Outcome {
@@ -56,14 +70,7 @@ func TestNetstackControlled(t *testing.T) {
 	names, _ := filepath.Glob("testdata/*.prog") // the free-mode programs, under random schedules
 	for _, file := range names {
 		t.Run(filepath.Base(file), func(t *testing.T) {
-			src, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			p, err := repro.Parse(file, src)
-			if err != nil {
-				t.Fatal(err)
-			}
+			p := readProgram(t, file)
 			p.Header.Mode = repro.Controlled
 			for seed := uint64(0); seed < 5; seed++ {
 				p.Header.Sched = repro.Schedule{Kind: sched.KindRandom, Seed: seed}
@@ -182,15 +189,7 @@ func TestNetstackRegressions(t *testing.T) {
 		t.Fatal("no regression program")
 	}
 	for _, file := range names {
-		src, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := repro.Parse(file, src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		o := executeWatched(t, file, p, repro.Options{})
+		o := executeWatched(t, file, readProgram(t, file), repro.Options{})
 		for _, r := range o.Reports {
 			t.Errorf("%s: %v", file, r)
 		}
