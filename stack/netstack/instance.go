@@ -61,6 +61,9 @@ type instance struct {
 	socks []*socket // every socket made, in creation order
 	ora   []oracle.Oracle
 	torn  bool // Teardown ran
+	// destroyed tells that Teardown destroyed the stack and checked it: the end oracles may
+	// look at what it left.
+	destroyed bool
 
 	progressAt sched.Duration // virtual time of the program's last progress (Controlled)
 	held       bool           // the clock is held: idleHorizon passed with no progress
@@ -97,8 +100,10 @@ func ipOf(a tcpip.Address) uint32 {
 func newInstance(e *sched.Exec, cfg stack.Config) (*instance, error) {
 	silenceGVisorLog()
 	in := &instance{e: e, cfg: cfg, rep: cfg.Reporter, clock: newClock(e), rng: newRNG()}
+	startLeakCheck(in)
 	if e.Mode() == sched.Controlled {
 		if err := startControlled(in); err != nil {
+			dropGlobals()
 			return nil, err
 		}
 	} else {
@@ -120,6 +125,7 @@ func newInstance(e *sched.Exec, cfg stack.Config) (*instance, error) {
 	if err := in.setup(); err != nil {
 		in.s.Destroy()
 		stopControlled(in)
+		dropGlobals()
 		return nil, err
 	}
 	in.w.th = e.Go(wireThread, in.w.run)
@@ -127,7 +133,7 @@ func newInstance(e *sched.Exec, cfg stack.Config) (*instance, error) {
 		in.clock.onFire = in.timerFired
 	}
 	if in.rep != nil {
-		in.ora = []oracle.Oracle{}
+		in.ora = []oracle.Oracle{nsOracle{in}}
 	}
 	return in, nil
 }
@@ -226,6 +232,7 @@ func (in *instance) Teardown(t *sched.Thread) {
 	}
 	in.checkSettled(t)
 	in.w.stop(t)
+	in.destroyed = true
 }
 
 // settle sleeps until the clock has no armed timer left, up to settleBound (Controlled).
@@ -281,6 +288,7 @@ func (in *instance) Release() {
 	// included, some of them holding gVisor's locks: the stack cannot be closed any more, and
 	// nothing of it runs. It is dropped.
 	stopControlled(in)
+	dropGlobals()
 	*in = instance{}
 	netstackMu.Unlock()
 }

@@ -27,6 +27,7 @@ type socket struct {
 	wq       *waiter.Queue
 	q        *sched.WaitQueue
 	released bool
+	listened bool // a listen succeeded: the accept-queue oracle looks at it
 }
 
 // file is an open file of a socket: shared by dup's descriptors, with its own FIONBIO flag. refs
@@ -174,6 +175,9 @@ func (p *proc) withFile(t *sched.Thread, fd int, fn func(f *file) stack.Errno) s
 		return err
 	}
 	defer p.in.fput(t, f)
+	if !p.in.usable(t, f.sock) {
+		return stack.EBADF
+	}
 	return fn(f)
 }
 
@@ -274,7 +278,13 @@ func (p *proc) Listen(t *sched.Thread, fd, backlog int) stack.Errno {
 		backlog = maxListenBacklog
 	}
 	backlog++
-	return p.withFile(t, fd, func(f *file) stack.Errno { return p.errno(f.sock.ep.Listen(backlog)) })
+	return p.withFile(t, fd, func(f *file) stack.Errno {
+		err := f.sock.ep.Listen(backlog)
+		if err == nil {
+			f.sock.listened = true
+		}
+		return p.errno(err)
+	})
 }
 
 // Connect implements stack.Proc, as sentry's sock.Connect (netstack.go:820-883): a blocking
@@ -566,6 +576,9 @@ func (p *proc) Poll(t *sched.Thread, fd, events int, wait bool) (int, stack.Errn
 	}
 	defer p.in.fput(t, f)
 	s := f.sock
+	if !p.in.usable(t, s) {
+		return stack.POLLNVAL, stack.OK
+	}
 	mask := toEvents(events) | waiter.EventErr | waiter.EventHUp
 	var r int
 	try := func() bool {

@@ -95,7 +95,8 @@ func idAccess(fn, match string, write bool) Edit {
 		Code: fmt.Sprintf("sockfuzzhook.Access(%q, unsafe.Pointer(&e.TransportEndpointInfo.ID), %t)", "tcp.Endpoint.ID", write)}
 }
 
-// Edits is the edit table, in the order the rows are applied.
+// Edits is the edit table, in the order the rows are applied; oracle_edits.go appends the rows
+// of the netstack oracles (§4.2).
 var Edits = []Edit{
 	prologue("L1", pkgSync+"mutex_unsafe.go", "CrossGoroutineMutex.Lock", "m", "Lock", false),
 	prologue("L1", pkgSync+"mutex_unsafe.go", "CrossGoroutineMutex.Unlock", "m", "Unlock", false),

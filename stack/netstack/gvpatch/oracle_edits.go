@@ -1,0 +1,195 @@
+package gvpatch
+
+import "strconv"
+
+// The rows and files of netstack's own oracles (docs/netstack-design.md §4.2), appended to the
+// edit table: the accept accounting of every listener, counted at gVisor's completion,
+// accept and reset sites under acceptMu, and the introspection the adapter's oracles read
+// (stack/netstack/oracles*.go).
+
+// Oracle self-test faults: bits of sockfuzzhook.SetFaults that only the oracles' tests set, to
+// make a violation by hand. They sit at the top of the word, away from the fault catalog's
+// bits (issue 15), which count from 0.
+const (
+	// FaultLoseAccepted drops a completed handshake instead of queueing it on the listener
+	// (dispatcher.go:144): the accept accounting's violation.
+	FaultLoseAccepted = 62
+	// FaultSkipFullCheck skips the accept queue's full check of a handshake's final ACK
+	// (connect.go:497): the backlog bound's violation.
+	FaultSkipFullCheck = 63
+)
+
+const pkgRefsMap = "pkg/refs/refs_map.go"
+
+func init() {
+	Edits = append(Edits, oracleEdits...)
+	for path, src := range oracleAdded {
+		Added[path] = src
+	}
+}
+
+var oracleEdits = []Edit{
+	{ID: "O1", File: pkgTCP + "endpoint.go", Func: "Endpoint", Kind: Field,
+		Code: "\n// sfAccept is the listener's accept accounting (sockfuzz), under acceptMu.\nsfAccept sfAcceptCounters\n" +
+			"\n// sfAdmitted tells that the handshake's final ACK passed the accept queue's full check (sockfuzz).\nsfAdmitted bool"},
+	// Completed: every handshake deliverAccepted hands its listener, refused (reset) when the
+	// listener no longer takes connections (capacity 0, dispatcher.go:129 and 189).
+	{ID: "O1", File: pkgTCP + "dispatcher.go", Func: "deliverAccepted", Kind: Before,
+		Match: "if lEP.acceptQueue.capacity == 0 {...", Code: "lEP.sfDeliver()"},
+	{ID: "O1", File: pkgTCP + "dispatcher.go", Func: "deliverAccepted", Kind: Replace, Imports: hookImports[:1],
+		Match: "lEP.acceptQueue.endpoints.PushBack(ep)",
+		Code:  "if !sockfuzzhook.Fault(" + strconv.Itoa(FaultLoseAccepted) + ") {\n$0\n}\nlEP.sfPushed(ep, false)"},
+	// The SYN-cookie path checks the queue and queues in one acceptMu section (accept.go:628-728).
+	{ID: "O1", File: pkgTCP + "accept.go", Func: "Endpoint.handleListenSegment", Kind: After,
+		Match: "e.acceptQueue.endpoints.PushBack(n)", Code: "e.sfAccept.completed++\ne.sfPushed(n, true)"},
+	{ID: "O1", File: pkgTCP + "accept.go", Func: "Endpoint.handleListenSegment", Kind: After,
+		Match: "e.acceptQueue.pendingEndpoints[h.ep] = struct{}{}", Code: "e.sfSynAdded()"},
+	{ID: "O1", File: pkgTCP + "endpoint.go", Func: "Endpoint.Accept", Kind: After,
+		Match: "n = e.acceptQueue.endpoints.Remove(element).(*Endpoint)", Code: "e.sfAccept.accepted++"},
+	{ID: "O1", File: pkgTCP + "endpoint.go", Func: "Endpoint.closePendingAcceptableConnectionsLocked", Kind: Before,
+		Match: "e.acceptQueue.endpoints.Init()", Code: "e.sfAccept.reset += uint64(e.acceptQueue.endpoints.Len())"},
+	{ID: "O1", File: pkgTCP + "connect.go", Func: "handshake.synRcvdState", Kind: Replace, Imports: hookImports[:1],
+		Match: "if listenEP := h.listenEP; listenEP != nil && listenEP.acceptQueueIsFull() {...",
+		Code:  "if !sockfuzzhook.Fault(" + strconv.Itoa(FaultSkipFullCheck) + ") {\n$0\nh.ep.sfAdmitted = true\n}"},
+
+	// refs' live object map under a standard mutex: with leak checking on, every packet buffer,
+	// segment and chunk registers, and liveObjectsMu, a pkg/sync mutex, would be a scheduling
+	// point each time. The sections hold no scheduling point, so a lock of its own, invisible to
+	// the substrate, keeps them exclusive in both modes. (SockfuzzTakeLive, the live file's
+	// drain, still takes liveObjectsMu: the adapter drains with SockfuzzTakeLeaks.)
+	{ID: "O2", File: pkgRefsMap, Func: "Register", Kind: Replace, Match: "liveObjectsMu.Lock()", Code: "sfLiveMu.Lock()"},
+	{ID: "O2", File: pkgRefsMap, Func: "Register", Kind: Replace, Match: "liveObjectsMu.Unlock()", Code: "sfLiveMu.Unlock()"},
+	{ID: "O2", File: pkgRefsMap, Func: "Unregister", Kind: Replace, Match: "liveObjectsMu.Lock()", Code: "sfLiveMu.Lock()"},
+	{ID: "O2", File: pkgRefsMap, Func: "Unregister", Kind: Replace, Match: "defer liveObjectsMu.Unlock()", Code: "defer sfLiveMu.Unlock()"},
+	{ID: "O2", File: pkgRefsMap, Func: "doLeakCheck", Kind: Replace, Match: "liveObjectsMu.Lock()", Code: "sfLiveMu.Lock()"},
+	{ID: "O2", File: pkgRefsMap, Func: "doLeakCheck", Kind: Replace, Match: "defer liveObjectsMu.Unlock()", Code: "defer sfLiveMu.Unlock()"},
+}
+
+var oracleAdded = map[string]string{
+	pkgTCP + "sockfuzz_oracle.go": tcpOracleFile,
+	"pkg/refs/sockfuzz_leaks.go":  refsLeaksFile,
+}
+
+// tcpOracleFile is the introspection of package tcp for the adapter's oracles: a listener's
+// accept accounting and a closed endpoint's queues.
+const tcpOracleFile = `// Code added by sockfuzz's gvpatch. DO NOT EDIT.
+
+package tcp
+
+// sfAcceptCounters are a listener's accept accounting, under acceptMu.
+type sfAcceptCounters struct {
+	completed  uint64 // handshakes delivered to the listener
+	accepted   uint64 // taken off the queue by Accept
+	reset      uint64 // refused at delivery, or aborted off the queue when the listener closed
+	unadmitted uint64 // queued beyond capacity without having passed the full check
+	synOver    uint64 // handshakes started with the SYN queue over the backlog
+}
+
+// SockfuzzAccept is a listener's accept queue and its accounting.
+type SockfuzzAccept struct {
+	Completed, Accepted, Reset, Unadmitted, SynOver uint64
+	// Queued, Capacity and Pending are the accept queue's length and capacity and the number
+	// of handshakes in progress; Processors is the number of TCP processors, each of which
+	// may deliver one admitted handshake to a full queue.
+	Queued, Capacity, Pending, Processors int
+}
+
+// SockfuzzAccept returns e's accept queue and accounting, read in one acceptMu section.
+func (e *Endpoint) SockfuzzAccept() SockfuzzAccept {
+	e.acceptMu.Lock()
+	defer e.acceptMu.Unlock()
+	c := e.sfAccept
+	return SockfuzzAccept{Completed: c.completed, Accepted: c.accepted, Reset: c.reset,
+		Unadmitted: c.unadmitted, SynOver: c.synOver, Queued: e.acceptQueue.endpoints.Len(),
+		Capacity: e.acceptQueue.capacity, Pending: len(e.acceptQueue.pendingEndpoints),
+		Processors: len(e.protocol.dispatcher.processors)}
+}
+
+// sfDeliver counts a handshake deliverAccepted hands e, and its reset when e no longer takes
+// connections. +checklocks:e.acceptMu
+func (e *Endpoint) sfDeliver() {
+	e.sfAccept.completed++
+	if e.acceptQueue.capacity == 0 {
+		e.sfAccept.reset++
+	}
+}
+
+// sfPushed checks n's push onto e's accept queue: beyond the capacity only for a handshake
+// whose final ACK passed the full check while the queue had room (gVisor queues racing ACKs on
+// purpose, dispatcher.go:134-144); never when the check was made in this very section
+// (checked, the SYN-cookie path). +checklocks:e.acceptMu
+func (e *Endpoint) sfPushed(n *Endpoint, checked bool) {
+	if e.acceptQueue.endpoints.Len() > e.acceptQueue.capacity && (checked || !n.sfAdmitted) {
+		e.sfAccept.unadmitted++
+	}
+}
+
+// sfSynAdded checks a handshake just added to e's SYN queue: the queue holds at most
+// capacity-1 of them (accept.go:489). +checklocks:e.acceptMu
+func (e *Endpoint) sfSynAdded() {
+	if len(e.acceptQueue.pendingEndpoints) > e.acceptQueue.capacity-1 {
+		e.sfAccept.synOver++
+	}
+}
+
+// SockfuzzHeld is what an endpoint still holds: its state, the segments waiting for its
+// processor, its receive queue and the bytes counted in it.
+type SockfuzzHeld struct {
+	State                          string
+	SegQueue, RcvQueue, RcvBufUsed int
+}
+
+// SockfuzzHeld returns what e still holds, under its segment queue's lock, e.mu and
+// rcvQueueMu. The state is read without the scheduling point EndpointState's edit adds.
+func (e *Endpoint) SockfuzzHeld() SockfuzzHeld {
+	h := SockfuzzHeld{State: EndpointState(e.state.Load()).String()}
+	e.segmentQueue.mu.Lock()
+	for s := e.segmentQueue.list.Front(); s != nil; s = s.Next() {
+		h.SegQueue++
+	}
+	e.segmentQueue.mu.Unlock()
+	e.mu.Lock()
+	for s := e.rcvQueue.Front(); s != nil; s = s.Next() {
+		h.RcvQueue++
+	}
+	e.rcvQueueMu.Lock()
+	h.RcvBufUsed = e.RcvBufUsed
+	e.rcvQueueMu.Unlock()
+	e.mu.Unlock()
+	return h
+}
+`
+
+// refsLeaksFile gives refs' live object map a lock the substrate does not see (rows O2) and
+// the adapter's drain of it.
+const refsLeaksFile = `// Code added by sockfuzz's gvpatch. DO NOT EDIT.
+
+package refs
+
+import (
+	"sort"
+	stdsync "sync"
+)
+
+// sfLiveMu protects liveObjects in place of liveObjectsMu (sockfuzz): a standard mutex, no
+// scheduling point.
+var sfLiveMu stdsync.Mutex
+
+// SockfuzzTakeLeaks returns the types of the objects in the live object map, one entry per
+// object, sorted, and empties the map. Objects whose leak checking is disabled are dropped
+// without an entry, as the leak check skips them.
+func SockfuzzTakeLeaks() []string {
+	sfLiveMu.Lock()
+	defer sfLiveMu.Unlock()
+	var live []string
+	for obj := range liveObjects {
+		if o, ok := obj.(leakCheckDisabled); ok && o.LeakCheckDisabled() {
+			continue
+		}
+		live = append(live, obj.RefType())
+	}
+	clear(liveObjects)
+	sort.Strings(live)
+	return live
+}
+`
