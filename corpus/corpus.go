@@ -32,6 +32,12 @@ var seedFS embed.FS
 //go:embed crashers
 var crasherFS embed.FS
 
+// findingFS holds findings/ whole: programs that show a bug of a real stack (gVisor's
+// netstack), each written up under docs/findings/.
+//
+//go:embed findings
+var findingFS embed.FS
+
 // Seed is one seed program's text, as stored.
 type Seed struct {
 	// Name is the file's name under seeds/, such as "01_recv_connecting.prog".
@@ -58,6 +64,16 @@ type CrasherFile struct {
 func Crashers() []CrasherFile {
 	var out []CrasherFile
 	for _, f := range progFiles(crasherFS, "crashers") {
+		out = append(out, CrasherFile(f))
+	}
+	return out
+}
+
+// Findings returns the findings' files (findings/*.prog), stored crashers of a real stack
+// with faults off, sorted by name. Each replays its title until the stack is fixed.
+func Findings() []CrasherFile {
+	var out []CrasherFile
+	for _, f := range progFiles(findingFS, "findings") {
 		out = append(out, CrasherFile(f))
 	}
 	return out
