@@ -91,15 +91,21 @@ const bindingPrefix = "github.com/sockfuzz/sockfuzz/stack/netstack/control.(*Bin
 
 // callerName names an object after the first function on the stack outside the hook
 // machinery, gVisor's pkg/sync and its generated lock wrappers: "tcp.(*Endpoint).LockUser".
-// Resolving frames costs microseconds, and an execution names a hundred objects: names are
-// cached process-wide by the return addresses of the innermost frames, which decide them.
+// Resolving frames costs microseconds, and an execution names about a hundred objects: names
+// are cached process-wide by the return addresses of the innermost physical frames (framePCs,
+// nanoseconds), which decide them.
+//
+// The key covers the name: it starts at most four physical frames below the hook's caller
+// (framePCs' ABI wrapper, callerName, mutexFor, the hook), and a physical frame holds at least
+// one logical frame, so the namePCs logical frames the name is chosen from lie within the
+// key's keyFrames physical ones.
 func callerName(skip int) string {
 	var key callerKey
-	runtime.Callers(skip+2, key[:])
+	framePCs(&key)
 	if name, ok := callerNames.Load(key); ok {
 		return name.(string)
 	}
-	var pcs [12]uintptr
+	var pcs [namePCs]uintptr
 	n := runtime.Callers(skip+2, pcs[:])
 	frames := runtime.CallersFrames(pcs[:n])
 	name := "unknown"
@@ -122,9 +128,16 @@ func callerName(skip int) string {
 	return name
 }
 
-// callerKey is the innermost return addresses of a naming call: deep enough to pass pkg/sync,
-// a generated wrapper and the hook (at most 5 frames), and to reach the caller that names.
-type callerKey [8]uintptr
+const (
+	// namePCs is how many logical frames above the hook's caller callerName looks through.
+	namePCs = 12
+	// keyFrames is the depth of callerName's key in physical frames: namePCs plus the four
+	// frames the key may start below the hook's caller.
+	keyFrames = namePCs + 4
+)
+
+// callerKey is the innermost return addresses of a naming call (framePCs).
+type callerKey [keyFrames]uintptr
 
 // callerNames caches callerName's answers (callerKey to string).
 var callerNames sync.Map
