@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -89,7 +90,7 @@ func (b *Binding) Threads() []*sched.Thread { return b.threads }
 func (b *Binding) name(base string) string {
 	n := b.counts[base]
 	b.counts[base] = n + 1
-	return fmt.Sprintf("%s#%d", base, n)
+	return base + "#" + strconv.Itoa(n)
 }
 
 const bindingPrefix = "github.com/sockfuzz/sockfuzz/stack/netstack/control.(*Binding)."
@@ -146,6 +147,37 @@ type callerKey [keyFrames]uintptr
 
 // callerNames caches callerName's answers (callerKey to string).
 var callerNames sync.Map
+
+// FuncName names the function of the logical frame skip levels above its caller (0: the
+// caller itself) by its package and function, without the path: "tcp.(*sender).resendTimer".
+// Like callerName it caches its answers by the frame-pointer chain, cut after the physical
+// frames that can hold that logical frame (skip+1, after at most two of FuncName's own).
+func FuncName(skip int) string {
+	if skip+3 >= keyFrames {
+		panic("control: FuncName's skip is deeper than its key")
+	}
+	var key callerKey
+	framePCs(&key)
+	clear(key[skip+3:])
+	key[keyFrames-1] = uintptr(skip) // a key of FuncName's cache, never callerName's
+	if name, ok := funcNames.Load(key); ok {
+		return name.(string)
+	}
+	var pcs [1]uintptr
+	name := "?"
+	if runtime.Callers(skip+2, pcs[:]) == 1 {
+		fr, _ := runtime.CallersFrames(pcs[:]).Next()
+		name = fr.Function
+		if i := strings.LastIndexByte(name, '/'); i >= 0 {
+			name = name[i+1:]
+		}
+	}
+	funcNames.Store(key, name)
+	return name
+}
+
+// funcNames caches FuncName's answers (callerKey, with skip in its last word, to string).
+var funcNames sync.Map
 
 // cacheSlots is the size of the binding's lock caches: a power of two, above the 50 mutexes
 // and 40 read-write mutexes an execution of three sockets uses.

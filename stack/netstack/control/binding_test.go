@@ -176,3 +176,24 @@ func TestCallerNames(t *testing.T) {
 		}
 	}
 }
+
+//go:noinline
+func funcNameOf(skip int) string { return FuncName(skip) }
+
+//go:noinline
+func callFuncNameOf(skip int) string { return funcNameOf(skip) }
+
+// TestFuncName names the frames above a call, twice each (a miss, then a hit of the cache):
+// skip 0 is the caller, skip 1 its caller.
+func TestFuncName(t *testing.T) {
+	for run := range 2 {
+		for _, tc := range []struct {
+			skip int
+			want string
+		}{{0, "control.funcNameOf"}, {1, "control.callFuncNameOf"}, {2, "control.TestFuncName"}} {
+			if got := callFuncNameOf(tc.skip); got != tc.want {
+				t.Errorf("run %d: FuncName(%d) = %q, want %q", run, tc.skip, got, tc.want)
+			}
+		}
+	}
+}
