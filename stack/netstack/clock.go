@@ -1,12 +1,11 @@
 package netstack
 
 import (
-	"runtime"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/sockfuzz/sockfuzz/stack/netstack/control"
 	"github.com/sockfuzz/sockfuzz/stack/sched"
 	"gvisor.dev/gvisor/pkg/tcpip"
 )
@@ -94,18 +93,7 @@ func (c *clock) AfterFunc(d time.Duration, f func()) tcpip.Timer {
 
 // caller names the gVisor function that armed a timer, for the timer's name: its package and
 // function, without the path.
-func caller() string {
-	var pcs [1]uintptr
-	if runtime.Callers(3, pcs[:]) == 0 {
-		return "?"
-	}
-	fr, _ := runtime.CallersFrames(pcs[:]).Next()
-	name := fr.Function
-	if i := strings.LastIndexByte(name, '/'); i >= 0 {
-		name = name[i+1:]
-	}
-	return name
-}
+func caller() string { return control.FuncName(2) }
 
 // nextDeadline returns the earliest deadline of an armed timer (Controlled mode).
 func (c *clock) nextDeadline() (sched.Duration, bool) {

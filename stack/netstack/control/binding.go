@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -44,6 +45,11 @@ type Binding struct {
 	chans    map[unsafe.Pointer]*sched.WaitQueue
 	words    map[unsafe.Pointer]*sched.Word
 	counts   map[string]int // objects and threads named so far, by base name
+
+	// mhits and rwhits cache the last lookups of mutexes and rws by address, direct-mapped
+	// (slot): most hook calls find their lock there instead of in the map.
+	mhits  [cacheSlots]mutexHit
+	rwhits [cacheSlots]rwHit
 
 	threads []*sched.Thread // started by Go, in order
 	outside []func()        // undo the outside path's holds, for Probe
@@ -84,22 +90,28 @@ func (b *Binding) Threads() []*sched.Thread { return b.threads }
 func (b *Binding) name(base string) string {
 	n := b.counts[base]
 	b.counts[base] = n + 1
-	return fmt.Sprintf("%s#%d", base, n)
+	return base + "#" + strconv.Itoa(n)
 }
 
 const bindingPrefix = "github.com/sockfuzz/sockfuzz/stack/netstack/control.(*Binding)."
 
 // callerName names an object after the first function on the stack outside the hook
 // machinery, gVisor's pkg/sync and its generated lock wrappers: "tcp.(*Endpoint).LockUser".
-// Resolving frames costs microseconds, and an execution names a hundred objects: names are
-// cached process-wide by the return addresses of the innermost frames, which decide them.
+// Resolving frames costs microseconds, and an execution names about a hundred objects: names
+// are cached process-wide by the return addresses of the innermost physical frames (framePCs,
+// nanoseconds), which decide them.
+//
+// The key covers the name: it starts at most four physical frames below the hook's caller
+// (framePCs' ABI wrapper, callerName, mutexFor, the hook), and a physical frame holds at least
+// one logical frame, so the namePCs logical frames the name is chosen from lie within the
+// key's keyFrames physical ones.
 func callerName(skip int) string {
 	var key callerKey
-	runtime.Callers(skip+2, key[:])
+	framePCs(&key)
 	if name, ok := callerNames.Load(key); ok {
 		return name.(string)
 	}
-	var pcs [12]uintptr
+	var pcs [namePCs]uintptr
 	n := runtime.Callers(skip+2, pcs[:])
 	frames := runtime.CallersFrames(pcs[:n])
 	name := "unknown"
@@ -122,28 +134,98 @@ func callerName(skip int) string {
 	return name
 }
 
-// callerKey is the innermost return addresses of a naming call: deep enough to pass pkg/sync,
-// a generated wrapper and the hook (at most 5 frames), and to reach the caller that names.
-type callerKey [8]uintptr
+const (
+	// namePCs is how many logical frames above the hook's caller callerName looks through.
+	namePCs = 12
+	// keyFrames is the depth of callerName's key in physical frames: namePCs plus the four
+	// frames the key may start below the hook's caller.
+	keyFrames = namePCs + 4
+)
+
+// callerKey is the innermost return addresses of a naming call (framePCs).
+type callerKey [keyFrames]uintptr
 
 // callerNames caches callerName's answers (callerKey to string).
 var callerNames sync.Map
 
+// FuncName names the function of the logical frame skip levels above its caller (0: the
+// caller itself) by its package and function, without the path: "tcp.(*sender).resendTimer".
+// Like callerName it caches its answers by the frame-pointer chain, cut after the physical
+// frames that can hold that logical frame (skip+1, after at most two of FuncName's own).
+func FuncName(skip int) string {
+	if skip+3 >= keyFrames {
+		panic("control: FuncName's skip is deeper than its key")
+	}
+	var key callerKey
+	framePCs(&key)
+	clear(key[skip+3:])
+	key[keyFrames-1] = uintptr(skip) // a key of FuncName's cache, never callerName's
+	if name, ok := funcNames.Load(key); ok {
+		return name.(string)
+	}
+	var pcs [1]uintptr
+	name := "?"
+	if runtime.Callers(skip+2, pcs[:]) == 1 {
+		fr, _ := runtime.CallersFrames(pcs[:]).Next()
+		name = fr.Function
+		if i := strings.LastIndexByte(name, '/'); i >= 0 {
+			name = name[i+1:]
+		}
+	}
+	funcNames.Store(key, name)
+	return name
+}
+
+// funcNames caches FuncName's answers (callerKey, with skip in its last word, to string).
+var funcNames sync.Map
+
+// cacheSlots is the size of the binding's lock caches: a power of two, above the 50 mutexes
+// and 40 read-write mutexes an execution of three sockets uses.
+const cacheSlots = 128
+
+type mutexHit struct {
+	p unsafe.Pointer
+	m *mutex
+}
+
+type rwHit struct {
+	p  unsafe.Pointer
+	rw *rwmutex
+}
+
+// slot is the cache slot of address p: a multiplicative hash, as the low bits of an address
+// repeat with the allocation's size class.
+func slot(p unsafe.Pointer) uintptr {
+	return uintptr(uint64(uintptr(p)) * 0x9e3779b97f4a7c15 >> (64 - 7) & (cacheSlots - 1))
+}
+
+// mutexFor returns the mutex at p, made and named on its first use; its frame and Lock's
+// or TryLock's are the two that callerName skips.
 func (b *Binding) mutexFor(p unsafe.Pointer) *mutex {
+	h := &b.mhits[slot(p)]
+	if h.p == p {
+		return h.m
+	}
 	m := b.mutexes[p]
 	if m == nil {
 		m = &mutex{m: b.e.NewCrossMutex(b.name(callerName(2)))}
 		b.mutexes[p] = m
 	}
+	*h = mutexHit{p, m}
 	return m
 }
 
 func (b *Binding) rwFor(p unsafe.Pointer) *rwmutex {
+	h := &b.rwhits[slot(p)]
+	if h.p == p {
+		return h.rw
+	}
 	rw := b.rws[p]
 	if rw == nil {
 		rw = &rwmutex{rw: b.e.NewRWMutex(b.name(callerName(2)))}
 		b.rws[p] = rw
 	}
+	*h = rwHit{p, rw}
 	return rw
 }
 

@@ -140,3 +140,60 @@ func TestOutsidePath(t *testing.T) {
 	}
 	e.Abort()
 }
+
+//go:noinline
+func lockFromA(m *fakeMutex) { m.b.Lock(unsafe.Pointer(m)); m.b.Unlock(unsafe.Pointer(m)) }
+
+//go:noinline
+func lockFromB(m *fakeMutex) { m.b.Lock(unsafe.Pointer(m)); m.b.Unlock(unsafe.Pointer(m)) }
+
+// TestCallerNames locks mutexes from two functions, twice each, in two executions: each mutex
+// is named after the function that first locked it, whichever of the cache's paths (a miss
+// resolving frames, a hit on the frame-pointer key) named it.
+func TestCallerNames(t *testing.T) {
+	for run := range 2 {
+		e := sched.New(sched.Config{Mode: sched.Controlled})
+		b := New(e)
+		var ms [4]fakeMutex
+		b.Go("main", func() {
+			for i := range ms {
+				ms[i].b = b
+				if i%2 == 0 {
+					lockFromA(&ms[i])
+				} else {
+					lockFromB(&ms[i])
+				}
+			}
+		})
+		if r := e.Run(); r.Status != sched.Done {
+			t.Fatalf("run %d: status %v", run, r.Status)
+		}
+		want := []string{"control.lockFromA#0", "control.lockFromB#0", "control.lockFromA#1", "control.lockFromB#1"}
+		for i := range ms {
+			if got := b.mutexes[unsafe.Pointer(&ms[i])].m.Name(); got != want[i] {
+				t.Errorf("run %d: mutex %d named %q, want %q", run, i, got, want[i])
+			}
+		}
+	}
+}
+
+//go:noinline
+func funcNameOf(skip int) string { return FuncName(skip) }
+
+//go:noinline
+func callFuncNameOf(skip int) string { return funcNameOf(skip) }
+
+// TestFuncName names the frames above a call, twice each (a miss, then a hit of the cache):
+// skip 0 is the caller, skip 1 its caller.
+func TestFuncName(t *testing.T) {
+	for run := range 2 {
+		for _, tc := range []struct {
+			skip int
+			want string
+		}{{0, "control.funcNameOf"}, {1, "control.callFuncNameOf"}, {2, "control.TestFuncName"}} {
+			if got := callFuncNameOf(tc.skip); got != tc.want {
+				t.Errorf("run %d: FuncName(%d) = %q, want %q", run, tc.skip, got, tc.want)
+			}
+		}
+	}
+}
