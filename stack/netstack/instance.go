@@ -70,7 +70,12 @@ type instance struct {
 }
 
 // progress notes that a thread of the program made progress (a call began or woke, a tick).
-func (in *instance) progress() { in.progressAt = in.e.Now() }
+// Only Controlled executions watch it: Free ones have real time and threads in parallel.
+func (in *instance) progress() {
+	if !in.clock.free {
+		in.progressAt = in.e.Now()
+	}
+}
 
 // timerFired runs as each of gVisor's timers fires (Controlled): when timers alone have run for
 // longer than idleHorizon, it holds the clock. Timers may fire while threads can run (the
