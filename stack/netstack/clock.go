@@ -35,6 +35,19 @@ type clock struct {
 	// onFire runs on the callout thread as a timer fires (Controlled), before its function's
 	// thread starts: the instance's watch on time passing with no progress.
 	onFire func()
+
+	fns []*sched.Thread // Controlled: the threads of timer functions started and not yet joined
+}
+
+// joinFunctions waits, on t, for every timer function's thread to exit, those they start
+// included (Controlled): a fired timer's function may still be running, or not yet have run,
+// when no timer is armed any more; teardown's checks must come after it.
+func (c *clock) joinFunctions(t *sched.Thread) {
+	for len(c.fns) > 0 {
+		th := c.fns[0]
+		c.fns = c.fns[1:]
+		_ = t.Join(th)
+	}
 }
 
 func newClock(e *sched.Exec) *clock {
@@ -80,7 +93,7 @@ func (c *clock) AfterFunc(d time.Duration, f func()) tcpip.Timer {
 			if c.onFire != nil {
 				c.onFire()
 			}
-			th.Go(name, func(*sched.Thread) { f() })
+			c.fns = append(c.fns, th.Go(name, func(*sched.Thread) { f() }))
 		})
 		tm.when = c.e.Now() + ticks(d)
 		_ = tm.st.Reset(c.e.Current(), ticks(d))

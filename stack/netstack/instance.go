@@ -234,6 +234,8 @@ func (in *instance) Teardown(t *sched.Thread) {
 	in.s.Wait()
 	if in.clock.free {
 		in.clock.stopFree()
+	} else {
+		in.clock.joinFunctions(t) // those Close's aborts fired
 	}
 	in.checkSettled(t)
 	in.w.stop(t)
@@ -245,6 +247,7 @@ func (in *instance) settle(t *sched.Thread) {
 	q := in.e.NewWaitQueue("settle")
 	limit := in.e.Now() + settleBound
 	for {
+		in.clock.joinFunctions(t)
 		when, ok := in.clock.nextDeadline()
 		if !ok {
 			return
