@@ -13,7 +13,7 @@ import (
 var hookedPackages = []string{"./stack/netstack/...", "./stack/conformance", "./corpus", "./fuzz"}
 
 // TestHooked is the launcher: from the plain build, it generates the hooked build of gVisor and
-// runs, in one subprocess on it, go vet of the adapter and the Netstack tests (with -race when
+// runs, in one subprocess on it, go vet of the hooked packages and the Netstack tests (with -race when
 // this binary has it). The subprocess's output is this test's log.
 func TestHooked(t *testing.T) {
 	if Hooked {
@@ -30,7 +30,7 @@ func TestHooked(t *testing.T) {
 	if _, err := ReadInputs(b, modroot, hookedPackages...); err != nil {
 		t.Fatal(err)
 	}
-	run(t, "vet", Go(b, modroot, "vet", "./stack/netstack/..."))
+	run(t, "vet", Go(b, modroot, "vet", hookedPackages...))
 	args := []string{"-run", "Netstack", "-count", "1"}
 	if Race {
 		args = append(args, "-race")
