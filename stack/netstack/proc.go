@@ -25,9 +25,33 @@ type socket struct {
 	proto    stack.Proto
 	ep       tcpip.Endpoint
 	wq       *waiter.Queue
-	q        *sched.WaitQueue
+	qs       [numWaits]*sched.WaitQueue // by what a thread waits for, made on first use
 	released bool
 	listened bool // a listen succeeded: the accept-queue oracle looks at it
+}
+
+// wait is what a thread blocked on a socket waits for. Each has its own wait queue, named
+// so<N>.<what>, so that a report names the call ("lost wakeup: blocked in recv sleep ...").
+type wait uint8
+
+const (
+	waitAccept wait = iota
+	waitConnect
+	waitRecv
+	waitSend
+	waitPoll
+	waitLinger
+	numWaits
+)
+
+var waitNames = [numWaits]string{"accept", "connect", "recv", "send", "poll", "linger"}
+
+// queue returns s's wait queue for w.
+func (s *socket) queue(in *instance, w wait) *sched.WaitQueue {
+	if s.qs[w] == nil {
+		s.qs[w] = in.e.NewWaitQueue(fmt.Sprintf("so%d.%s", s.id, waitNames[w]))
+	}
+	return s.qs[w]
 }
 
 // file is an open file of a socket: shared by dup's descriptors, with its own FIONBIO flag. refs
@@ -61,7 +85,6 @@ func (in *instance) newSocket(t *sched.Thread, proto stack.Proto, ep tcpip.Endpo
 	s := &socket{id: len(in.socks), proto: proto, ep: ep, wq: wq}
 	in.socks = append(in.socks, s)
 	ft.mu.Unlock(t)
-	s.q = in.e.NewWaitQueue(fmt.Sprintf("so%d", s.id))
 	return s
 }
 
@@ -145,16 +168,17 @@ func (in *instance) release(t *sched.Thread, s *socket) {
 	}
 	s.released = true
 	mask := waiter.EventHUp | waiter.EventErr
-	e := waiter.NewFunctionEntry(mask, func(waiter.EventMask) { s.q.WakeAllForeign() })
+	q := s.queue(in, waitLinger)
+	e := waiter.NewFunctionEntry(mask, func(waiter.EventMask) { q.WakeAllForeign() })
 	s.wq.EventRegister(&e)
 	defer s.wq.EventUnregister(&e)
-	s.q.Interlock(t)
+	q.Interlock(t)
 	s.ep.Close()
 	if s.proto != stack.TCP {
 		return
 	}
 	if l := s.ep.SocketOptions().GetLinger(); l.Enabled && l.Timeout != 0 {
-		_ = s.q.SleepTimeout(t, nil, sched.Interruptible|sched.Interlocked, ticks(l.Timeout))
+		_ = q.SleepTimeout(t, nil, sched.Interruptible|sched.Interlocked, ticks(l.Timeout))
 		t.ClearSignal()
 	}
 }
@@ -185,8 +209,8 @@ func (p *proc) withFile(t *sched.Thread, fd int, fn func(f *file) stack.Errno) s
 // waiter entry for mask registered, and the thread sleeps between tries. The interlock plays
 // the part of the buffered channel of waiter.NewChannelEntry: a notification between the try
 // and the sleep is not lost. An interrupt ends the wait with EINTR.
-func (s *socket) block(in *instance, t *sched.Thread, mask waiter.EventMask, try func() bool) stack.Errno {
-	return s.blockUntil(in, t, mask, try, nil)
+func (s *socket) block(in *instance, t *sched.Thread, w wait, mask waiter.EventMask, try func() bool) stack.Errno {
+	return s.blockUntil(in, t, w, mask, try, nil)
 }
 
 // writeWake is the wake condition of a blocked writer: where the hooked build tells when gVisor
@@ -201,8 +225,9 @@ func (s *socket) writeWake() bool {
 
 // blockUntil is block with wake as the wake condition the lost-wakeup oracle judges (nil: the
 // readiness of mask).
-func (s *socket) blockUntil(in *instance, t *sched.Thread, mask waiter.EventMask, try, wake func() bool) stack.Errno {
-	e := waiter.NewFunctionEntry(mask, func(waiter.EventMask) { s.q.WakeAllForeign() })
+func (s *socket) blockUntil(in *instance, t *sched.Thread, w wait, mask waiter.EventMask, try, wake func() bool) stack.Errno {
+	q := s.queue(in, w)
+	e := waiter.NewFunctionEntry(mask, func(waiter.EventMask) { q.WakeAllForeign() })
 	s.wq.EventRegister(&e)
 	defer s.wq.EventUnregister(&e)
 	// Readiness may report events beyond the mask (tcp's EventRdHUp of a half-closed
@@ -213,11 +238,11 @@ func (s *socket) blockUntil(in *instance, t *sched.Thread, mask waiter.EventMask
 		pred = probe(wake)
 	}
 	for {
-		s.q.Interlock(t)
+		q.Interlock(t)
 		if try() {
 			return stack.OK
 		}
-		err := s.q.Sleep(t, pred, sched.Interruptible|sched.Interlocked)
+		err := q.Sleep(t, pred, sched.Interruptible|sched.Interlocked)
 		in.progress()
 		if err != nil {
 			return stack.EINTR
@@ -297,10 +322,11 @@ func (p *proc) Connect(t *sched.Thread, fd int, addr stack.Addr) stack.Errno {
 		if f.nonblock.Load() {
 			return p.errno(s.ep.Connect(fa))
 		}
-		e := waiter.NewFunctionEntry(waiter.WritableEvents, func(waiter.EventMask) { s.q.WakeAllForeign() })
+		q := s.queue(p.in, waitConnect)
+		e := waiter.NewFunctionEntry(waiter.WritableEvents, func(waiter.EventMask) { q.WakeAllForeign() })
 		s.wq.EventRegister(&e)
 		defer s.wq.EventUnregister(&e)
-		s.q.Interlock(t)
+		q.Interlock(t)
 		switch err := s.ep.Connect(fa); err.(type) {
 		case *tcpip.ErrConnectStarted, *tcpip.ErrAlreadyConnecting:
 		case *tcpip.ErrNoPortAvailable:
@@ -312,7 +338,7 @@ func (p *proc) Connect(t *sched.Thread, fd int, addr stack.Addr) stack.Errno {
 			return p.errno(err)
 		}
 		pred := probe(func() bool { return s.ep.Readiness(waiter.WritableEvents)&waiter.WritableEvents != 0 })
-		if err := s.q.Sleep(t, pred, sched.Interruptible|sched.Interlocked); err != nil {
+		if err := q.Sleep(t, pred, sched.Interruptible|sched.Interlocked); err != nil {
 			return stack.EINTR
 		}
 		return p.errno(s.ep.Connect(fa))
@@ -336,7 +362,7 @@ func (p *proc) Accept(t *sched.Thread, fd int) (int, stack.Errno) {
 			_, wb := err.(*tcpip.ErrWouldBlock)
 			return !wb || f.nonblock.Load()
 		}
-		if e := s.block(p.in, t, waiter.ReadableEvents, try); e != stack.OK {
+		if e := s.block(p.in, t, waitAccept, waiter.ReadableEvents, try); e != stack.OK {
 			return e
 		}
 		if err != nil {
@@ -381,7 +407,7 @@ func (p *proc) SendTo(t *sched.Thread, fd int, data []byte, to *stack.Addr, flag
 			// its next write would block: it never sleeps for the rest.
 			return err != nil || total >= len(data) || s.proto != stack.TCP || nonblock
 		}
-		if e := s.blockUntil(p.in, t, waiter.WritableEvents, try, s.writeWake); e != stack.OK {
+		if e := s.blockUntil(p.in, t, waitSend, waiter.WritableEvents, try, s.writeWake); e != stack.OK {
 			if total > 0 {
 				return stack.OK
 			}
@@ -437,7 +463,7 @@ func (p *proc) RecvFrom(t *sched.Thread, fd, n, flags int) ([]byte, stack.Addr, 
 				return true
 			}
 		}
-		if e := s.block(p.in, t, waiter.ReadableEvents, try); e != stack.OK {
+		if e := s.block(p.in, t, waitRecv, waiter.ReadableEvents, try); e != stack.OK {
 			if buf.Len() > 0 {
 				return stack.OK
 			}
@@ -585,7 +611,7 @@ func (p *proc) Poll(t *sched.Thread, fd, events int, wait bool) (int, stack.Errn
 		r = toPoll(s.ep.Readiness(mask) & mask)
 		return r != 0 || !wait
 	}
-	if e := s.block(p.in, t, mask, try); e != stack.OK {
+	if e := s.block(p.in, t, waitPoll, mask, try); e != stack.OK {
 		return 0, e
 	}
 	return r, stack.OK
