@@ -3,7 +3,6 @@
 package netstack_test
 
 import (
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -21,16 +20,7 @@ import (
 // parseOracleProg parses testdata/oracles/name.
 func parseOracleProg(t *testing.T, name string) *repro.Program {
 	t.Helper()
-	file := filepath.Join("testdata", "oracles", name)
-	src, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := repro.Parse(file, src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return readProgram(t, filepath.Join("testdata", "oracles", name))
 }
 
 // titles returns the titles of o's reports.
