@@ -87,7 +87,10 @@ for t in $targets; do
   elif [[ "${SANITIZER:-}" == *coverage* ]]; then
     compile_native_go_fuzzer ./fuzz "$t" "$t"
   else
-    go-118-fuzz-build -tags gofuzz -include 'github.com/sockfuzz/sockfuzz/*' \
+    # The bsd targets' binaries leave gVisor out (stack/targets' sockfuzz_nonetstack): they
+    # never run it, and its packages' init functions and runtime linknames have no business in
+    # a binary that does not.
+    go-118-fuzz-build -tags gofuzz,sockfuzz_nonetstack -include 'github.com/sockfuzz/sockfuzz/*' \
       -preserve github.com/sockfuzz/sockfuzz/stack/sched -o "$t.a" -func "$t" ./fuzz
     $CXX $CXXFLAGS $LIB_FUZZING_ENGINE "$t.a" -o "$OUT/$t"
     rm -f "$t.a"
