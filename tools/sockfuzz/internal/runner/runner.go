@@ -383,7 +383,7 @@ func (r *runner) round(ctx context.Context, name string, d time.Duration) (ended
 				lastStatus = time.Now()
 				rate, _ := strconv.Atoi(m[2])
 				corpus, _ := strconv.Atoi(m[3])
-				fmt.Fprintf(r.cfg.Out, "%-16s elapsed %s/%s  round %s  inputs/s %d  execs/s %s  corpus %d  crashers new %d known %d\n",
+				fmt.Fprintf(r.cfg.Out, "%-19s elapsed %s/%s  round %s  inputs/s %d  execs/s %s  corpus %d  crashers new %d known %d\n",
 					name, short(time.Since(r.start)), short(r.cfg.Duration), short(time.Since(roundStart)), rate, execRate(rate, st.Schedules), corpus, st.New, st.Known)
 			}
 		}
@@ -758,14 +758,14 @@ func (r *runner) process(name, path string) (string, error) {
 
 // Summary writes the end-of-run table.
 func (res *Result) Summary(w io.Writer) {
-	fmt.Fprintf(w, "\n%-16s %6s %8s %10s %11s %7s %4s %6s %7s %5s %6s %6s %4s %7s\n", "target", "rounds", "fuzzed", "inputs", "execs", "corpus", "new", "known", "unrepro", "text",
+	fmt.Fprintf(w, "\n%-19s %6s %8s %10s %11s %7s %4s %6s %7s %5s %6s %6s %4s %7s\n", "target", "rounds", "fuzzed", "inputs", "execs", "corpus", "new", "known", "unrepro", "text",
 		"#75804", "killed", "hung", "overran")
 	for _, s := range res.Stats {
 		execs := "-"
 		if s.Schedules > 0 {
 			execs = fmt.Sprintf("<=%d", s.Execs)
 		}
-		fmt.Fprintf(w, "%-16s %6d %8s %10d %11s %7d %4d %6d %7d %5d %6d %6d %4d %7d\n", s.Target, s.Rounds, short(s.Fuzzed), s.Inputs, execs, s.Corpus, s.New, s.Known, s.Unreproduced, s.Text,
+		fmt.Fprintf(w, "%-19s %6d %8s %10d %11s %7d %4d %6d %7d %5d %6d %6d %4d %7d\n", s.Target, s.Rounds, short(s.Fuzzed), s.Inputs, execs, s.Corpus, s.New, s.Known, s.Unreproduced, s.Text,
 			s.Deadline, s.Killed, s.Hung, s.Overran)
 	}
 	fmt.Fprintf(w, "inputs: go test -fuzz's count; execs: executions (one schedule of one input), at most inputs x schedules per input\n")
