@@ -3,7 +3,6 @@
 package netstack_test
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -15,14 +14,7 @@ import (
 // TCP processor), from the stack's New to its Release, with every oracle, as the fuzz targets
 // run it.
 func BenchmarkNetstackControlled(b *testing.B) {
-	src, err := os.ReadFile(filepath.Join("testdata", "bench", "three.prog"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	p, err := repro.Parse("three.prog", src)
-	if err != nil {
-		b.Fatal(err)
-	}
+	p := readProgram(b, filepath.Join("testdata", "bench", "three.prog"))
 	b.Run("ThreeProcesses", func(b *testing.B) {
 		b.ReportAllocs()
 		steps := 0

@@ -1,7 +1,6 @@
 package netstack_test
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -12,14 +11,7 @@ import (
 // testdata/three.prog (a listener and two clients, 1 KiB each way), from the stack's New to its
 // Release.
 func BenchmarkNetstackFree(b *testing.B) {
-	src, err := os.ReadFile(filepath.Join("testdata", "three.prog"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	p, err := repro.Parse("three.prog", src)
-	if err != nil {
-		b.Fatal(err)
-	}
+	p := readProgram(b, filepath.Join("testdata", "three.prog"))
 	b.Run("ThreeProcesses", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {

@@ -4,7 +4,6 @@ package netstack_test
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -22,20 +21,6 @@ import (
 // watchdog bounds one controlled execution: a block the hooks miss (a channel, a standard
 // mutex, a WaitGroup with a count) hangs the process instead of ending quiescent.
 const watchdog = 30 * time.Second
-
-// readProgram parses the program file.
-func readProgram(t *testing.T, file string) *repro.Program {
-	t.Helper()
-	src, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := repro.Parse(file, src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
 
 // executeWatched executes p with options opt, failing with every goroutine's stack if it does
 // not end within the watchdog.

@@ -27,14 +27,7 @@ const attempts = 20
 // Every execution must end with no oracle report and no goroutine left.
 func run(t *testing.T, name string, ordered func(o *repro.Outcome) bool) *repro.Outcome {
 	t.Helper()
-	src, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := repro.Parse(name, src)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := readProgram(t, filepath.Join("testdata", name))
 	for range attempts {
 		o, err := repro.Execute(p, repro.Options{})
 		if err != nil {
@@ -53,6 +46,20 @@ func run(t *testing.T, name string, ordered func(o *repro.Outcome) bool) *repro.
 	}
 	t.Fatalf("%s: the processes never met in order in %d executions", name, attempts)
 	return nil
+}
+
+// readProgram parses the program file.
+func readProgram(t testing.TB, file string) *repro.Program {
+	t.Helper()
+	src, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := repro.Parse(file, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // result returns the result of call i of process proc.
