@@ -26,7 +26,7 @@ func TestArrows(t *testing.T) {
 		{"bsd", []string{"stack", "stack/sched"}},
 		{"bsd/sanitizer", []string{"stack", "stack/bsd", "stack/oracle", "stack/sched"}},
 		{"conformance", []string{"stack", "stack/sched"}},
-		{"netstack/control", []string{"stack/sched"}},
+		{"netstack/control", []string{"stack/netstack/gvpatch/sockfuzzhook", "stack/sched"}},
 		{"netstack/gvpatch", nil},
 		{"netstack/gvpatch/sockfuzzhook", nil},
 	} {

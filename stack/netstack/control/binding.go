@@ -23,11 +23,10 @@ import (
 	"sync/atomic"
 	"unsafe"
 
+	"github.com/sockfuzz/sockfuzz/stack/netstack/gvpatch/sockfuzzhook"
 	"github.com/sockfuzz/sockfuzz/stack/sched"
 )
 
-// ParkedToken is the value Park stores in a Sleeper's waitingG (sockfuzzhook.ParkedToken).
-const ParkedToken uintptr = 2
 
 // preparingG is pkg/sleep's value of waitingG while its sleeper prepares to park.
 const preparingG uintptr = 1
@@ -408,7 +407,7 @@ func (b *Binding) Park(s unsafe.Pointer, waitingG *uintptr, pending func() bool)
 	}
 	q := b.queue(b.sleepers, s, "sleeper:"+callerName(1))
 	q.Interlock(t)
-	if !atomic.CompareAndSwapUintptr(waitingG, preparingG, ParkedToken) {
+	if !atomic.CompareAndSwapUintptr(waitingG, preparingG, sockfuzzhook.ParkedToken) {
 		return
 	}
 	_ = q.Sleep(t, pending, sched.Interlocked)
