@@ -27,7 +27,6 @@ import (
 	"github.com/sockfuzz/sockfuzz/stack/sched"
 )
 
-
 // preparingG is pkg/sleep's value of waitingG while its sleeper prepares to park.
 const preparingG uintptr = 1
 
