@@ -2,6 +2,7 @@ package netstack
 
 import (
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/sockfuzz/sockfuzz/stack"
@@ -58,7 +59,8 @@ type instance struct {
 	w     *wire
 	files fileTable
 	procs []*proc
-	socks []*socket // every socket made, in creation order
+	socks []*socket  // every socket made, in creation order
+	qmu   sync.Mutex // guards making a socket's wait queues (socket.queue)
 	ora   []oracle.Oracle
 	torn  bool // Teardown ran
 	// destroyed tells that Teardown destroyed the stack and checked it: the end oracles may

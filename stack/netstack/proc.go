@@ -46,8 +46,12 @@ const (
 
 var waitNames = [numWaits]string{"accept", "connect", "recv", "send", "poll", "linger"}
 
-// queue returns s's wait queue for w.
+// queue returns s's wait queue for w. Threads of a Free execution run in parallel and may
+// block on one socket together, so the first use is made under in.qmu, a plain mutex: it
+// is no decision point, and a Controlled execution makes its queues exactly as before.
 func (s *socket) queue(in *instance, w wait) *sched.WaitQueue {
+	in.qmu.Lock()
+	defer in.qmu.Unlock()
 	if s.qs[w] == nil {
 		s.qs[w] = in.e.NewWaitQueue(fmt.Sprintf("so%d.%s", s.id, waitNames[w]))
 	}
