@@ -145,6 +145,13 @@ func TestShutdownWakesReader(t *testing.T) {
 	check(t, o, "p2", append(gate, zero, zero)...)
 }
 
+func TestTwoReaders(t *testing.T) {
+	o := run(t, "tworeaders.prog", gated("p1", "p2"))
+	check(t, o, "p0", ok, zero, zero, ok, want{1, 0}, ok, want{1, 0}, zero, zero, zero)
+	check(t, o, "p1", append(gate, ok, zero, zero, zero, zero)...)
+	check(t, o, "p2", append(gate, zero, zero, zero)...)
+}
+
 func TestCloseDup(t *testing.T) {
 	o := run(t, "dup.prog", gated("p1"))
 	check(t, o, "p0", ok, zero, zero, ok, want{1, 0}, ok, ok, zero,
