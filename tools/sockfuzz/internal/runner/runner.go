@@ -288,9 +288,15 @@ func (r *runner) build(ctx context.Context) error {
 		return err
 	}
 	args := append(append([]string{"-c", "-fuzz", "."}, r.cfg.BuildArgs...), "-o", bin, FuzzPackage)
+	// On a fresh build cache this compiles every dependency with coverage counters, gVisor's
+	// included: minutes on a loaded machine. Say so, so that a silent start is not taken for
+	// a hang.
+	fmt.Fprintf(r.cfg.Out, "building the fuzz test binary (%s)\n", FuzzPackage)
+	start := time.Now()
 	if out, err := r.goCmd(ctx, "test", args...).CombinedOutput(); err != nil {
 		return fmt.Errorf("go test %s: %w\n%s", strings.Join(args, " "), err, out)
 	}
+	fmt.Fprintf(r.cfg.Out, "built in %s\n", time.Since(start).Round(100*time.Millisecond))
 	r.bin = bin
 	return nil
 }
