@@ -100,8 +100,13 @@ for t in "${targets[@]}"; do
   unzip -q -o "$OUT/${t}_seed_corpus.zip" -d "$corpus"
   nseeds=$(find "$corpus" -type f | wc -l)
   log="$work/run/$t.log"
-  echo "== $t: $nseeds seeds, ${seconds} s"
-  if ! "$bin" -max_total_time="$seconds" -timeout=30 -print_final_stats=1 \
+  # The flags of the [libfuzzer] section of the binary's options file, as ClusterFuzz passes them.
+  opts=()
+  if [ -f "$OUT/$t.options" ]; then
+    mapfile -t opts < <(sed -n '/^\[libfuzzer\]/,/^\[/s/^\([A-Za-z0-9_]*\) *= *\(.*[^ ]\) *$/-\1=\2/p' "$OUT/$t.options")
+  fi
+  echo "== $t: $nseeds seeds, ${seconds} s${opts[*]:+, }${opts[*]}"
+  if ! "$bin" "${opts[@]}" -max_total_time="$seconds" -timeout=30 -print_final_stats=1 \
       -artifact_prefix="$work/run/$t-" "$corpus" >"$log" 2>&1; then
     echo "local.sh: $t failed; the end of its log:" >&2
     tail -n 60 "$log" >&2

@@ -65,6 +65,13 @@ func TestEveryTarget(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
 	for _, name := range targets {
+		opts, err := os.ReadFile(filepath.Join(out, name+".options"))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if want := "[libfuzzer]\nentropic_scale_per_exec_time = 1\n"; string(opts) != want {
+			t.Errorf("%s.options = %q, want %q", name, opts, want)
+		}
 		_, files := readZip(t, filepath.Join(out, name+"_seed_corpus.zip"))
 		var got [][]byte
 		for _, f := range files {

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -89,6 +90,34 @@ func TestParseLibFuzzer(t *testing.T) {
 
 // TestParseBench reads go test -bench output (testdata/bench.txt), with and without the
 // GOMAXPROCS suffix and the -benchmem columns.
+func TestParseLibFuzzerOptions(t *testing.T) {
+	for _, tt := range []struct {
+		name, src string
+		want      []string
+		err       string
+	}{
+		{"empty", "", nil, ""},
+		{"ours", "[libfuzzer]\nentropic_scale_per_exec_time = 1\n", []string{"-entropic_scale_per_exec_time=1"}, ""},
+		{"sections", "# c\n[asan]\ndetect_leaks=0\n[libfuzzer]\n\n; c\nmax_len = 300 \ndict=x.dict\n[afl]\nm=1\n",
+			[]string{"-max_len=300", "-dict=x.dict"}, ""},
+		{"no value", "[libfuzzer]\nmax_len =\n", nil, "F.options:2: want name = value"},
+		{"no equals", "[libfuzzer]\nmax_len\n", nil, "F.options:2: want name = value"},
+		{"bad name", "[libfuzzer]\n-max_len = 3\n", nil, "F.options:2: want name = value"},
+		{"bad header", "[libfuzzer\n", nil, "F.options:1: want a section header"},
+	} {
+		got, err := parseLibFuzzerOptions("F.options", []byte(tt.src))
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("%s: err %v, want %q", tt.name, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || !slices.Equal(got, tt.want) {
+			t.Errorf("%s: %q, %v; want %q", tt.name, got, err, tt.want)
+		}
+	}
+}
+
 func TestParseBench(t *testing.T) {
 	var got []benchLine
 	for _, l := range readLines(t, "bench.txt") {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -78,13 +79,13 @@ func (b *bench) libFuzzer(ctx context.Context, lf *libFuzzerBuild, id string) (r
 	if err := unzip(lf.seedZip, corpus); err != nil {
 		return rate{}, err
 	}
-	args := []string{
-		"-max_total_time=" + strconv.Itoa(int(b.cfg.Duration/time.Second)),
+	args := append(slices.Clip(lf.flags),
+		"-max_total_time="+strconv.Itoa(int(b.cfg.Duration/time.Second)),
 		"-print_final_stats=1",
 		"-timeout=30",
-		"-artifact_prefix=" + dir + string(filepath.Separator),
+		"-artifact_prefix="+dir+string(filepath.Separator),
 		corpus,
-	}
+	)
 	st := newLibFuzzerStats()
 	var inited, done time.Duration = -1, -1
 	tail, cpu, err := b.runTimed(ctx, dir, lf.bin, args, func(at time.Duration, line string) {

@@ -179,3 +179,37 @@ func steadyRate(samples []sample) (float64, error) {
 	}
 	return float64(last.Count-first.Count) / span.Seconds(), nil
 }
+
+// parseLibFuzzerOptions returns the flags of the [libfuzzer] section of a fuzz target's options
+// file (FuzzX.options beside the binary), as ClusterFuzz passes them: "name = value" becomes
+// -name=value. Blank lines and lines starting with # or ; are skipped; anything else in that
+// section is an error naming the file and line.
+func parseLibFuzzerOptions(name string, src []byte) ([]string, error) {
+	var flags []string
+	in := false
+	for i, l := range strings.Split(string(src), "\n") {
+		l = strings.TrimSpace(l)
+		switch {
+		case l == "" || strings.HasPrefix(l, "#") || strings.HasPrefix(l, ";"):
+			continue
+		case strings.HasPrefix(l, "["):
+			if !strings.HasSuffix(l, "]") {
+				return nil, fmt.Errorf("%s:%d: want a section header [name], got %q", name, i+1, l)
+			}
+			in = l == "[libfuzzer]"
+			continue
+		case !in:
+			continue
+		}
+		k, v, ok := strings.Cut(l, "=")
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		if !ok || !optionNameRE.MatchString(k) || v == "" {
+			return nil, fmt.Errorf("%s:%d: want name = value, got %q", name, i+1, l)
+		}
+		flags = append(flags, "-"+k+"="+v)
+	}
+	return flags, nil
+}
+
+// optionNameRE matches a libFuzzer flag's name.
+var optionNameRE = regexp.MustCompile(`^[A-Za-z0-9_]+$`)

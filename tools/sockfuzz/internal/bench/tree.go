@@ -2,8 +2,10 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -103,6 +105,7 @@ func refTree(ctx context.Context, root, rev, workDir string, log io.Writer) (*tr
 // libFuzzerBuild is FuzzSockets' libFuzzer binary and its seed corpus, as local.sh built them.
 type libFuzzerBuild struct {
 	bin, seedZip string
+	flags        []string // of the binary's options file (FuzzSockets.options), when it has one
 }
 
 // buildLibFuzzer builds a tree's libFuzzer binaries with the tree's own tools/oss-fuzz/local.sh,
@@ -137,6 +140,16 @@ func buildLibFuzzer(ctx context.Context, t *tree, workDir string, log io.Writer)
 		if _, err := os.Stat(f); err != nil {
 			return nil, fmt.Errorf("%s built no %s", script, f)
 		}
+	}
+	// OSS-Fuzz runs the binary with its options file's flags; an older tree may have none.
+	opts := b.bin + ".options"
+	if src, err := os.ReadFile(opts); err == nil {
+		if b.flags, err = parseLibFuzzerOptions(opts, src); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(log, "bench: %s: libFuzzer runs with %s\n", opts, strings.Join(b.flags, " "))
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
 	}
 	return b, nil
 }
