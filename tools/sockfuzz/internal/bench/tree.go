@@ -40,7 +40,7 @@ func (t TreeInfo) String() string {
 
 // Build descriptions of TreeInfo.Build.
 const (
-	buildCovbuild = "-fuzz builds as its sockfuzz fuzz makes them: stack/sched uninstrumented (covbuild)"
+	buildCovbuild = "-fuzz builds with this tool's covbuild: covbuild.Uninstrumented (stack/sched, stack/bsd/sanitizer) uninstrumented"
 	buildPlain    = "-fuzz builds as its sockfuzz fuzz made them: plain go test -c -fuzz"
 )
 
