@@ -21,6 +21,7 @@ func startControlled(in *instance) error {
 	binding.ThreadNames = map[string]string{"tcp.dispatcher.startLocked": "tcp-processor"}
 	sockfuzzhook.ResetIDs()
 	sockfuzzhook.SetProcessors(max(in.cfg.CPUs, 1))
+	sockfuzzhook.SetRandom(in.rng)
 	sockfuzzhook.Install(binding)
 	return nil
 }
@@ -29,6 +30,7 @@ func startControlled(in *instance) error {
 func stopControlled(*instance) {
 	sockfuzzhook.Uninstall()
 	sockfuzzhook.SetProcessors(0)
+	sockfuzzhook.SetRandom(nil)
 	binding = nil
 }
 

@@ -191,6 +191,12 @@ var Edits = []Edit{
 		Imports: []string{HookImport}, Match: "eps.endpoints", Code: "sockfuzzhook.ByString[TransportEndpointID]"},
 	{ID: "R8", File: "pkg/tcpip/stack/transport_demuxer.go", Func: "endpointsByNIC.transportEndpoints", Kind: SortedRange,
 		Imports: []string{HookImport, "cmp"}, Match: "epsByNIC.endpoints", Code: "cmp.Compare"},
+	// §1.6: gVisor's own pkg/rand, which ipv4.NewProtocol reads for its IP ID table and hash
+	// seed (8 KiB through getrandom per stack), reads the execution's stream instead, so that
+	// no outside randomness reaches an execution's packets.
+	{ID: "RN", File: "pkg/rand/rand_linux.go", Func: "Read", Kind: Before, Imports: hookImports[:1],
+		Match: "return io.ReadFull(Reader, b)",
+		Code:  "if r := sockfuzzhook.Random(); r != nil {\nreturn io.ReadFull(r, b)\n}"},
 	// The dangling endpoints come from a map; ReleaseDanglingEndpoints aborts them in the
 	// returned order, and the leak oracle reports the first.
 	{ID: "R6", File: "pkg/tcpip/tcpip.go", Func: "GetDanglingEndpoints", Kind: Replace, Imports: hookImports[:1],

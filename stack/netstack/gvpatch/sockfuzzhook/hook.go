@@ -10,6 +10,7 @@ package sockfuzzhook
 import (
 	"cmp"
 	"fmt"
+	"io"
 	"iter"
 	"reflect"
 	"runtime"
@@ -79,6 +80,29 @@ var (
 	faults     atomic.Uint64
 	nextID     atomic.Uint64
 )
+
+// randomSource holds the reader SetRandom installed.
+type randomSource struct{ r io.Reader }
+
+var random atomic.Pointer[randomSource]
+
+// SetRandom makes r what gVisor's pkg/rand.Read reads, until SetRandom(nil) restores the
+// system's randomness: an execution's own seeded stream, which must be safe for concurrent use.
+func SetRandom(r io.Reader) {
+	if r == nil {
+		random.Store(nil)
+		return
+	}
+	random.Store(&randomSource{r})
+}
+
+// Random returns the reader SetRandom installed, or nil.
+func Random() io.Reader {
+	if p := random.Load(); p != nil {
+		return p.r
+	}
+	return nil
+}
 
 // Install makes h the hooks of every edited gVisor path until Uninstall.
 func Install(h Hooks) { installed.Store(&holder{h}) }
