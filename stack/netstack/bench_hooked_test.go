@@ -7,15 +7,17 @@ import (
 	"testing"
 
 	"github.com/sockfuzz/sockfuzz/repro"
+	"github.com/sockfuzz/sockfuzz/stack/sched"
 )
 
 // BenchmarkNetstackControlled measures one controlled execution per op on the hooked build:
 // ThreeProcesses is testdata/bench/three.prog (a listener and two clients, 1 KiB each way, one
-// TCP processor), from the stack's New to its Release, with every oracle, as the fuzz targets
-// run it.
+// TCP processor), from the stack's New to its Release, with every oracle. ThreeProcesses/pooled
+// runs it as a go test -fuzz worker does (fuzz.NewHarness): thread coroutines pooled across
+// executions (sched.PoolThreads), so that a thread's grown stack is not made again each time.
 func BenchmarkNetstackControlled(b *testing.B) {
 	p := readProgram(b, filepath.Join("testdata", "bench", "three.prog"))
-	b.Run("ThreeProcesses", func(b *testing.B) {
+	run := func(b *testing.B) {
 		b.ReportAllocs()
 		steps := 0
 		for b.Loop() {
@@ -29,5 +31,11 @@ func BenchmarkNetstackControlled(b *testing.B) {
 			steps = o.Result.Steps
 		}
 		b.ReportMetric(float64(steps), "steps/op")
+	}
+	b.Run("ThreeProcesses", run)
+	b.Run("ThreeProcesses/pooled", func(b *testing.B) {
+		sched.PoolThreads(64)
+		defer sched.PoolThreads(0)
+		run(b)
 	})
 }
