@@ -16,6 +16,9 @@ type freeState struct {
 	running bool
 	wg      sync.WaitGroup
 	grace   time.Duration // ForeignGrace
+	// woke has a token when a thread was woken while the execution was Quiescent: graceFree
+	// waits on it instead of polling, so a foreign wakeup goes on at once.
+	woke chan struct{}
 }
 
 // ForeignGrace is for Free executions whose threads are woken by goroutines that are not
@@ -26,11 +29,19 @@ type freeState struct {
 func (e *Exec) ForeignGrace(d time.Duration) { e.free.grace = d }
 
 // graceFree waits up to the foreign grace for a thread to be woken, and reports whether one
-// was: the run goes on, to the next stop.
+// was: the run goes on, to the next stop. A wakeup leaves a token in f.woke (funblockLocked),
+// so the wait ends as soon as it happens; the deadline only bounds a wait for none.
 func (e *Exec) graceFree() bool {
 	f := &e.free
-	deadline := time.Now().Add(f.grace)
-	for step := time.Duration(20 * time.Microsecond); ; step = min(2*step, time.Millisecond) {
+	f.mu.Lock()
+	if f.woke == nil {
+		f.woke = make(chan struct{}, 1)
+	}
+	woke := f.woke
+	f.mu.Unlock()
+	deadline := time.NewTimer(f.grace)
+	defer deadline.Stop()
+	for expired := false; ; {
 		f.mu.Lock()
 		// A thread woken and gone on; or already exited, the execution Done (its token waits).
 		woken := e.status != Quiescent || f.blocked < f.live
@@ -38,13 +49,14 @@ func (e *Exec) graceFree() bool {
 			e.status = Running
 		}
 		f.mu.Unlock()
-		if woken {
-			return true
+		if woken || expired {
+			return woken
 		}
-		if !time.Now().Before(deadline) {
-			return false
+		select {
+		case <-woke: // a wakeup, or a token left from an earlier one: look again
+		case <-deadline.C:
+			expired = true
 		}
-		time.Sleep(step)
 	}
 }
 
@@ -312,6 +324,12 @@ func (e *Exec) funblockLocked(t *Thread, err error) {
 	t.wakeErr = err
 	e.free.blocked--
 	t.wake <- struct{}{}
+	if e.status == Quiescent && e.free.woke != nil {
+		select {
+		case e.free.woke <- struct{}{}:
+		default:
+		}
+	}
 }
 
 func (e *Exec) joinFree(t, other *Thread) error {
