@@ -615,7 +615,17 @@ func (p *proc) Poll(t *sched.Thread, fd, events int, wait bool) (int, stack.Errn
 		r = toPoll(s.ep.Readiness(mask) & mask)
 		return r != 0 || !wait
 	}
-	if e := s.block(p.in, t, waitPoll, mask, try); e != stack.OK {
+	// The wake condition is the masked readiness, but a poll for writing is owed its wakeup
+	// only when a blocked writer is (writeWake): gVisor notifies WritableEvents once half the
+	// send buffer is free, though Readiness says writable from the first free byte.
+	wake := func() bool {
+		ready := s.ep.Readiness(mask) & mask
+		if ready&^waiter.WritableEvents != 0 {
+			return true
+		}
+		return ready != 0 && s.writeWake()
+	}
+	if e := s.blockUntil(p.in, t, waitPoll, mask, try, wake); e != stack.OK {
 		return 0, e
 	}
 	return r, stack.OK
