@@ -34,6 +34,33 @@ type Decision struct {
 	Spinning bool
 }
 
+// after picks the candidate that follows the spinning Current in increasing id order, the
+// lowest one after the highest, or the clock when no other thread can run, or Current.
+func (d *Decision) after() ID {
+	var first, next ID
+	haveFirst, haveNext := false, false
+	for _, c := range d.Cands {
+		if c == ClockID || c == d.Current {
+			continue
+		}
+		if !haveFirst {
+			first, haveFirst = c, true
+		}
+		if !haveNext && c > d.Current {
+			next, haveNext = c, true
+		}
+	}
+	switch {
+	case haveNext:
+		return next
+	case haveFirst:
+		return first
+	case d.Cands[0] == ClockID:
+		return ClockID
+	}
+	return d.Current
+}
+
 // other picks a candidate other than the spinning Current: the n-th thread among the others
 // (n reduced modulo their number), or the clock when no other thread can run, or Current.
 func (d *Decision) other(n int) ID {
@@ -91,11 +118,13 @@ func (*pct) alwaysCandidate()           {}
 
 // Default is the fixed choice used when a chooser has no opinion (a replay list or a byte
 // stream ran out): keep running the current thread if it can, else the lowest-numbered thread,
-// and the clock only when no thread can run. A spinning current thread gives way to the
-// lowest-numbered other thread (or the clock).
+// and the clock only when no thread can run. A spinning current thread gives way to the next
+// thread after it in id order, round robin (or the clock): giving way to the lowest-numbered
+// other thread let two spinning TCP processors hand the turn to each other for ever while the
+// lock's holder, numbered above both, never ran.
 func Default(d *Decision) ID {
 	if d.Spinning && d.has(d.Current) {
-		return d.other(0)
+		return d.after()
 	}
 	if d.has(d.Current) {
 		return d.Current
