@@ -212,35 +212,14 @@ func (p *proc) withFile(t *sched.Thread, fd int, fn func(f *file) stack.Errno) s
 // block is sentry's register, retry, block: try runs until it reports done, with the socket's
 // waiter entry for mask registered, and the thread sleeps between tries. The interlock plays
 // the part of the buffered channel of waiter.NewChannelEntry: a notification between the try
-// and the sleep is not lost. An interrupt ends the wait with EINTR.
+// and the sleep is not lost. An interrupt ends the wait with EINTR. The wake condition the
+// lost-wakeup oracle judges is owed(mask).
 func (s *socket) block(in *instance, t *sched.Thread, w wait, mask waiter.EventMask, try func() bool) stack.Errno {
-	return s.blockUntil(in, t, w, mask, try, nil)
-}
-
-// writeWake is the wake condition of a blocked writer: where the hooked build tells when gVisor
-// owes a writer its wakeup (tcp's SockfuzzWriteWake: half the send buffer free, or the send
-// side gone), that; else the masked readiness.
-func (s *socket) writeWake() bool {
-	if w, ok := s.ep.(interface{ SockfuzzWriteWake() bool }); ok {
-		return s.ep.Readiness(waiter.WritableEvents)&waiter.WritableEvents != 0 && w.SockfuzzWriteWake()
-	}
-	return s.ep.Readiness(waiter.WritableEvents)&waiter.WritableEvents != 0
-}
-
-// blockUntil is block with wake as the wake condition the lost-wakeup oracle judges (nil: the
-// readiness of mask).
-func (s *socket) blockUntil(in *instance, t *sched.Thread, w wait, mask waiter.EventMask, try, wake func() bool) stack.Errno {
 	q := s.queue(in, w)
 	e := waiter.NewFunctionEntry(mask, func(waiter.EventMask) { q.WakeAllForeign() })
 	s.wq.EventRegister(&e)
 	defer s.wq.EventUnregister(&e)
-	// Readiness may report events beyond the mask (tcp's EventRdHUp of a half-closed
-	// connection, EventHUp of an unconnected socket), which no notification for the mask
-	// announces: the wake condition is the masked readiness, as sentry's poll takes it.
-	pred := probe(func() bool { return s.ep.Readiness(mask)&mask != 0 })
-	if wake != nil {
-		pred = probe(wake)
-	}
+	pred := probe(func() bool { return s.owed(mask) })
 	for {
 		q.Interlock(t)
 		if try() {
@@ -252,6 +231,25 @@ func (s *socket) blockUntil(in *instance, t *sched.Thread, w wait, mask waiter.E
 			return stack.EINTR
 		}
 	}
+}
+
+// owed reports whether gVisor owes a thread waiting on s for mask its wakeup: the masked
+// readiness, as sentry's poll takes it (Readiness may report events beyond the mask, tcp's
+// EventRdHUp of a half-closed connection, EventHUp of an unconnected socket, which no
+// notification for the mask announces). Writability counts only where the hooked build says a
+// blocked writer is owed a wakeup (tcp's SockfuzzWriteWake: half the send buffer free, or the
+// send side gone): gVisor notifies WritableEvents from there (updateSndBufferUsage), as Linux
+// wakes writers and reports POLLOUT, though Readiness says writable from the first free byte.
+func (s *socket) owed(mask waiter.EventMask) bool {
+	ready := s.ep.Readiness(mask) & mask
+	if ready&^waiter.WritableEvents != 0 {
+		return true
+	}
+	if ready == 0 {
+		return false
+	}
+	w, ok := s.ep.(interface{ SockfuzzWriteWake() bool })
+	return !ok || w.SockfuzzWriteWake()
 }
 
 func fullAddr(a stack.Addr) tcpip.FullAddress {
@@ -411,7 +409,7 @@ func (p *proc) SendTo(t *sched.Thread, fd int, data []byte, to *stack.Addr, flag
 			// its next write would block: it never sleeps for the rest.
 			return err != nil || total >= len(data) || s.proto != stack.TCP || nonblock
 		}
-		if e := s.blockUntil(p.in, t, waitSend, waiter.WritableEvents, try, s.writeWake); e != stack.OK {
+		if e := s.block(p.in, t, waitSend, waiter.WritableEvents, try); e != stack.OK {
 			if total > 0 {
 				return stack.OK
 			}
@@ -615,17 +613,7 @@ func (p *proc) Poll(t *sched.Thread, fd, events int, wait bool) (int, stack.Errn
 		r = toPoll(s.ep.Readiness(mask) & mask)
 		return r != 0 || !wait
 	}
-	// The wake condition is the masked readiness, but a poll for writing is owed its wakeup
-	// only when a blocked writer is (writeWake): gVisor notifies WritableEvents once half the
-	// send buffer is free, though Readiness says writable from the first free byte.
-	wake := func() bool {
-		ready := s.ep.Readiness(mask) & mask
-		if ready&^waiter.WritableEvents != 0 {
-			return true
-		}
-		return ready != 0 && s.writeWake()
-	}
-	if e := s.blockUntil(p.in, t, waitPoll, mask, try, wake); e != stack.OK {
+	if e := s.block(p.in, t, waitPoll, mask, try); e != stack.OK {
 		return 0, e
 	}
 	return r, stack.OK
