@@ -35,30 +35,16 @@ type Decision struct {
 }
 
 // after picks the candidate that follows the spinning Current in increasing id order, the
-// lowest one after the highest, or the clock when no other thread can run, or Current.
+// lowest one after the highest, or the clock when no other thread can run, or Current: the
+// other thread numbered after as many others as are below Current (other wraps around).
 func (d *Decision) after() ID {
-	var first, next ID
-	haveFirst, haveNext := false, false
+	below := 0
 	for _, c := range d.Cands {
-		if c == ClockID || c == d.Current {
-			continue
-		}
-		if !haveFirst {
-			first, haveFirst = c, true
-		}
-		if !haveNext && c > d.Current {
-			next, haveNext = c, true
+		if c != ClockID && c < d.Current {
+			below++
 		}
 	}
-	switch {
-	case haveNext:
-		return next
-	case haveFirst:
-		return first
-	case d.Cands[0] == ClockID:
-		return ClockID
-	}
-	return d.Current
+	return d.other(below)
 }
 
 // other picks a candidate other than the spinning Current: the n-th thread among the others
