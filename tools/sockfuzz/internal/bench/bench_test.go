@@ -88,8 +88,6 @@ func TestParseLibFuzzer(t *testing.T) {
 	}
 }
 
-// TestParseBench reads go test -bench output (testdata/bench.txt), with and without the
-// GOMAXPROCS suffix and the -benchmem columns.
 func TestParseLibFuzzerOptions(t *testing.T) {
 	for _, tt := range []struct {
 		name, src string
@@ -118,6 +116,8 @@ func TestParseLibFuzzerOptions(t *testing.T) {
 	}
 }
 
+// TestParseBench reads go test -bench output (testdata/bench.txt), with and without the
+// GOMAXPROCS suffix and the -benchmem columns.
 func TestParseBench(t *testing.T) {
 	var got []benchLine
 	for _, l := range readLines(t, "bench.txt") {
