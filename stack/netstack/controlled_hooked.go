@@ -5,6 +5,7 @@ package netstack
 import (
 	"gvisor.dev/gvisor/pkg/sockfuzzhook"
 
+	"github.com/sockfuzz/sockfuzz/stack"
 	"github.com/sockfuzz/sockfuzz/stack/netstack/control"
 	"github.com/sockfuzz/sockfuzz/stack/sched"
 )
@@ -53,4 +54,11 @@ func joinGVisor(t *sched.Thread) {
 			_ = t.Join(th)
 		}
 	}
+}
+
+// setFaults switches on the faults of fs (gvpatch.Faults' bits): in both modes, since the
+// hunt's -race stress baseline runs them free.
+func setFaults(fs stack.FaultSet) error {
+	sockfuzzhook.SetFaults(uint64(fs))
+	return nil
 }

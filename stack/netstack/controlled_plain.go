@@ -5,6 +5,7 @@ package netstack
 import (
 	"errors"
 
+	"github.com/sockfuzz/sockfuzz/stack"
 	"github.com/sockfuzz/sockfuzz/stack/sched"
 )
 
@@ -26,3 +27,14 @@ func probe(cond func() bool) func() bool { return cond }
 // joinGVisor waits for gVisor's own goroutines in Controlled mode; in free mode Stack.Wait
 // does.
 func joinGVisor(*sched.Thread) {}
+
+// errFaultsNeedHooked is New's answer to a fault in the plain build, whose gVisor is unmodified.
+var errFaultsNeedHooked = errors.New("netstack: faults need the hooked build (-tags sockfuzz_hooked; the sockfuzz tool builds it itself)")
+
+// setFaults switches on the faults of fs: the plain build has none to switch.
+func setFaults(fs stack.FaultSet) error {
+	if fs != 0 {
+		return errFaultsNeedHooked
+	}
+	return nil
+}

@@ -106,8 +106,12 @@ func ipOf(a tcpip.Address) uint32 {
 // newInstance builds the stack of one execution (docs/netstack-design.md §3.1).
 func newInstance(e *sched.Exec, cfg stack.Config) (*instance, error) {
 	silenceGVisorLog()
+	if err := setFaults(cfg.Faults); err != nil {
+		return nil, err
+	}
 	in := &instance{e: e, cfg: cfg, rep: cfg.Reporter, clock: newClock(e), rng: newRNG()}
 	startLeakCheck(in)
+	trackEndpoints(true)
 	if e.Mode() == sched.Controlled {
 		if err := startControlled(in); err != nil {
 			dropGlobals()

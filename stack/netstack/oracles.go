@@ -20,6 +20,7 @@ const (
 	oracleAcceptQueue   = "accept-queue"
 	oracleUseAfterClose = "use-after-close"
 	oracleLeak          = "leak"
+	oracleTCPState      = "tcp-state"
 )
 
 // Titles of netstack's own oracles.
@@ -33,6 +34,9 @@ const (
 	titleRcvQueue         = "netstack: closed endpoint's receive queue not purged"
 	titleRefsLeak         = "netstack: refs leak"
 	titleDangling         = "netstack: dangling endpoint after teardown"
+	titleDeadPending      = "netstack: failed handshake left on the SYN queue"
+	titleOrphan           = "netstack: handshake outlives its closed listener"
+	titleLostDirection    = "netstack: connection direction bit lost"
 )
 
 // finding is one violation a check found, before it is reported.
@@ -55,6 +59,10 @@ type acceptState struct {
 	// Queued, Capacity and Pending are the accept queue's length, its capacity (the backlog
 	// plus one) and the handshakes in progress; Processors, the TCP processors.
 	Queued, Capacity, Pending, Processors int
+	// DeadPending counts the members of the SYN queue whose handshake failed or closed: a
+	// failed handshake leaves the queue in the section that fails it (dispatcher.go:173-179,
+	// endpoint.go:1225-1230, 3052-3057).
+	DeadPending int
 }
 
 // checkAccept checks listener so's accept accounting: every completed handshake was accepted,
@@ -78,9 +86,44 @@ func checkAccept(so int, a acceptState) []finding {
 		out = append(out, finding{oracleAcceptQueue, titleAcceptUnadmitted,
 			fmt.Sprintf("so%d: %d pushes beyond capacity %d without a passed check", so, a.Unadmitted, a.Capacity)})
 	}
+	if a.DeadPending > 0 {
+		out = append(out, finding{oracleAcceptQueue, titleDeadPending,
+			fmt.Sprintf("so%d: %d of the %d handshakes in progress failed or closed", so, a.DeadPending, a.Pending)})
+	}
 	if a.SynOver > 0 {
 		out = append(out, finding{oracleAcceptQueue, titleSynBound,
 			fmt.Sprintf("so%d: %d handshakes started over capacity-1 = %d (%d in progress now)", so, a.SynOver, a.Capacity-1, a.Pending)})
+	}
+	return out
+}
+
+// epState is what the state checks read of one TCP endpoint of the execution, the
+// handshakes the program has no descriptor of included (tcp.SockfuzzEndpoints).
+type epState struct {
+	// ID is the endpoint's creation number in the execution.
+	ID int
+	// Orphan tells a handshake in SYN-RCVD whose listener no longer takes connections: the
+	// listener aborts its handshakes as it stops taking connections (endpoint.go:1182-1205),
+	// so this one can only end in a dropped final ACK, a half-open connection.
+	Orphan bool
+	// LostDirs are direction bits once added to the connection's direction state that it no
+	// longer holds: the state only grows, by atomic ORs (endpoint.go:3216-3218).
+	LostDirs uint32
+}
+
+// checkEndpoints checks the endpoints of the execution: no orphaned handshake, no direction
+// bit lost.
+func checkEndpoints(eps []epState) []finding {
+	var out []finding
+	for _, e := range eps {
+		if e.Orphan {
+			out = append(out, finding{oracleAcceptQueue, titleOrphan,
+				fmt.Sprintf("endpoint %d in SYN-RCVD, its listener closed", e.ID)})
+		}
+		if e.LostDirs != 0 {
+			out = append(out, finding{oracleTCPState, titleLostDirection,
+				fmt.Sprintf("endpoint %d lost direction bits %#x", e.ID, e.LostDirs)})
+		}
 	}
 	return out
 }
@@ -140,6 +183,9 @@ type nsOracle struct{ in *instance }
 // thread holds is skipped).
 func (o nsOracle) Quiescent(res *sched.Result, r *oracle.Reporter) {
 	o.in.checkAccepts(r, res.Steps)
+	for _, f := range checkEndpoints(endpointStates()) {
+		r.Report(f.oracle, f.title, f.detail, -1, res.Steps)
+	}
 }
 
 // Finish implements oracle.Oracle. After a settled execution: the accept accounting; and
@@ -151,6 +197,9 @@ func (o nsOracle) Finish(end *oracle.End, r *oracle.Reporter) {
 	}
 	in := o.in
 	in.checkAccepts(r, end.Result.Steps)
+	for _, f := range checkEndpoints(endpointStates()) {
+		r.Report(f.oracle, f.title, f.detail, -1, end.Result.Steps)
+	}
 	if !in.destroyed {
 		return
 	}
@@ -202,11 +251,14 @@ func (in *instance) usable(t *sched.Thread, s *socket) bool {
 }
 
 // dropGlobals empties what gVisor keeps process-wide of the execution, at Release, whatever
-// way it ended, so that nothing of it reaches the next: refs' live object map (its leak
+// way it ended, so that nothing of it reaches the next: the fault bits, the record of its
+// endpoints, refs' live object map (its leak
 // checking turned off again) and the dangling endpoints. These are deleted, not aborted: the
 // stack is gone, and after an early stop in Controlled mode an Abort could reach locks the
 // unwound threads held.
 func dropGlobals() {
+	_ = setFaults(0)
+	trackEndpoints(false)
 	_ = takeLeaks()
 	stopLeakCheck()
 	for _, ep := range tcpip.GetDanglingEndpoints() {

@@ -23,7 +23,7 @@ func acceptOf(ep tcpip.Endpoint) (acceptState, bool) {
 	}
 	return acceptState{Completed: a.Completed, Accepted: a.Accepted, Reset: a.Reset,
 		Unadmitted: a.Unadmitted, SynOver: a.SynOver, Queued: a.Queued, Capacity: a.Capacity,
-		Pending: a.Pending, Processors: a.Processors}, true
+		Pending: a.Pending, Processors: a.Processors, DeadPending: a.DeadPending}, true
 }
 
 // heldOf reads what ep still holds (tcp.SockfuzzHeld); false when ep is not TCP, or a lock it
@@ -56,3 +56,21 @@ func stopLeakCheck() { refs.SetLeakMode(refs.NoLeakChecking) }
 
 // takeLeaks returns the types of the objects in refs' live object map and empties it.
 func takeLeaks() []string { return refs.SockfuzzTakeLeaks() }
+
+// endpointStates reads the state checks' view of every TCP endpoint of the execution, in
+// creation order. An endpoint whose locks a blocked thread holds is read as sound.
+func endpointStates() []epState {
+	eps := tcp.SockfuzzEndpoints()
+	out := make([]epState, 0, len(eps))
+	for i, ep := range eps {
+		s := epState{ID: i, LostDirs: ep.SockfuzzLostDirections()}
+		if ep.SockfuzzState() == "SYN-RCVD" {
+			probe(func() bool { s.Orphan = ep.SockfuzzOrphan(); return true })()
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// trackEndpoints starts (on) or stops gVisor's record of the endpoints an execution makes.
+func trackEndpoints(on bool) { tcp.SockfuzzTrack(on) }

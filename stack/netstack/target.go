@@ -18,6 +18,7 @@ import (
 	"sync"
 
 	"github.com/sockfuzz/sockfuzz/stack"
+	"github.com/sockfuzz/sockfuzz/stack/netstack/gvpatch"
 	"github.com/sockfuzz/sockfuzz/stack/sched"
 )
 
@@ -43,9 +44,18 @@ func (Target) Name() string { return Name }
 // Calls implements stack.Target.
 func (Target) Calls() []string { return calls }
 
-// Faults implements stack.Target: the catalog is empty until the hooked build gives the faults
-// of issue 15 a place.
-func (Target) Faults() []stack.Fault { return nil }
+// Faults implements stack.Target: gVisor's historical concurrency bugs, brought back by edits
+// of the hooked build (gvpatch.Faults, docs/netstack-design.md §5). The plain build knows
+// their names but cannot run them: New refuses a fault there.
+func (Target) Faults() []stack.Fault { return catalog }
+
+var catalog = func() []stack.Fault {
+	out := make([]stack.Fault, len(gvpatch.Faults))
+	for i, f := range gvpatch.Faults {
+		out[i] = stack.Fault{Name: f.Name, Recreates: f.Recreates, Oracle: f.Oracle}
+	}
+	return out
+}()
 
 // Role implements stack.Target.
 func (Target) Role(thread string) stack.Role {

@@ -23,6 +23,7 @@ const pkgRefsMap = "pkg/refs/refs_map.go"
 
 func init() {
 	Edits = append(Edits, oracleEdits...)
+	Edits = append(Edits, faultEdits()...)
 	for path, src := range oracleAdded {
 		Added[path] = src
 	}
@@ -31,7 +32,16 @@ func init() {
 var oracleEdits = []Edit{
 	{ID: "O1", File: pkgTCP + "endpoint.go", Func: "Endpoint", Kind: Field,
 		Code: "\n// sfAccept is the listener's accept accounting (sockfuzz), under acceptMu.\nsfAccept sfAcceptCounters\n" +
-			"\n// sfAdmitted tells that the handshake's final ACK passed the accept queue's full check (sockfuzz).\nsfAdmitted bool"},
+			"\n// sfAdmitted tells that the handshake's final ACK passed the accept queue's full check (sockfuzz).\nsfAdmitted bool\n" +
+			"\n// sfTransit counts the handshakes between the SYN queue and the accept queue (sockfuzz), under acceptMu.\nsfTransit int\n" +
+			"\n// sfDirSeen is every direction bit ever added to connectionDirectionState (sockfuzz).\nsfDirSeen atomicbitops.Uint32"},
+	// The direction bits only grow: every bit added is recorded, for the check that none is lost.
+	{ID: "O3", File: pkgTCP + "endpoint.go", Func: "Endpoint.updateConnDirectionState", Kind: Prologue,
+		Code: "atomicbitops.OrUint32(&e.sfDirSeen, uint32(state))"},
+	// Every endpoint of the execution, for the checks of endpoints the program has no
+	// descriptor of (handshakes in progress).
+	{ID: "O3", File: pkgTCP + "endpoint.go", Func: "newEndpoint", Kind: After,
+		Match: "e := &Endpoint{...", Code: "sfRegister(e)"},
 	// Completed: every handshake deliverAccepted hands its listener, refused (reset) when the
 	// listener no longer takes connections (capacity 0, dispatcher.go:129 and 189).
 	{ID: "O1", File: pkgTCP + "dispatcher.go", Func: "deliverAccepted", Kind: Before,
@@ -76,6 +86,13 @@ const tcpOracleFile = `// Code added by sockfuzz's gvpatch. DO NOT EDIT.
 
 package tcp
 
+import (
+	stdsync "sync"
+
+	"gvisor.dev/gvisor/pkg/sockfuzzhook"
+	"gvisor.dev/gvisor/pkg/waiter"
+)
+
 // sfAcceptCounters are a listener's accept accounting, under acceptMu.
 type sfAcceptCounters struct {
 	completed  uint64 // handshakes delivered to the listener
@@ -92,6 +109,8 @@ type SockfuzzAccept struct {
 	// of handshakes in progress; Processors is the number of TCP processors, each of which
 	// may deliver one admitted handshake to a full queue.
 	Queued, Capacity, Pending, Processors int
+	// DeadPending counts the members of the SYN queue whose handshake failed or closed.
+	DeadPending int
 }
 
 // SockfuzzAccept returns e's accept queue and accounting, read in one acceptMu section.
@@ -102,7 +121,20 @@ func (e *Endpoint) SockfuzzAccept() SockfuzzAccept {
 	return SockfuzzAccept{Completed: c.completed, Accepted: c.accepted, Reset: c.reset,
 		Unadmitted: c.unadmitted, SynOver: c.synOver, Queued: e.acceptQueue.endpoints.Len(),
 		Capacity: e.acceptQueue.capacity, Pending: len(e.acceptQueue.pendingEndpoints),
-		Processors: len(e.protocol.dispatcher.processors)}
+		Processors: len(e.protocol.dispatcher.processors), DeadPending: e.sfDeadPending()}
+}
+
+// sfDeadPending counts the members of e's SYN queue whose handshake is over, failed or
+// closed: a failed handshake leaves the queue in the section that fails it.
+// +checklocks:e.acceptMu
+func (e *Endpoint) sfDeadPending() int {
+	n := 0
+	for p := range e.acceptQueue.pendingEndpoints {
+		if st := EndpointState(p.state.Load()); st == StateError || st == StateClose {
+			n++
+		}
+	}
+	return n
 }
 
 // sfDeliver counts a handshake deliverAccepted hands e, and its reset when e no longer takes
@@ -125,11 +157,91 @@ func (e *Endpoint) sfPushed(n *Endpoint, checked bool) {
 }
 
 // sfSynAdded checks a handshake just added to e's SYN queue: the queue holds at most
-// capacity-1 of them (accept.go:489). +checklocks:e.acceptMu
+// capacity-1 of them (accept.go:489), counting those on their way to the accept queue.
+// +checklocks:e.acceptMu
 func (e *Endpoint) sfSynAdded() {
-	if len(e.acceptQueue.pendingEndpoints) > e.acceptQueue.capacity-1 {
+	if len(e.acceptQueue.pendingEndpoints)+e.sfTransit > e.acceptQueue.capacity-1 {
 		e.sfAccept.synOver++
 	}
+}
+
+// sfDeliverAsync is fault cookie-async-deliver's delivery: n goes to e's accept queue from a
+// thread of its own, outside the section that checked the queue, as gVisor delivered before
+// c633a7f9d. +checklocks:e.acceptMu
+func (e *Endpoint) sfDeliverAsync(n *Endpoint) {
+	sockfuzzhook.Go("tcp.deliverAsync", func() {
+		e.acceptMu.Lock()
+		e.acceptQueue.endpoints.PushBack(n)
+		e.sfPushed(n, true)
+		e.acceptMu.Unlock()
+		e.waiterQueue.Notify(waiter.ReadableEvents)
+	})
+}
+
+// sfEndpoints is every endpoint made while tracking is on (sockfuzz's execution), in creation
+// order.
+var sfEndpoints struct {
+	mu  stdsync.Mutex
+	on  bool
+	all []*Endpoint
+}
+
+// sfRegister records e while tracking is on.
+func sfRegister(e *Endpoint) {
+	sfEndpoints.mu.Lock()
+	if sfEndpoints.on {
+		sfEndpoints.all = append(sfEndpoints.all, e)
+	}
+	sfEndpoints.mu.Unlock()
+}
+
+// SockfuzzTrack starts (on) or stops the record of every endpoint made; either way it
+// forgets the endpoints recorded so far.
+func SockfuzzTrack(on bool) {
+	sfEndpoints.mu.Lock()
+	sfEndpoints.on = on
+	clear(sfEndpoints.all)
+	sfEndpoints.all = sfEndpoints.all[:0]
+	sfEndpoints.mu.Unlock()
+}
+
+// SockfuzzEndpoints returns the endpoints recorded, in creation order.
+func SockfuzzEndpoints() []*Endpoint {
+	sfEndpoints.mu.Lock()
+	defer sfEndpoints.mu.Unlock()
+	return append([]*Endpoint(nil), sfEndpoints.all...)
+}
+
+// SockfuzzState is an endpoint's state name, read without the scheduling point of
+// EndpointState's edit.
+func (e *Endpoint) SockfuzzState() string { return EndpointState(e.state.Load()).String() }
+
+// SockfuzzLostDirections returns the direction bits once added to e's connection direction
+// state that it no longer holds: the state only grows, by atomic ORs.
+func (e *Endpoint) SockfuzzLostDirections() uint32 {
+	return e.sfDirSeen.Load() &^ e.connectionDirectionState.Load()
+}
+
+// SockfuzzOrphan reports whether e is a handshake in SYN-RCVD whose listener no longer takes
+// connections (its accept queue's capacity is 0, once it closed or shut down for reading):
+// the listener aborts its handshakes in progress as it stops taking connections, so such a
+// handshake can only complete into a dropped final ACK, a half-open connection.
+func (e *Endpoint) SockfuzzOrphan() bool {
+	if EndpointState(e.state.Load()) != StateSynRecv {
+		return false
+	}
+	e.mu.Lock()
+	var l *Endpoint
+	if e.h != nil {
+		l = e.h.listenEP
+	}
+	e.mu.Unlock()
+	if l == nil {
+		return false
+	}
+	l.acceptMu.Lock()
+	defer l.acceptMu.Unlock()
+	return l.acceptQueue.capacity == 0 && EndpointState(e.state.Load()) == StateSynRecv
 }
 
 // SockfuzzHeld is what an endpoint still holds: its state, the segments waiting for its
