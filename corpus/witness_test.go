@@ -10,27 +10,38 @@ import (
 	"github.com/sockfuzz/sockfuzz/stack"
 )
 
-// missingWitnesses are the faults of the catalog that have no witness yet, each with the
+// missingWitnesses are the faults of the bsd catalog that have no witness yet, each with the
 // reason. The test fails when one of them gains a witness (take it off the list) or when any
 // other fault lacks one.
 var missingWitnesses = map[string]string{}
 
-// TestWitnesses replays the witness of every fault (crashers/witnesses/FAULT.prog): it names
-// exactly its fault, its oracle is the one the catalog expects, it reproduces its title on
-// every controlled replay with the fault on, and runs clean with the fault off.
+// TestWitnesses replays the witness of every fault of the bsd target
+// (crashers/witnesses/FAULT.prog); TestNetstackWitnesses, in the hooked build, those of the
+// netstack target.
 func TestWitnesses(t *testing.T) {
+	checkWitnesses(t, bsdTarget(), missingWitnesses)
+}
+
+// checkWitnesses replays the witnesses of target tg: each names exactly its fault, its oracle
+// is the one the catalog expects, it reproduces its title on every controlled replay with the
+// fault on, and runs clean with the fault off. Every fault of the catalog has one, but those
+// listed in missing, which must not.
+func checkWitnesses(t *testing.T, tg stack.Target, missing map[string]string) {
 	have := map[string]bool{}
 	for _, f := range Witnesses() {
-		name := strings.TrimSuffix(path.Base(f.Name), ".prog")
-		have[name] = true
-		fi, _, ok := stack.FaultByName(bsdTarget(), name)
-		if !ok {
-			t.Errorf("%s: no fault of the catalog is called %q", f.Name, name)
-			continue
-		}
 		c, err := f.Crasher()
 		if err != nil {
 			t.Error(err)
+			continue
+		}
+		if stack.TargetName(c.Program.Header.Target) != tg.Name() {
+			continue
+		}
+		name := strings.TrimSuffix(path.Base(f.Name), ".prog")
+		have[name] = true
+		fi, _, ok := stack.FaultByName(tg, name)
+		if !ok {
+			t.Errorf("%s: no fault of %s's catalog is called %q", f.Name, tg.Name(), name)
 			continue
 		}
 		if !slices.Equal(c.Program.Header.Faults, []string{name}) {
@@ -43,13 +54,13 @@ func TestWitnesses(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	for _, fi := range bsdTarget().Faults() {
-		_, missing := missingWitnesses[fi.Name]
+	for _, fi := range tg.Faults() {
+		_, miss := missing[fi.Name]
 		switch {
-		case have[fi.Name] && missing:
-			t.Errorf("fault %s has a witness now: take it off missingWitnesses", fi.Name)
-		case !have[fi.Name] && !missing:
-			t.Errorf("fault %s has no witness in %s", fi.Name, path.Join("crashers", "witnesses"))
+		case have[fi.Name] && miss:
+			t.Errorf("fault %s has a witness now: take it off the missing list", fi.Name)
+		case !have[fi.Name] && !miss:
+			t.Errorf("fault %s of %s has no witness in %s", fi.Name, tg.Name(), path.Join("crashers", "witnesses"))
 		}
 	}
 }
