@@ -10,13 +10,7 @@ import (
 
 // missingNetstackWitnesses are the faults of the netstack catalog without a witness yet, each
 // with the reason.
-var missingNetstackWitnesses = map[string]string{
-	"listener-close-drops-ack": "not yet made",
-	"pending-accept-gap":       "not yet made",
-	"cookie-async-deliver":     "not yet made",
-	"listen-bound-window":      "not yet made",
-	"pending-endpoint-leak":    "not yet made",
-}
+var missingNetstackWitnesses = map[string]string{}
 
 // TestNetstackWitnesses replays the witness of every fault of the netstack target: its fault
 // on, on every controlled replay; off, clean under its own and random and PCT schedules.

@@ -59,7 +59,7 @@ var Faults = []Fault{
 			"3b917921d, 2022-04, issue 7428). Two edits bring it back: Listen registers the endpoint before it sets " +
 			"StateListen, and the dispatcher queues an endpoint to its processor even while a user holds it, as the 2022 " +
 			"dispatcher did; without the second, Listen's LockUser hides the window",
-		Oracle: "panic",
+		Oracle: "tcp-state",
 		edits: []Edit{
 			{ID: "F", File: pkgTCP + "endpoint.go", Func: "Endpoint.listen", Kind: Replace,
 				Match: "e.setEndpointState(StateListen)", Code: "if !FAULT {\n$0\n}"},

@@ -34,7 +34,8 @@ var oracleEdits = []Edit{
 		Code: "\n// sfAccept is the listener's accept accounting (sockfuzz), under acceptMu.\nsfAccept sfAcceptCounters\n" +
 			"\n// sfAdmitted tells that the handshake's final ACK passed the accept queue's full check (sockfuzz).\nsfAdmitted bool\n" +
 			"\n// sfTransit counts the handshakes between the SYN queue and the accept queue (sockfuzz), under acceptMu.\nsfTransit int\n" +
-			"\n// sfDirSeen is every direction bit ever added to connectionDirectionState (sockfuzz).\nsfDirSeen atomicbitops.Uint32"},
+			"\n// sfDirSeen is every direction bit ever added to connectionDirectionState (sockfuzz).\nsfDirSeen atomicbitops.Uint32\n" +
+			"\n// sfListener is the listener that started this handshake (sockfuzz).\nsfListener sfListenerRef"},
 	// The direction bits only grow: every bit added is recorded, for the check that none is lost.
 	{ID: "O3", File: pkgTCP + "endpoint.go", Func: "Endpoint.updateConnDirectionState", Kind: Prologue,
 		Code: "atomicbitops.OrUint32(&e.sfDirSeen, uint32(state))"},
@@ -53,7 +54,7 @@ var oracleEdits = []Edit{
 	{ID: "O1", File: pkgTCP + "accept.go", Func: "Endpoint.handleListenSegment", Kind: After,
 		Match: "e.acceptQueue.endpoints.PushBack(n)", Code: "e.sfAccept.completed++\ne.sfPushed(n, true)"},
 	{ID: "O1", File: pkgTCP + "accept.go", Func: "Endpoint.handleListenSegment", Kind: After,
-		Match: "e.acceptQueue.pendingEndpoints[h.ep] = struct{}{}", Code: "e.sfSynAdded()"},
+		Match: "e.acceptQueue.pendingEndpoints[h.ep] = struct{}{}", Code: "e.sfSynAdded()\nh.ep.sfListener.p.Store(e)"},
 	{ID: "O1", File: pkgTCP + "endpoint.go", Func: "Endpoint.Accept", Kind: After,
 		Match: "n = e.acceptQueue.endpoints.Remove(element).(*Endpoint)", Code: "e.sfAccept.accepted++"},
 	{ID: "O1", File: pkgTCP + "endpoint.go", Func: "Endpoint.closePendingAcceptableConnectionsLocked", Kind: Before,
@@ -88,6 +89,7 @@ package tcp
 
 import (
 	stdsync "sync"
+	stdatomic "sync/atomic"
 
 	"gvisor.dev/gvisor/pkg/sockfuzzhook"
 	"gvisor.dev/gvisor/pkg/waiter"
@@ -222,27 +224,23 @@ func (e *Endpoint) SockfuzzLostDirections() uint32 {
 	return e.sfDirSeen.Load() &^ e.connectionDirectionState.Load()
 }
 
-// SockfuzzOrphan reports whether e is a handshake in SYN-RCVD whose listener no longer takes
-// connections (its accept queue's capacity is 0, once it closed or shut down for reading):
-// the listener aborts its handshakes in progress as it stops taking connections, so such a
-// handshake can only complete into a dropped final ACK, a half-open connection.
-func (e *Endpoint) SockfuzzOrphan() bool {
-	if EndpointState(e.state.Load()) != StateSynRecv {
-		return false
+// SockfuzzOrphansOf counts the handshakes listener l started that are still in SYN-RCVD: once
+// l stops taking connections (it closed, or shut down for reading) it has aborted every
+// handshake it had in progress, and a survivor can only complete into a dropped final ACK, a
+// half-open connection.
+func SockfuzzOrphansOf(l *Endpoint) int {
+	n := 0
+	for _, e := range SockfuzzEndpoints() {
+		if e.sfListener.p.Load() == l && EndpointState(e.state.Load()) == StateSynRecv {
+			n++
+		}
 	}
-	e.mu.Lock()
-	var l *Endpoint
-	if e.h != nil {
-		l = e.h.listenEP
-	}
-	e.mu.Unlock()
-	if l == nil {
-		return false
-	}
-	l.acceptMu.Lock()
-	defer l.acceptMu.Unlock()
-	return l.acceptQueue.capacity == 0 && EndpointState(e.state.Load()) == StateSynRecv
+	return n
 }
+
+// sfListenerRef is the listener that started an endpoint's handshake (sockfuzz): atomic,
+// because the orphan check reads every endpoint's, its own listener's children or not.
+type sfListenerRef struct{ p stdatomic.Pointer[Endpoint] }
 
 // SockfuzzHeld is what an endpoint still holds: its state, the segments waiting for its
 // processor, its receive queue and the bytes counted in it.
