@@ -366,7 +366,11 @@ func randomCall(r *rand.Rand, p *Program, nres int) (Call, bool) {
 }
 
 func randomWireOp(r *rand.Rand) WireOp {
-	switch r.IntN(6) {
+	switch r.IntN(8) {
+	case 4:
+		return WireOp{Kind: WireUnreach}
+	case 5:
+		return WireOp{Kind: WireStackClose}
 	case 0:
 		return WireOp{Kind: WireDrop}
 	case 1:
