@@ -105,26 +105,30 @@ var (
 )
 
 // The netstack targets' profiles: gVisor's netstack (stack/netstack), whose calls leave out
-// fcntl F_SETOWN and sockatmark (SIGIO and SIOCATMARK belong to gVisor's sentry).
+// fcntl F_SETOWN and sockatmark (SIGIO and SIOCATMARK belong to gVisor's sentry). Each also
+// draws the wire operations unreach and stackclose, which issue 15's bugs need (ICMP errors
+// during a handshake, Stack.Close under blocked calls): their records are drops with a spare
+// bit set (repro's byte form, "Wire variants").
 var (
 	// NetstackSockets is every call netstack has.
 	NetstackSockets = Target{Name: "FuzzNetstackSockets", Stack: "netstack", Profile: mustProfile("netstack",
 		"socket", "bind", "listen", "connect", "accept", "send", "sendto", "recv", "recvfrom", "shutdown",
-		"close", "dup", "ioctl", "setsockopt", "getsockopt", "poll", "interrupt")}
+		"close", "dup", "ioctl", "setsockopt", "getsockopt", "poll", "interrupt", stack.CallWireUnreach,
+		stack.CallWireStackClose)}
 	// NetstackAccept is listeners, clients, injected SYNs, ACKs and RSTs, listener close: the
 	// accept queue and its backlog.
 	NetstackAccept = Target{Name: "FuzzNetstackAccept", Stack: "netstack", Profile: mustProfile("netstack-accept",
 		"socket", "bind", "listen", "connect", "accept", "close", "shutdown", "setsockopt", "ioctl",
-		"interrupt", "dup", "getsockopt")}
+		"interrupt", "dup", "getsockopt", stack.CallWireUnreach, stack.CallWireStackClose)}
 	// NetstackClose is dup, shared descriptors, close, shutdown and linger against blocked calls.
 	NetstackClose = Target{Name: "FuzzNetstackClose", Stack: "netstack", Profile: mustProfile("netstack-close",
 		"socket", "bind", "listen", "connect", "accept", "dup", "close", "shutdown", "send", "recv",
-		"setsockopt", "interrupt", "ioctl")}
+		"setsockopt", "interrupt", "ioctl", stack.CallWireUnreach, stack.CallWireStackClose)}
 	// NetstackWakeup is poll and blocking recv, send and accept against shutdown, close and the
 	// wire: netstack's waiter queues and lost wakeups.
 	NetstackWakeup = Target{Name: "FuzzNetstackWakeup", Stack: "netstack", Profile: mustProfile("netstack-wakeup",
 		"socket", "bind", "listen", "connect", "accept", "send", "recv", "poll", "interrupt", "close",
-		"shutdown", "ioctl")}
+		"shutdown", "ioctl", stack.CallWireUnreach, stack.CallWireStackClose)}
 )
 
 // ByteTargets returns the fuzz targets whose inputs are programs in the byte form, each decoded

@@ -22,7 +22,11 @@ import (
 //	        kind < 0xc0: a call of process (kind>>5)%procs, the profile's call for selector
 //	                     kind&31 (below), its arguments drawn from the four following bytes,
 //	                     one each
-//	        kind >= 0xc0: a wire operation (inject, drop, dup, reorder, tick)
+//	        kind >= 0xc0: a wire operation, by (kind-0xc0)%5: inject, drop, dup, reorder or
+//	                     tick, its fields drawn from the four following bytes (a drop has
+//	                     none, and Encode writes them as 0); a drop whose bytes are 0, 0, 0
+//	                     and one with bit 7 set is a wire variant (below) in a profile that
+//	                     holds one
 //	schedule after the end marker: bytes (the rest, one byte per decision), random (8-byte
 //	        seed), pct (8-byte seed, depth, 4-byte steps), replay (the rest, one thread per
 //	        byte, 0xff the clock) or default (nothing)
@@ -47,6 +51,27 @@ import (
 //   - reordering the table or a profile's list changes nothing;
 //   - a table of argument values (param.table, the tables below) is part of the form: a change
 //     to it is a new version.
+//
+// # Wire variants
+//
+// The wire operations not every target has (unreach, stackclose: wireVariants, validate.go)
+// are drawn only by a profile built with them, named as targets list them ("wire:unreach",
+// "wire:stackclose"). They use the spare bytes of the drop record: in such a profile a drop
+// record whose bytes after the kind are 0, 0, 0, then one with bit 7 set, is the variant the
+// low 7 bits of that last byte select, as a call selector selects a call: the variant whose
+// stable code they are (unreach 0, stackclose 1) when the profile holds it, else the held
+// variant with the highest spareScore. Encode writes a variant as kind, 0, 0, 0, 0x80|code,
+// and a plain drop as kind, 0, 0, 0, 0. The mark is narrow on purpose: a drop Encode wrote
+// becomes a variant by one mutated byte, while the drops a fuzzer grew from random bytes
+// almost never carry it (one in 2^25), so that giving a profile the variants leaves its
+// stored inputs their meaning. So:
+//   - a profile without variants (every profile of the bsd target) decodes every input
+//     exactly as before they existed;
+//   - giving a profile a variant changes, of the stored inputs decoded with it, only the drop
+//     records with the mark, none of which Encode wrote and none of the committed inputs
+//     holds (testdata/golden, the trace-hash goldens); a later variant changes the selectors
+//     it wins, as a new call does;
+//   - the first form (v0) never reads a variant, so Upgrade is unchanged.
 //
 // # Versions
 //
@@ -98,13 +123,26 @@ type Profile struct {
 	calls []*syscall
 	// pick is the call each selector names (the package comment's "Call codes and profiles").
 	pick [maxCode]*syscall
+	// wire has bit i for each wire variant (wireVariants[i]) the profile holds.
+	wire uint32
+	// wirePick is the wire variant each variant selector names, as pick for calls; all zero
+	// (no operation) when the profile holds none.
+	wirePick [maxWireCode]WireKind
 }
 
-// NewProfile returns a profile of the named system calls. Their order matters only to the
-// old byte form (v0), which picked a call by its place in the list.
+// NewProfile returns a profile of the named system calls, and of the wire operations not every
+// target has, named as targets list them ("wire:unreach", "wire:stackclose"). The calls' order
+// matters only to the old byte form (v0), which picked a call by its place in the list.
 func NewProfile(name string, calls ...string) (*Profile, error) {
 	pr := &Profile{Name: name}
 	for _, c := range calls {
+		if v := lookupWireVariant(c); v >= 0 {
+			if pr.wire&(1<<v) != 0 {
+				return nil, fmt.Errorf("profile %s: %s listed twice", name, c)
+			}
+			pr.wire |= 1 << v
+			continue
+		}
 		sc := lookupSyscall(c)
 		if sc == nil {
 			return nil, fmt.Errorf("profile %s: unknown system call %q", name, c)
@@ -133,7 +171,38 @@ func NewProfile(name string, calls ...string) (*Profile, error) {
 		}
 		pr.pick[s] = best
 	}
+	pr.pickWire()
 	return pr, nil
+}
+
+// pickWire fills wirePick as NewProfile fills pick: a selector names the variant whose code it
+// is when the profile holds it, else the held variant with the highest spareScore.
+func (pr *Profile) pickWire() {
+	for s := range pr.wirePick {
+		best := -1
+		for i, v := range wireVariants {
+			if pr.wire&(1<<i) == 0 {
+				continue
+			}
+			if v.code == uint8(s) {
+				best = i
+				break
+			}
+			if best < 0 || spareScore(uint8(s), v.code) > spareScore(uint8(s), wireVariants[best].code) {
+				best = i
+			}
+		}
+		if best >= 0 {
+			pr.wirePick[s] = wireVariants[best].kind
+		}
+	}
+}
+
+// hasWire reports whether the profile holds wire operation k: every profile holds those every
+// target has.
+func (pr *Profile) hasWire(k WireKind) bool {
+	v := wireVariant(k)
+	return v < 0 || pr.wire&(1<<v) != 0
 }
 
 // spareScore ranks the calls for a spare selector (rendezvous hashing): a fixed mix of the
@@ -324,7 +393,11 @@ func (d *decoder) candidates(pi int) [][2]int {
 func (d *decoder) record(r []byte) {
 	if r[0] >= wireBase {
 		if len(d.p.Wire) < MaxWireOps {
-			d.p.Wire = append(d.p.Wire, decodeWire(r))
+			op := decodeWire(r)
+			if op.Kind == WireDrop && isVariantRecord(r) && !d.v0 && d.prof.wire != 0 {
+				op.Kind = d.prof.wirePick[r[4]&0x7f]
+			}
+			d.p.Wire = append(d.p.Wire, op)
 		}
 		return
 	}
@@ -424,6 +497,13 @@ func intFromTable(pm *param, b byte) int64 {
 	return pm.min + int64(b)%(pm.max-pm.min+1)
 }
 
+// isVariantRecord reports whether drop record r is marked as a wire variant (the package
+// comment's "Wire variants"): the drop's spare bytes zero, as Encode writes them, but for bit 7
+// of the last.
+func isVariantRecord(r []byte) bool {
+	return r[1] == 0 && r[2] == 0 && r[3] == 0 && r[4]&0x80 != 0
+}
+
 // decodeWire decodes a wire record.
 func decodeWire(r []byte) WireOp {
 	switch (r[0] - wireBase) % 5 {
@@ -520,7 +600,7 @@ func (pr *Profile) Encode(p *Program) ([]byte, error) {
 		}
 	}
 	for i, op := range p.Wire {
-		rec, err := encodeWire(op)
+		rec, err := pr.encodeWire(op)
 		if err != nil {
 			return bad("wire operation %d: %v", i, err)
 		}
@@ -665,7 +745,13 @@ func encodeCall(enc *decoder, pi int, c *Call, def map[int][2]int) ([]byte, erro
 }
 
 // encodeWire writes one wire record.
-func encodeWire(op WireOp) ([]byte, error) {
+func (pr *Profile) encodeWire(op WireOp) ([]byte, error) {
+	if !pr.hasWire(op.Kind) {
+		return nil, fmt.Errorf("%v is not in profile %s", op.Kind, pr.Name)
+	}
+	if v := wireVariant(op.Kind); v >= 0 {
+		return []byte{wireBase + 1, 0, 0, 0, 0x80 | wireVariants[v].code}, nil
+	}
 	switch op.Kind {
 	case WireDrop:
 		return []byte{wireBase + 1, 0, 0, 0, 0}, nil

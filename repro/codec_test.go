@@ -6,7 +6,10 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/sockfuzz/sockfuzz/stack"
 )
 
 // randomBytes returns n seeded pseudo-random bytes.
@@ -272,4 +275,154 @@ func loadFixtures(t *testing.T) []fixture {
 		out = append(out, fixture{f, p})
 	}
 	return out
+}
+
+// variantProfile is a profile with both wire variants, and plain its twin without.
+var (
+	variantProfile = mustProfile("variants", "socket", "connect", "recv", "close", stack.CallWireUnreach, stack.CallWireStackClose)
+	plainProfile   = mustProfile("plain", "socket", "connect", "recv", "close")
+)
+
+func mustProfile(name string, calls ...string) *Profile {
+	pr, err := NewProfile(name, calls...)
+	if err != nil {
+		panic(err)
+	}
+	return pr
+}
+
+// TestWireVariantsCodec checks the byte form of the wire variants: Encode writes each as a
+// drop record whose last byte is 0x80|code and Decode gives it back; a profile without them
+// refuses to encode them and reads those records as drops.
+func TestWireVariantsCodec(t *testing.T) {
+	p, err := Parse("t", []byte("proc p0\n  r0 = socket(tcp)\nwire\n  drop\n  unreach\n  stackclose\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := variantProfile.Encode(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// version, header (2), socket record, three wire records.
+	wantWire := []byte{wireBase + 1, 0, 0, 0, 0, wireBase + 1, 0, 0, 0, 0x80, wireBase + 1, 0, 0, 0, 0x81}
+	if len(data) != 3+2*recordLen+len(wantWire)-recordLen || !slices.Equal(data[3+recordLen:], wantWire) {
+		t.Errorf("encoded % x, want the wire records % x", data, wantWire)
+	}
+	if q := variantProfile.Decode(data); !q.Equal(p) {
+		t.Errorf("round trip:\n%s\n---\n%s", p, q)
+	}
+	q := plainProfile.Decode(data)
+	for i, op := range q.Wire {
+		if op.Kind != WireDrop {
+			t.Errorf("plain profile: wire op %d is %v, want drop", i, op.Kind)
+		}
+	}
+	for _, pr := range []*Profile{plainProfile, AllCalls} {
+		if _, err := pr.Encode(p); !errors.Is(err, ErrNotCanonical) || !strings.Contains(err.Error(), "unreach is not in profile") {
+			t.Errorf("profile %s encoded unreach: %v", pr.Name, err)
+		}
+	}
+	if _, err := NewProfile("twice", "socket", stack.CallWireUnreach, stack.CallWireUnreach); err == nil {
+		t.Error("a profile listing wire:unreach twice was accepted")
+	}
+	if _, err := NewProfile("unknown", "socket", "wire:teleport"); err == nil {
+		t.Error("a profile listing wire:teleport was accepted")
+	}
+}
+
+// TestWireVariantsSelectors checks how the spare bytes select: the codes pick their variant,
+// every other selector picks one of the profile's variants, and a profile with one variant
+// reads every marked drop as it.
+func TestWireVariantsSelectors(t *testing.T) {
+	for i, v := range wireVariants {
+		if v.code >= maxWireCode || v.name != "wire:"+v.kind.String() ||
+			slices.ContainsFunc(wireVariants[:i], func(w struct {
+				kind WireKind
+				name string
+				code uint8
+			}) bool {
+				return w.code == v.code || w.kind == v.kind
+			}) {
+			t.Errorf("wire variant %d (%v, %s, code %d): a code or kind used twice, or a bad name", i, v.kind, v.name, v.code)
+		}
+	}
+	onlyClose := mustProfile("close-only", "socket", stack.CallWireStackClose)
+	seen := map[WireKind]int{}
+	for sel := 0; sel < maxWireCode; sel++ {
+		rec := []byte{wireBase + 1, 0, 0, 0, 0x80 | byte(sel)}
+		data := append([]byte{Version, 0, 0}, rec...)
+		k := variantProfile.Decode(data).Wire[0].Kind
+		seen[k]++
+		switch {
+		case sel == 0 && k != WireUnreach, sel == 1 && k != WireStackClose:
+			t.Errorf("selector %d: %v", sel, k)
+		case k != WireUnreach && k != WireStackClose:
+			t.Errorf("selector %d: %v, want a variant", sel, k)
+		}
+		if k := onlyClose.Decode(data).Wire[0].Kind; k != WireStackClose {
+			t.Errorf("close-only profile, selector %d: %v", sel, k)
+		}
+		// Without bit 7, or with another spare byte set, the record stays a drop.
+		data[len(data)-1] = byte(sel)
+		if k := variantProfile.Decode(data).Wire[0].Kind; k != WireDrop {
+			t.Errorf("selector %d without bit 7: %v, want drop", sel, k)
+		}
+		data[len(data)-1] = 0x80 | byte(sel)
+		data[len(data)-1-1-sel%3] = 1
+		if k := variantProfile.Decode(data).Wire[0].Kind; k != WireDrop {
+			t.Errorf("selector %d with byte %d set: %v, want drop", sel, 3-sel%3, k)
+		}
+	}
+	// Rendezvous hashing spreads the spare selectors over both.
+	if seen[WireUnreach] < maxWireCode/4 || seen[WireStackClose] < maxWireCode/4 {
+		t.Errorf("selectors per variant: %v", seen)
+	}
+}
+
+// TestWireVariantsDecodeLocal decodes random inputs, half of whose drop records carry the
+// variants' mark, with a profile and with its twin that has the wire variants: the programs
+// agree everywhere but at the marked drops, which became variants, and the variant profile's
+// programs round-trip through Encode. Unmarked random inputs decode alike. So adding the
+// variants to a profile changes a stored input only at those drops.
+func TestWireVariantsDecodeLocal(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	variants, unmarkedDrops := 0, 0
+	for i := 0; i < 3000; i++ {
+		data := randomBytes(r, r.IntN(400))
+		marked := i%2 == 0
+		for j := 3; j+recordLen <= len(data) && data[j] != endMarker; j += recordLen {
+			if data[j] < wireBase || (data[j]-wireBase)%5 != 1 {
+				continue
+			}
+			if marked && r.IntN(2) == 0 {
+				copy(data[j+1:], []byte{0, 0, 0, 0x80 | byte(r.UintN(128))})
+			} else if isVariantRecord(data[j : j+recordLen]) {
+				data[j+1] = 1 // a random record that happens to carry the mark
+			} else {
+				unmarkedDrops++
+			}
+		}
+		a, b := plainProfile.Decode(data), variantProfile.Decode(data)
+		if !slices.EqualFunc(a.Procs, b.Procs, func(x, y Proc) bool { return (&Program{Procs: []Proc{x}}).Equal(&Program{Procs: []Proc{y}}) }) ||
+			!a.Header.equal(&b.Header) || len(a.Wire) != len(b.Wire) {
+			t.Fatalf("input %x: the profiles disagree beyond the wire's drops:\n%s\n---\n%s", data, a, b)
+		}
+		for j := range a.Wire {
+			if a.Wire[j] == b.Wire[j] {
+				continue
+			}
+			if a.Wire[j].Kind != WireDrop || wireVariant(b.Wire[j].Kind) < 0 {
+				t.Fatalf("input %x: wire op %d: %v became %v", data, j, a.Wire[j], b.Wire[j])
+			}
+			variants++
+		}
+		enc, err := variantProfile.Encode(b)
+		if err != nil || !variantProfile.Decode(enc).Equal(b) {
+			t.Fatalf("input %x: round trip: %v\n%s", data, err, b)
+		}
+	}
+	if variants == 0 || unmarkedDrops == 0 {
+		t.Errorf("%d drops became variants, %d stayed drops: the test did not check both", variants, unmarkedDrops)
+	}
+	t.Logf("%d drops became variants, %d unmarked stayed drops", variants, unmarkedDrops)
 }

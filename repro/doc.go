@@ -47,7 +47,8 @@
 //	wire     = "wire" { wireop }
 //	wireop   = "<" addr ">" addr flags seq ":" seq "(" len ")" { "ack" num | "win" num | "urg" num }
 //	         | "<" addr ">" addr "udp" "(" len ")"
-//	         | "drop" | "dup" | "reorder" | "tick" ( 1..600000 | "2msl" )
+//	         | "drop" | "dup" | "reorder" | "unreach" | "stackclose"
+//	         | "tick" ( 1..600000 | "2msl" )
 //	addr     = ":" port | a "." b "." c "." d ":" port
 //	flags    = "." | { "S" | "F" | "R" | "P" | "U" } [ "." ]
 //
@@ -80,6 +81,16 @@
 // sequence numbers are the peer's own, the ack number is relative to the stack's initial
 // sequence number. The ACK flag is set exactly when "ack N" is given; "." stands for no other
 // flag. An absent window is DefaultWin. Ticks are in milliseconds of virtual time.
+//
+// The other wire operations act on the segments in flight, oldest first: drop drops one, dup
+// duplicates one, reorder swaps the two oldest. Two operations exist only on targets that list
+// them (stack.CallWireUnreach, stack.CallWireStackClose; netstack does, bsd does not), and a
+// program using one elsewhere does not validate: unreach takes the oldest in-flight segment
+// the stack sent to the remote peer off the wire, as a router that cannot reach the peer
+// would, and delivers to the stack an ICMP destination unreachable (host unreachable) quoting
+// it, doing nothing when no such segment is in flight; stackclose closes the whole stack
+// while the program runs (netstack: gVisor's Stack.Close), after which calls on the program's
+// descriptors fail and socket answers EAFNOSUPPORT.
 //
 // Parse reads text into a Program, reporting errors as "file:line:col: expected X, found Y"
 // (*SyntaxError); String prints a Program back, and the two round-trip. Validate checks a

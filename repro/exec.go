@@ -273,8 +273,24 @@ func (x *executor) runWire(t *sched.Thread) {
 				d = st.TwoMSL()
 			}
 			st.Tick(t, d)
+		case WireUnreach:
+			// ValidateTarget let it through: the target lists it, so its instance has it.
+			mustHave[stack.WireICMP](st, op.Kind).WireUnreach(t)
+		case WireStackClose:
+			mustHave[stack.StackCloser](st, op.Kind).StackClose(t)
 		}
 	}
+}
+
+// mustHave returns st as the optional interface I of wire operation k. A target that lists the
+// operation (and so passed ValidateTarget) but whose instance lacks I is a programming error of
+// the target: the panic names it, and the execution reports it.
+func mustHave[I any](st stack.Instance, k WireKind) I {
+	i, ok := st.(I)
+	if !ok {
+		panic(fmt.Sprintf("repro: the target lists wire operation %v but its instance %T does not implement it", k, st))
+	}
+	return i
 }
 
 // startThreads starts an execution's threads on e: one per process of p running its calls on

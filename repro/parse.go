@@ -443,6 +443,10 @@ func (p *parser) wireOp() WireOp {
 		return WireOp{Kind: WireDup}
 	case "reorder":
 		return WireOp{Kind: WireReorder}
+	case "unreach":
+		return WireOp{Kind: WireUnreach}
+	case "stackclose":
+		return WireOp{Kind: WireStackClose}
 	case "tick":
 		tcol := p.skipSpace()
 		if p.token() == "2msl" {
@@ -451,7 +455,7 @@ func (p *parser) wireOp() WireOp {
 		p.pos = tcol
 		return WireOp{Kind: WireTick, Ms: p.intIn("tick in milliseconds (or 2msl)", 1, MaxTick)}
 	default:
-		p.failAt(col, "wire operation (<, drop, dup, reorder, tick)", quoteOr(w, p))
+		p.failAt(col, "wire operation (<, drop, dup, reorder, unreach, stackclose, tick)", quoteOr(w, p))
 	}
 	return WireOp{}
 }

@@ -109,7 +109,7 @@ func (op WireOp) String() string {
 	switch op.Kind {
 	case WireInject:
 		return op.Packet.String()
-	case WireDrop, WireDup, WireReorder:
+	case WireDrop, WireDup, WireReorder, WireUnreach, WireStackClose:
 		return op.Kind.String()
 	case WireTick:
 		if op.TwoMSL {

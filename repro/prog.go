@@ -143,6 +143,13 @@ const (
 	WireReorder
 	// WireTick lets virtual time pass (Stack.Tick).
 	WireTick
+	// WireUnreach drops the oldest in-flight segment the stack sent to the remote peer and
+	// answers it with an ICMP destination unreachable (stack.WireICMP); a target variant,
+	// "wire:unreach" in its Calls.
+	WireUnreach
+	// WireStackClose closes the whole stack while the program runs (stack.StackCloser); a
+	// target variant, "wire:stackclose" in its Calls.
+	WireStackClose
 )
 
 // WireOp is one operation of the wire script.

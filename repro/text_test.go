@@ -150,7 +150,7 @@ func TestParseErrors(t *testing.T) {
 		{"wire\n  tick 600001\n", `t:2:8: expected tick in milliseconds (or 2msl) 1..600000, found "600001"`},
 		{"wire\n  tick 0\n", `t:2:8: expected tick in milliseconds (or 2msl) 1..600000, found "0"`},
 		{"wire\n  tick 3msl\n", `t:2:8: expected tick in milliseconds (or 2msl) 1..600000, found "3msl"`},
-		{"wire\n  jiggle\n", `t:2:3: expected wire operation (<, drop, dup, reorder, tick), found "jiggle"`},
+		{"wire\n  jiggle\n", `t:2:3: expected wire operation (<, drop, dup, reorder, unreach, stackclose, tick), found "jiggle"`},
 		{"wire\n  drop 2\n", `t:2:8: expected end of line, found "2"`},
 		{"wire\nproc p0\n", `t:2:1: expected wire operation (proc and wire sections come before one final wire section), found "proc"`},
 		{"wire\n" + strings.Repeat("  drop\n", 65), `t:66:3: expected at most 64 wire operations, found "drop"`},
@@ -366,7 +366,11 @@ func randomCall(r *rand.Rand, p *Program, nres int) (Call, bool) {
 }
 
 func randomWireOp(r *rand.Rand) WireOp {
-	switch r.IntN(6) {
+	switch r.IntN(8) {
+	case 4:
+		return WireOp{Kind: WireUnreach}
+	case 5:
+		return WireOp{Kind: WireStackClose}
 	case 0:
 		return WireOp{Kind: WireDrop}
 	case 1:

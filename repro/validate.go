@@ -172,7 +172,7 @@ func validateWireOp(op *WireOp) error {
 			return errors.New("inject with tick fields set")
 		}
 		return validatePacket(&op.Packet)
-	case WireDrop, WireDup, WireReorder, WireTick:
+	case WireDrop, WireDup, WireReorder, WireTick, WireUnreach, WireStackClose:
 		if op.Packet != (Packet{}) {
 			return fmt.Errorf("%v with a packet", op.Kind)
 		}
@@ -229,39 +229,97 @@ func (k WireKind) String() string {
 		return "reorder"
 	case WireTick:
 		return "tick"
+	case WireUnreach:
+		return "unreach"
+	case WireStackClose:
+		return "stackclose"
 	}
 	return fmt.Sprintf("WireKind(%d)", uint8(k))
 }
 
-// ValidateTarget checks that t makes every system call of p: a call outside the target's
-// profile is an error naming the call, its place and the target. Every execution checks this,
-// so each call costs one bit test of the target's calls, made once (supportedCodes).
+// wireVariants are the wire operations not every target has, each with the name a target's
+// Calls lists it by (stack.CallWireUnreach, ...) and the stable code the byte form selects it by
+// (codec.go), never reused: a profile lists them by the same names.
+var wireVariants = []struct {
+	kind WireKind
+	name string
+	code uint8
+}{
+	{WireUnreach, stack.CallWireUnreach, 0},
+	{WireStackClose, stack.CallWireStackClose, 1},
+}
+
+// maxWireCode bounds the wire variants' codes: the byte form's selector is 7 bits.
+const maxWireCode = 128
+
+// wireVariant returns the index in wireVariants of k, -1 for an operation every target has.
+func wireVariant(k WireKind) int {
+	for i, v := range wireVariants {
+		if v.kind == k {
+			return i
+		}
+	}
+	return -1
+}
+
+// lookupWireVariant returns the index in wireVariants of the variant called name
+// ("wire:unreach"), -1 if there is none.
+func lookupWireVariant(name string) int {
+	for i, v := range wireVariants {
+		if v.name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// ValidateTarget checks that t makes every system call of p and has every wire operation it
+// uses: a call outside the target's profile is an error naming the call, its place and the
+// target; so is a wire operation the target does not list (stack.CallWireUnreach, ...). Every
+// execution checks this, so each call costs one bit test of the target's calls, made once
+// (supportedCodes).
 func ValidateTarget(p *Program, t stack.Target) error {
 	supported := supportedCodes(t)
 	for i := range p.Procs {
 		for j := range p.Procs[i].Calls {
 			c := &p.Procs[i].Calls[j]
-			if sc := c.row(); sc == nil || supported&(1<<sc.code) == 0 {
+			if sc := c.row(); sc == nil || supported.calls&(1<<sc.code) == 0 {
 				return fmt.Errorf("validate: process %s, call %d: %s is not a system call of target %s (its calls: %s)",
 					p.Procs[i].Name, j, c.Name, t.Name(), strings.Join(t.Calls(), ", "))
 			}
 		}
 	}
+	for i, op := range p.Wire {
+		if v := wireVariant(op.Kind); v >= 0 && supported.wire&(1<<v) == 0 {
+			return fmt.Errorf("validate: wire operation %d: %v is not a wire operation of target %s (it does not list %q)",
+				i, op.Kind, t.Name(), wireVariants[v].name)
+		}
+	}
 	return nil
 }
 
-// targetCodes caches each target's supportedCodes, by name.
-var targetCodes sync.Map // string -> uint32
+// codeSet is what a target supports: bit code of calls for each system call (syscalls.go),
+// bit i of wire for wireVariants[i].
+type codeSet struct {
+	calls uint32
+	wire  uint32
+}
 
-// supportedCodes is the set of the stable codes (syscalls.go) of the calls t makes, bit code.
-func supportedCodes(t stack.Target) uint32 {
+// targetCodes caches each target's supportedCodes, by name.
+var targetCodes sync.Map // string -> codeSet
+
+// supportedCodes is the set of the calls and wire variants t lists.
+func supportedCodes(t stack.Target) codeSet {
 	if m, ok := targetCodes.Load(t.Name()); ok {
-		return m.(uint32)
+		return m.(codeSet)
 	}
-	var m uint32
+	var m codeSet
 	for _, name := range t.Calls() {
 		if sc := lookupSyscall(name); sc != nil {
-			m |= 1 << sc.code
+			m.calls |= 1 << sc.code
+		}
+		if v := lookupWireVariant(name); v >= 0 {
+			m.wire |= 1 << v
 		}
 	}
 	targetCodes.Store(t.Name(), m)

@@ -13,8 +13,9 @@ type Target interface {
 	// Name is the name programs (`target bsd`) and the tools' -target flag give it.
 	Name() string
 	// Calls lists the system calls the target supports, by the program language's names
-	// (socket, bind, ..., interrupt). A program that makes another call does not validate for
-	// this target.
+	// (socket, bind, ..., interrupt), and the optional wire operations it has
+	// (CallWireUnreach, CallWireStackClose). A program that makes another call or uses another
+	// such operation does not validate for this target.
 	Calls() []string
 	// Faults is the target's fault catalog; a FaultSet's bit i is Faults()[i].
 	Faults() []Fault
@@ -64,6 +65,35 @@ type Instance interface {
 	Oracles() []oracle.Oracle
 	// Release gives the instance's memory back once nothing reads it any more.
 	Release()
+}
+
+// The wire operations not every target has. A target that has one lists its name among its
+// Calls (the variant mechanism: "wire:" and the operation's name in the program text), and its
+// instances implement the operation's optional interface below; a program using an operation
+// its target does not list fails validation (repro.ValidateTarget).
+const (
+	// CallWireUnreach is listed by a target whose instances implement WireICMP.
+	CallWireUnreach = "wire:unreach"
+	// CallWireStackClose is listed by a target whose instances implement StackCloser.
+	CallWireStackClose = "wire:stackclose"
+)
+
+// WireICMP is the optional interface of an instance whose wire can answer for the network with
+// ICMP errors: the wire script's `unreach`.
+type WireICMP interface {
+	// WireUnreach takes the oldest in-flight segment the stack sent to the remote peer off the
+	// wire, as a router that cannot reach the peer would, and delivers to the stack an ICMP
+	// destination unreachable quoting it. With no such segment in flight it does nothing.
+	WireUnreach(t *sched.Thread)
+}
+
+// StackCloser is the optional interface of an instance whose whole stack can be closed while
+// the program runs: the wire script's `stackclose`.
+type StackCloser interface {
+	// StackClose closes the stack on thread t: every endpoint is aborted, and blocked calls
+	// must wake with an error. Later calls on the program's descriptors fail without panic or
+	// hang, new sockets cannot be made, and Teardown copes with the stack already closed.
+	StackClose(t *sched.Thread)
 }
 
 // Proc is a process of a program on an instance: its system calls. Descriptors are the

@@ -183,3 +183,70 @@ func TestNetstackRegressions(t *testing.T) {
 		}
 	}
 }
+
+// TestStackCloseControlled runs testdata/stackclose.prog in Controlled mode: under the default
+// schedule p0 is blocked in recv when stackclose comes and its calls give stackCloseCalls;
+// under random schedules stackclose comes anywhere in the program. Every execution ends clean
+// (the leak, dangling-endpoint and held-queue oracles included, after Teardown closed the
+// stack a second time), with every thread gone, and replays to the same trace.
+func TestStackCloseControlled(t *testing.T) {
+	p := readProgram(t, filepath.Join("testdata", "stackclose.prog"))
+	p.Header.Mode = repro.Controlled
+	o := executeWatched(t, "stackclose.prog", p, repro.Options{})
+	checkClean(t, "default schedule", o)
+	check(t, o, "p0", stackCloseCalls...)
+	for seed := uint64(0); seed < 20; seed++ {
+		p.Header.Sched = repro.Schedule{Kind: sched.KindRandom, Seed: seed}
+		o := executeWatched(t, "stackclose.prog", p, repro.Options{})
+		checkClean(t, fmt.Sprintf("seed %d", seed), o)
+		if again := executeWatched(t, "stackclose.prog", p, repro.Options{}); again.Result.TraceHash != o.Result.TraceHash {
+			t.Errorf("seed %d: trace %x, then %x: not deterministic", seed, o.Result.TraceHash, again.Result.TraceHash)
+		}
+	}
+}
+
+// TestUnreachControlled runs testdata/unreach.prog under random schedules until one has the
+// wire script's unreach find the retransmitted SYN still in flight (its tick and the
+// retransmission timer end at the same virtual time; the schedule orders the wire script and
+// the wire thread): connect then fails with EHOSTUNREACH. Otherwise unreach does nothing and
+// connect times out. Every execution is clean, and the one that hit replays to the same trace
+// and result.
+func TestUnreachControlled(t *testing.T) {
+	p := readProgram(t, filepath.Join("testdata", "unreach.prog"))
+	p.Header.Mode = repro.Controlled
+	hit := -1
+	for seed := uint64(0); seed < 200 && hit < 0; seed++ {
+		p.Header.Sched = repro.Schedule{Kind: sched.KindRandom, Seed: seed}
+		o := executeWatched(t, "unreach.prog", p, repro.Options{})
+		checkClean(t, fmt.Sprintf("seed %d", seed), o)
+		switch c := result(o, "p0", 1); c.Err {
+		case stack.EHOSTUNREACH:
+			hit = int(seed)
+			again := executeWatched(t, "unreach.prog", p, repro.Options{})
+			if again.Result.TraceHash != o.Result.TraceHash || result(again, "p0", 1).Err != stack.EHOSTUNREACH {
+				t.Errorf("seed %d: the replay differs", seed)
+			}
+			// SO_ERROR still holds the error: onICMPError set it besides the hard error that
+			// connect's second Connect took.
+			check(t, o, "p0", ok, want{-1, stack.EHOSTUNREACH}, want{int(stack.EHOSTUNREACH), 0}, zero)
+		case stack.ETIMEDOUT:
+		default:
+			t.Errorf("seed %d: connect %v, want EHOSTUNREACH or ETIMEDOUT", seed, c.Err)
+		}
+	}
+	if hit < 0 {
+		t.Fatal("no schedule of 200 had unreach find the SYN in flight")
+	}
+	t.Logf("seed %d: connect EHOSTUNREACH", hit)
+}
+
+// checkClean fails the test for a report or a thread left alive.
+func checkClean(t *testing.T, what string, o *repro.Outcome) {
+	t.Helper()
+	for _, r := range o.Reports {
+		t.Errorf("%s: report %v", what, r)
+	}
+	if o.Live != 0 {
+		t.Errorf("%s: %d threads alive: %v", what, o.Live, o.Alive)
+	}
+}

@@ -3,6 +3,7 @@ package netstack
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sockfuzz/sockfuzz/stack"
@@ -63,6 +64,9 @@ type instance struct {
 	qmu   sync.Mutex // guards making a socket's wait queues (socket.queue)
 	ora   []oracle.Oracle
 	torn  bool // Teardown ran
+	// closed tells that the wire script's stackclose closed the stack: no socket can be made
+	// any more (Socket answers errClosedStack).
+	closed atomic.Bool
 	// destroyed tells that Teardown destroyed the stack and checked it: the end oracles may
 	// look at what it left.
 	destroyed bool
@@ -198,6 +202,41 @@ func (in *instance) WireDup(t *sched.Thread)                   { in.w.dup() }
 func (in *instance) WireReorder(t *sched.Thread)               { in.w.reorder() }
 func (in *instance) TwoMSL() sched.Duration                    { return TwoMSL }
 func (in *instance) Oracles() []oracle.Oracle                  { return in.ora }
+
+// WireUnreach implements stack.WireICMP (wire.unreach).
+func (in *instance) WireUnreach(t *sched.Thread) { in.w.unreach(t) }
+
+// errClosedStack is what socket answers once stackclose closed the stack: EAFNOSUPPORT, what
+// gVisor's sentry answers a socket(AF_INET) when no network stack serves the family (its inet
+// provider returns no socket, pkg/sentry/socket/netstack/provider.go Socket, and socket.New
+// then fails with ErrAddressFamilyNotSupported, pkg/sentry/socket/socket.go). gVisor itself
+// would hand out an endpoint of the closed stack that nothing ever aborts.
+const errClosedStack = stack.EAFNOSUPPORT
+
+// StackClose implements stack.StackCloser: gVisor's Stack.Close on the wire script's thread,
+// while the program runs. It aborts every registered endpoint (a blocked reader or writer is
+// notified and returns the endpoint's error) and stops the TCP processors. Afterwards:
+//   - calls on the program's descriptors reach their endpoints as before and get gVisor's
+//     answers for an aborted endpoint (the hard error once, then end of file, EPIPE,
+//     ENOTCONN, EINVAL...); an endpoint that was never registered (made, or only bound) was
+//     not aborted and still works, as in gVisor;
+//   - socket fails with errClosedStack;
+//   - the wire delivers nothing more to netstack: Stack.Close released IPv4's reassembly
+//     state (ipv4 protocol.Close, Fragmentation.Release leaves its map nil, which the next
+//     fragment would write to), and gVisor's own users destroy a stack they closed rather than
+//     feed it. Frames netstack still sends reach the peer.
+//
+// Teardown closes the stack again, which gVisor allows: the second Close aborts what was
+// registered since (a listen or connect after stackclose) and finds the processors gone.
+func (in *instance) StackClose(t *sched.Thread) {
+	in.progress()
+	in.closed.Store(true)
+	in.w.mu.Lock()
+	in.w.closed = true
+	in.w.mu.Unlock()
+	in.s.Close()
+	in.progress()
+}
 
 // freeTickCap bounds a tick in Free mode, where it is real time: long enough for netstack's
 // first retransmission (an RTO of one second), short enough that a script's `tick 600000`

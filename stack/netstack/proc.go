@@ -268,6 +268,9 @@ func (p *proc) Socket(t *sched.Thread, proto stack.Proto) (int, stack.Errno) {
 	default:
 		return -1, stack.EPROTOTYPE
 	}
+	if in.closed.Load() {
+		return -1, errClosedStack
+	}
 	wq := &waiter.Queue{}
 	ep, err := in.s.NewEndpoint(tp, ipv4.ProtocolNumber, wq)
 	if err != nil {

@@ -33,10 +33,11 @@ type Target struct{}
 // calls is netstack's profile. Out of it: fcntl (F_SETOWN) and SIGIO belong to the sentry, and
 // sockatmark (SIOCATMARK) is implemented by neither netstack nor the sentry. ioctl is in it for
 // FIONBIO only; the boundary names calls, not their operations, so FIOASYNC validates and
-// returns EOPNOTSUPP.
+// returns EOPNOTSUPP. The wire operations unreach and stackclose, which not every target has,
+// are listed too (instance.WireUnreach, instance.StackClose).
 var calls = []string{"socket", "bind", "listen", "connect", "accept", "send", "sendto", "recv",
 	"recvfrom", "shutdown", "close", "dup", "ioctl", "setsockopt", "getsockopt", "poll",
-	"interrupt"}
+	"interrupt", stack.CallWireUnreach, stack.CallWireStackClose}
 
 // Name implements stack.Target.
 func (Target) Name() string { return Name }

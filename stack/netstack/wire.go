@@ -1,6 +1,7 @@
 package netstack
 
 import (
+	"slices"
 	"sync"
 
 	"github.com/sockfuzz/sockfuzz/stack"
@@ -19,6 +20,7 @@ const wireThread = "wire"
 type frame struct {
 	b      []byte
 	relAck bool // an injected TCP segment whose ack is relative to netstack's ISN
+	out    bool // netstack wrote it (the scripted peer's and the network's frames are not)
 }
 
 // tuple names a TCP connection from netstack's side.
@@ -42,6 +44,9 @@ type wire struct {
 	isn      map[tuple]uint32 // netstack's initial sequence numbers, learned from its SYNs
 	toPeer   []stack.Segment  // what netstack sent the scripted peer
 	stopped  bool
+	// closed is set by the wire script's stackclose: from then on frames for netstack are
+	// dropped on delivery (see instance.StackClose).
+	closed bool
 }
 
 func newWire(in *instance) *wire {
@@ -62,7 +67,7 @@ func (w *wire) WriteNotify() {
 		v.Release()
 		pkt.DecRef()
 		w.learn(b)
-		w.inflight = append(w.inflight, frame{b: b})
+		w.inflight = append(w.inflight, frame{b: b, out: true})
 		n++
 	}
 	w.mu.Unlock()
@@ -140,6 +145,12 @@ func (w *wire) deliver(f frame) {
 		w.mu.Unlock()
 		return
 	}
+	w.mu.Lock()
+	closed := w.closed
+	w.mu.Unlock()
+	if closed {
+		return
+	}
 	if f.relAck {
 		// Resolved on arrival, as the model does: a SYN-ACK still in flight when the ACK was
 		// queued is learned by now.
@@ -188,6 +199,64 @@ func (w *wire) reorder() {
 	if len(w.inflight) > 1 {
 		w.inflight[0], w.inflight[1] = w.inflight[1], w.inflight[0]
 	}
+}
+
+// unreach is the wire script's `unreach`: the oldest in-flight frame netstack sent to the peer
+// leaves the wire, as a router that cannot reach the peer drops it, and the router's ICMP
+// destination unreachable for it joins the wire's tail, for netstack. Only the first fragment
+// of a TCP or UDP packet qualifies: ICMP errors quote the transport header, and none is sent
+// about an ICMP message (RFC 1122 3.2.2). With no such frame in flight it does nothing.
+func (w *wire) unreach(t *sched.Thread) {
+	w.mu.Lock()
+	i := slices.IndexFunc(w.inflight, func(f frame) bool { return f.out && unreachable(f.b) })
+	if i < 0 {
+		w.mu.Unlock()
+		return
+	}
+	f := w.inflight[i]
+	w.inflight = append(w.inflight[:i:i], w.inflight[i+1:]...)
+	w.inflight = append(w.inflight, frame{b: buildUnreach(f.b)})
+	w.mu.Unlock()
+	w.q.WakeOne(t)
+}
+
+// unreachable reports whether an ICMP error may answer frame b: a TCP or UDP packet to the
+// peer, its first fragment.
+func unreachable(b []byte) bool {
+	ip := header.IPv4(b)
+	if ipOf(ip.DestinationAddress()) == stack.LocalIP || ip.FragmentOffset() != 0 {
+		return false
+	}
+	p := ip.TransportProtocol()
+	return p == header.TCPProtocolNumber || p == header.UDPProtocolNumber
+}
+
+// unreachCode is the ICMP code `unreach` sends: host unreachable. gVisor's IPv4 turns it
+// into a DestinationHostUnreachableTransportError (network/ipv4/icmp.go, handleICMP), which
+// TCP's HandleError passes to onICMPError as ErrHostUnreachable
+// (transport/tcp/endpoint.go, HandleError): during a handshake that is a hard error, the
+// endpoint goes to StateError and connect fails with EHOSTUNREACH (errno.go); on an
+// established connection only SO_ERROR records it, as Linux's soft errors.
+const unreachCode = header.ICMPv4HostUnreachable
+
+// buildUnreach encodes the ICMPv4 destination unreachable a router sends about frame b: from
+// b's destination (the router answers for the host it cannot reach) to b's source, quoting
+// b's IP header and the first 8 bytes of its transport header (RFC 792).
+func buildUnreach(b []byte) []byte {
+	orig := header.IPv4(b)
+	quote := b[:min(len(b), int(orig.HeaderLength())+8)]
+	total := header.IPv4MinimumSize + header.ICMPv4MinimumSize + len(quote)
+	out := make([]byte, total)
+	ip := header.IPv4(out)
+	ip.Encode(&header.IPv4Fields{TotalLength: uint16(total), TTL: 64, Protocol: uint8(header.ICMPv4ProtocolNumber),
+		SrcAddr: orig.DestinationAddress(), DstAddr: orig.SourceAddress()})
+	ip.SetChecksum(^ip.CalculateChecksum())
+	icmp := header.ICMPv4(ip.Payload())
+	icmp.SetType(header.ICMPv4DstUnreachable)
+	icmp.SetCode(unreachCode)
+	copy(icmp.Payload(), quote)
+	icmp.SetChecksum(header.ICMPv4Checksum(icmp[:header.ICMPv4MinimumSize], checksum.Checksum(quote, 0)))
+	return out
 }
 
 // buildFrame encodes seg as an IPv4 frame with gVisor's header package: no IP or TCP options,
