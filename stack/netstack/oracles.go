@@ -37,6 +37,7 @@ const (
 	titleDeadPending      = "netstack: failed handshake left on the SYN queue"
 	titleOrphan           = "netstack: handshake outlives its closed listener"
 	titleLostDirection    = "netstack: connection direction bit lost"
+	titleUnestablished    = "netstack: connect succeeded without a connection"
 )
 
 // finding is one violation a check found, before it is reported.
@@ -105,15 +106,23 @@ type epState struct {
 	// LostDirs are direction bits once added to the connection's direction state that it no
 	// longer holds: the state only grows, by atomic ORs (endpoint.go:3216-3218).
 	LostDirs uint32
+	// Unestablished tells that a Connect succeeded with no connection established: connect
+	// succeeds only from its connected branch (endpoint.go:2498-2504).
+	Unestablished bool
 }
 
-// checkEndpoints checks the endpoints of the execution: no direction bit lost.
+// checkEndpoints checks the endpoints of the execution: no direction bit lost, no connect
+// that succeeded without a connection.
 func checkEndpoints(eps []epState) []finding {
 	var out []finding
 	for _, e := range eps {
 		if e.LostDirs != 0 {
 			out = append(out, finding{oracleTCPState, titleLostDirection,
 				fmt.Sprintf("endpoint %d lost direction bits %#x", e.ID, e.LostDirs)})
+		}
+		if e.Unestablished {
+			out = append(out, finding{oracleTCPState, titleUnestablished,
+				fmt.Sprintf("endpoint %d: connect returned success, no connection established", e.ID)})
 		}
 	}
 	return out

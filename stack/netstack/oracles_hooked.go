@@ -63,7 +63,7 @@ func endpointStates() []epState {
 	eps := tcp.SockfuzzEndpoints()
 	out := make([]epState, 0, len(eps))
 	for i, ep := range eps {
-		out = append(out, epState{ID: i, LostDirs: ep.SockfuzzLostDirections()})
+		out = append(out, epState{ID: i, LostDirs: ep.SockfuzzLostDirections(), Unestablished: ep.SockfuzzUnestablished()})
 	}
 	return out
 }

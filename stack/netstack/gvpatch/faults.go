@@ -54,6 +54,18 @@ var Faults = []Fault{
 			Match: "e.acceptQueue.endpoints.PushBack(n)",
 			Code:  "if FAULT {\ne.sfDeliverAsync(n)\n} else {\n$0\n}"}},
 	},
+	{Name: "connect-consumed-error",
+		Recreates: "an ICMP error during the handshake races SO_ERROR's clearing of the error, and the handshake takes the " +
+			"cleared error for success (gVisor 61615f3f1, 2021-05, issue 5922: the protocol goroutine then ran an " +
+			"established loop with no sender and panicked). That goroutine is gone (74a1820ce, 2022-04) and onICMPError no " +
+			"longer hands the handshake a value SO_ERROR can consume, so the panic cannot return. The fault brings back the " +
+			"same mistake where it survives today: connect on an errored endpoint returns the hard error it reads and " +
+			"clears, without 61615f3f1's fallback to ECONNABORTED, so after getsockopt(SO_ERROR) consumed the ICMP's error " +
+			"a second connect succeeds on a connection that was never established",
+		Oracle: "tcp-state",
+		edits: []Edit{{ID: "F", File: pkgTCP + "endpoint.go", Func: "Endpoint.connect", Kind: Replace,
+			Match: "return &tcpip.ErrConnectionAborted{}", Code: "if FAULT {\nreturn nil\n}\n$0"}},
+	},
 	{Name: "listen-bound-window",
 		Recreates: "a segment that reaches a listener still in StateBound during Listen panics the processor (gVisor " +
 			"3b917921d, 2022-04, issue 7428). Two edits bring it back: Listen registers the endpoint before it sets " +
@@ -81,12 +93,33 @@ var Faults = []Fault{
 				Match: "delete(lEP.acceptQueue.pendingEndpoints, e)", Code: "if !FAULT {\n$0\n}"},
 		},
 	},
+	{Name: "read-unlocked-purge",
+		Recreates: "Read walks the receive queue without the endpoint's lock while Close (here the stack's close, which " +
+			"aborts every endpoint) purges it (gVisor c24bef7b8, 2022-05): the fault makes Read give up the user lock once " +
+			"its checks pass and walk the queue unlocked, with a scheduling point after it takes the first segment, as the " +
+			"startRead/commitRead split did; a purge in between frees the segment under the reader",
+		Oracle: "panic",
+		edits: []Edit{
+			{ID: "F", File: pkgTCP + "endpoint.go", Func: "Endpoint.Read", Kind: Before,
+				Match: "var err error", Code: "if FAULT {\ne.UnlockUser()\ndefer e.LockUser()\n}"},
+			{ID: "F", File: pkgTCP + "endpoint.go", Func: "Endpoint.Read", Kind: After,
+				Match: "s := e.rcvQueue.Front()", Code: "if FAULT {\nsockfuzzhook.Point(\"tcp.Endpoint.Read\")\n}"},
+		},
+	},
 	{Name: "shutdown-no-writer-wakeup",
 		Recreates: "writers blocked on a full send buffer are not woken by shutdown(SHUT_WR) (gVisor e5fe488b2, 2021-06): " +
 			"the fault skips shutdownLocked's Notify(WritableEvents)",
 		Oracle: "lost-wakeup",
 		edits: []Edit{{ID: "F", File: pkgTCP + "endpoint.go", Func: "Endpoint.shutdownLocked", Kind: Replace,
 			Match: "e.waiterQueue.Notify(waiter.WritableEvents)", Code: "if !FAULT {\n$0\n}"}},
+	},
+	{Name: "abort-no-wakeup",
+		Recreates: "Stack.Close aborts the connections but never wakes their blocked readers (gVisor 45e8e4162, 2023-04, " +
+			"PR 8801, issue 8748): the fault skips the Notify of Abort's connected branch",
+		Oracle: "lost-wakeup",
+		edits: []Edit{{ID: "F", File: pkgTCP + "endpoint.go", Func: "Endpoint.Abort", Kind: Replace,
+			Match: "e.waiterQueue.Notify(waiter.EventHUp | waiter.EventErr | waiter.ReadableEvents | waiter.WritableEvents)",
+			Code:  "if !FAULT {\n$0\n}"}},
 	},
 	{Name: "direction-bits-rmw",
 		Recreates: "Readiness and Shutdown update the connection's direction bits with a load then a swap and can lose one " +

@@ -35,7 +35,12 @@ var oracleEdits = []Edit{
 			"\n// sfAdmitted tells that the handshake's final ACK passed the accept queue's full check (sockfuzz).\nsfAdmitted bool\n" +
 			"\n// sfTransit counts the handshakes between the SYN queue and the accept queue (sockfuzz), under acceptMu.\nsfTransit int\n" +
 			"\n// sfDirSeen is every direction bit ever added to connectionDirectionState (sockfuzz).\nsfDirSeen atomicbitops.Uint32\n" +
-			"\n// sfListener is the listener that started this handshake (sockfuzz).\nsfListener sfListenerRef"},
+			"\n// sfListener is the listener that started this handshake (sockfuzz).\nsfListener sfListenerRef\n" +
+			"\n// sfUnestablished tells that Connect succeeded with no connection established (sockfuzz).\nsfUnestablished sfFlag"},
+	// A successful Connect returns from connect's connected branch (endpoint.go:2498-2504):
+	// the handshake completed, so the endpoint has its sender.
+	{ID: "O3", File: pkgTCP + "endpoint.go", Func: "Endpoint.Connect", Kind: After,
+		Match: "err := e.connect(addr, true)", Code: "if err == nil && e.snd == nil {\ne.sfUnestablished.b.Store(true)\n}"},
 	// The direction bits only grow: every bit added is recorded, for the check that none is lost.
 	{ID: "O3", File: pkgTCP + "endpoint.go", Func: "Endpoint.updateConnDirectionState", Kind: Prologue,
 		Code: "atomicbitops.OrUint32(&e.sfDirSeen, uint32(state))"},
@@ -241,6 +246,13 @@ func SockfuzzOrphansOf(l *Endpoint) int {
 // sfListenerRef is the listener that started an endpoint's handshake (sockfuzz): atomic,
 // because the orphan check reads every endpoint's, its own listener's children or not.
 type sfListenerRef struct{ p stdatomic.Pointer[Endpoint] }
+
+// sfFlag is a flag the checks read from any thread (sockfuzz).
+type sfFlag struct{ b stdatomic.Bool }
+
+// SockfuzzUnestablished reports whether a Connect of e succeeded with no connection
+// established.
+func (e *Endpoint) SockfuzzUnestablished() bool { return e.sfUnestablished.b.Load() }
 
 // SockfuzzHeld is what an endpoint still holds: its state, the segments waiting for its
 // processor, its receive queue and the bytes counted in it.
