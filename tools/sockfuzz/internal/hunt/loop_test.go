@@ -3,9 +3,12 @@ package hunt
 import (
 	"bytes"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
+	"github.com/sockfuzz/sockfuzz/corpus"
 	"github.com/sockfuzz/sockfuzz/fuzz"
+	"github.com/sockfuzz/sockfuzz/repro"
 )
 
 // TestMutateDeterministic: a trial's mutations depend on its seed alone, and every mutant
@@ -33,4 +36,33 @@ func TestMutateDeterministic(t *testing.T) {
 	if changed < 150 {
 		t.Errorf("only %d of 200 mutants differ from every seed", changed)
 	}
+}
+
+// TestFaultsOwn: a witness's failure is its fault's own (clean with the faults off); a program
+// whose run with the faults off reports the oracle is not. The second case is made by asking
+// FaultsOwn about the fault on (opt keeps it), which the check must then report as not own.
+func TestFaultsOwn(t *testing.T) {
+	for _, f := range corpus.Witnesses() {
+		if !strings.HasSuffix(f.Name, "/abort-lost-sofree.prog") {
+			continue
+		}
+		c, err := f.Crasher()
+		if err != nil {
+			t.Fatal(err)
+		}
+		off := repro.Options{Mode: repro.Controlled, StepBudget: fuzz.StepBudget}
+		p := *c.Program
+		p.Header.Faults = nil
+		own, err := FaultsOwn(&p, off, c.Oracle)
+		if err != nil || !own {
+			t.Fatalf("faults off: own %v, %v; want the fault's own", own, err)
+		}
+		q := *c.Program // its faults named in the header: the "faults off" run keeps them
+		own, err = FaultsOwn(&q, off, c.Oracle)
+		if err != nil || own {
+			t.Fatalf("fault still on: own %v, %v; want not the fault's own", own, err)
+		}
+		return
+	}
+	t.Fatal("no witness abort-lost-sofree")
 }

@@ -457,7 +457,7 @@ func (r *runner) sockfuzz(ctx context.Context, info faultInfo, k Key, res *Resul
 		}
 		suppressed := false // a failing seed whose titles are now known
 		for _, in := range crashInputs(ft, written, ex.SeedFailures, filepath.Join(cache, ft.Name)) {
-			reports, err := r.crashReports(ft, info, in)
+			reports, failing, err := r.crashReports(ft, info, in)
 			switch {
 			case err != nil:
 				other(fmt.Sprintf("crash input %s: %v", in.name, err))
@@ -466,13 +466,23 @@ func (r *runner) sockfuzz(ctx context.Context, info faultInfo, k Key, res *Resul
 				other(fmt.Sprintf("crash input %s does not reproduce here", in.name))
 				continue
 			}
+			first := reports[0].Title
 			for _, rep := range reports {
-				if rep.Oracle == info.Oracle {
+				if rep.Oracle != info.Oracle {
+					continue
+				}
+				own, err := FaultsOwn(failing, repro.Options{Mode: repro.Controlled, StepBudget: fuzz.StepBudget}, info.Oracle)
+				if err != nil {
+					return err
+				}
+				if own {
 					res.Found, res.Seconds, res.Title, res.Oracle = true, out.failAt.Seconds(), rep.Title, rep.Oracle
 					return nil
 				}
+				first = rep.Title + " (with the fault off too)"
+				break
 			}
-			other(reports[0].Title)
+			other(first)
 			if err := addKnown(reports); err != nil {
 				return fmt.Errorf("known titles: %w", err)
 			}
@@ -538,15 +548,15 @@ func crashInputs(t fuzz.Target, written, seedFailures []string, cacheDir string)
 // crashReports runs a crash input as the fuzz target ran it in the trial (decoded with its
 // profile, on the hunt's stack target with the trial's fault, controlled, under its own
 // schedule and the derived ones: fuzz.Explore) and returns the reports of the execution that
-// failed, none when every one was clean. The reports are the oracles' own values, where go
-// test's output has only their printed text.
-func (r *runner) crashReports(t fuzz.Target, info faultInfo, in crashInput) ([]oracle.Report, error) {
+// failed, none when every one was clean, and the program that replays it. The reports are the
+// oracles' own values, where go test's output has only their printed text.
+func (r *runner) crashReports(t fuzz.Target, info faultInfo, in crashInput) ([]oracle.Report, *repro.Program, error) {
 	if in.err != nil {
-		return nil, in.err
+		return nil, nil, in.err
 	}
 	n, err := fuzz.SchedulesFromEnv()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	p := t.Profile.Decode(in.data)
 	if name := r.stack.Name(); name != stack.DefaultTarget {
@@ -554,12 +564,14 @@ func (r *runner) crashReports(t fuzz.Target, info faultInfo, in crashInput) ([]o
 	}
 	x, err := fuzz.Explore(p, in.data, n, repro.Options{Faults: info.Bit, Mode: repro.Controlled, StepBudget: fuzz.StepBudget})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if o := x.Outcome; len(o.Reports) == 0 && o.Live != 0 {
-		return nil, fmt.Errorf("no report, %d threads alive after the execution", o.Live)
+		return nil, nil, fmt.Errorf("no report, %d threads alive after the execution", o.Live)
 	}
-	return x.Outcome.Reports, nil
+	failing := *x.Program
+	failing.Header.Faults = nil
+	return x.Outcome.Reports, &failing, nil
 }
 
 // fuzzOutput follows go test -fuzz's output as it streams: when the failure came and how many
