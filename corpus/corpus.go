@@ -26,6 +26,12 @@ import (
 //go:embed seeds/*.prog
 var seedFS embed.FS
 
+// netstackSeedFS holds the seeds of the netstack target alone: programs that use what only
+// netstack has (the wire operations stackclose and unreach), or its two TCP processors.
+//
+//go:embed seeds-netstack/*.prog
+var netstackSeedFS embed.FS
+
 // crasherFS holds crashers/ whole (its README.md included), so that the embed pattern matches
 // while the directory holds no crasher yet.
 //
@@ -46,9 +52,22 @@ type Seed struct {
 	Text []byte
 }
 
-// Seeds returns the seed programs, sorted by name.
+// Seeds returns the seed programs every target shares, sorted by name.
 func Seeds() []Seed {
 	return progFiles(seedFS, "seeds")
+}
+
+// TargetSeeds returns the seeds of one stack target beside the shared ones (seeds-TARGET/),
+// sorted by name, each named "seeds-TARGET/FILE"; none for a target that has none.
+func TargetSeeds(target string) []Seed {
+	if target != "netstack" {
+		return nil
+	}
+	seeds := progFiles(netstackSeedFS, "seeds-netstack")
+	for i := range seeds {
+		seeds[i].Name = path.Join("seeds-netstack", seeds[i].Name)
+	}
+	return seeds
 }
 
 // CrasherFile is one stored crasher's text, as stored.
@@ -127,7 +146,10 @@ func Programs() ([]*repro.Program, error) {
 
 // Program parses the seed's text and validates the program; an error names the file.
 func (s Seed) Program() (*repro.Program, error) {
-	name := path.Join("seeds", s.Name)
+	name := s.Name
+	if path.Dir(name) == "." {
+		name = path.Join("seeds", name)
+	}
 	p, err := repro.Parse(name, s.Text)
 	if err != nil {
 		return nil, fmt.Errorf("corpus: %w", err)

@@ -280,13 +280,18 @@ func isFuzzWorker() bool {
 }
 
 // Seeds returns the seed corpus in the target's byte form: every seed program its profile can
-// express, as it is or without the calls the profile leaves out (Profile.EncodeSeed: before
+// express, the shared seeds then its stack's own (corpus.TargetSeeds), as it is or without the calls the profile leaves out (Profile.EncodeSeed: before
 // that, FuzzAcceptQueue started from 3 of the 35 seeds: the accept-queue seeds 17 to 25 all
 // poll, recv, send or getsockopt), encoded once per harness. A seed that does not parse is a broken build, reported
 // by the corpus tests.
 func (h *Harness) Seeds() [][]byte {
 	h.seedsOnce.Do(func() {
 		progs, _ := corpus.Programs()
+		for _, s := range corpus.TargetSeeds(h.stack) {
+			if p, err := s.Program(); err == nil {
+				progs = append(progs, p)
+			}
+		}
 		for _, p := range progs {
 			if data, err := h.target.Profile.EncodeSeed(p); err == nil {
 				h.seeds = append(h.seeds, data)

@@ -90,7 +90,7 @@ func TestNetstackDeterminism(t *testing.T) {
 		runs = 10
 	}
 	n := 0
-	for _, s := range corpus.Seeds() {
+	for _, s := range append(corpus.Seeds(), corpus.TargetSeeds("netstack")...) {
 		p, err := s.Program()
 		if err != nil {
 			t.Fatal(err)

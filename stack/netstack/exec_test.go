@@ -166,7 +166,7 @@ func TestCloseDup(t *testing.T) {
 func TestSeeds(t *testing.T) {
 	tgt := stack.MustLookup("netstack")
 	ran, clean := 0, 0
-	for _, s := range corpus.Seeds() {
+	for _, s := range append(corpus.Seeds(), corpus.TargetSeeds("netstack")...) {
 		p, err := s.Program()
 		if err != nil {
 			t.Fatal(err)
