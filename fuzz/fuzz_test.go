@@ -133,3 +133,22 @@ func FuzzNetstackWakeup(f *testing.F) {
 		}
 	})
 }
+
+// FuzzNetstackLinux is the differential target: single-process programs of the conformance
+// scenarios' calls run on netstack and on the host's Linux sockets over 127.0.0.1, and a
+// difference no known deviation explains fails (stack/conformance, differential.go). It needs
+// Linux and the hooked build; elsewhere it skips, saying why.
+func FuzzNetstackLinux(f *testing.F) {
+	d := DifferHarness()
+	for _, s := range d.Seeds() {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if why := d.Unavailable(); why != "" {
+			t.Skip(why)
+		}
+		if msg := d.Run(data); msg != "" {
+			t.Fatal(msg)
+		}
+	})
+}

@@ -42,6 +42,9 @@ var loopback = [4]byte{127, 0, 0, 1}
 type Host struct {
 	// BlockTimeout bounds every blocking call; zero means DefaultBlockTimeout.
 	BlockTimeout time.Duration
+	// NoDelay sets TCP_NODELAY on every TCP socket, created or accepted: no small send waits
+	// for an acknowledgment (Nagle), which netstack's default does not do either.
+	NoDelay bool
 
 	fds      map[int]int // host descriptor -> real descriptor
 	ports    [MaxPort + 1]int
@@ -297,7 +300,24 @@ func (h *Host) setTimeouts(real int) error {
 	if err := syscall.SetsockoptTimeval(real, syscall.SOL_SOCKET, syscall.SO_SNDTIMEO, &tv); err != nil {
 		return fmt.Errorf("SO_SNDTIMEO: %w", err)
 	}
+	if !h.NoDelay {
+		return nil
+	}
+	if typ, err := syscall.GetsockoptInt(real, syscall.SOL_SOCKET, syscall.SO_TYPE); err != nil || typ != syscall.SOCK_STREAM {
+		return err
+	}
+	if err := syscall.SetsockoptInt(real, syscall.IPPROTO_TCP, syscall.TCP_NODELAY, 1); err != nil {
+		return fmt.Errorf("TCP_NODELAY: %w", err)
+	}
 	return nil
+}
+
+// settleConnect waits, at most the block timeout, until a connect in progress on fd has ended
+// (the socket is writable or has failed); it reads nothing, SO_ERROR stays pending.
+func (h *Host) settleConnect(fd int) {
+	if real, e := h.real(fd); e == OK {
+		_, _ = h.poll(real, PollOut, true)
+	}
 }
 
 // blocking reports whether a call on the descriptor with these flags may block.
