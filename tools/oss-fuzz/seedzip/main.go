@@ -110,6 +110,11 @@ func seeds(target, testdata string) ([]entry, error) {
 		for _, s := range corpus.Seeds() {
 			out = append(out, entry{s.Name, corpusfile.MarshalLibFuzzer(s.Text)})
 		}
+	} else if target == fuzz.NetstackLinux {
+		// The differential target's inputs are its own byte form, seeded with scenarios.
+		for k, data := range fuzz.DifferHarness().Seeds() {
+			out = append(out, entry{fmt.Sprintf("scenario-%02d", k), corpusfile.MarshalLibFuzzer(data)})
+		}
 	} else {
 		i := -1
 		for j, t := range byteTargets {
