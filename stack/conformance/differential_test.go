@@ -115,7 +115,7 @@ func TestRulesStrict(t *testing.T) {
 		{"poll-fresh-tcp", 1, "D3", func(c *Compared) { c.Netstack.N = int(PollOut) }},
 		{"poll-hup-both-closed", 9, "D4", func(c *Compared) { c.Netstack.N = int(PollIn | PollErr | PollHup) }},
 		{"poll-after-rst", 10, "D4", func(c *Compared) { c.Linux.N = int(PollIn | PollOut) }},
-		{"udp-send-oob", 5, "D5", func(c *Compared) { c.Netstack.N = 0; c.Netstack.Err = EMSGSIZE }},
+		{"udp-send-oob", 5, "D5", func(c *Compared) { c.Netstack.N = 0; c.Netstack.Err = ENOTCONN }},
 		{"connect-refused", 2, "F1", func(c *Compared) { c.Netstack.N = int(ECONNRESET) }},
 		{"connect-on-listener", 3, "F2", func(c *Compared) { c.Linux.Err = EINPROGRESS }},
 		{"send-after-peer-close", 11, "F3", func(c *Compared) { c.Netstack.N = int(ECONNRESET) }},
@@ -290,5 +290,38 @@ func TestDifferentialStopsAtHang(t *testing.T) {
 	}
 	if !strings.Contains(r.String(), "not run: after the hang") {
 		t.Errorf("report does not show the steps not run:\n%s", r)
+	}
+}
+
+// TestRulesShapes checks shapes the rules explain beyond the table's steps, as their
+// deviations describe them: D2's EOPNOTSUPP where Linux answers ENOTTY (a UDP socket), D5's
+// plain UDP send error where Linux refuses MSG_OOB first, D4's POLLPRI in a closed state.
+func TestRulesShapes(t *testing.T) {
+	tests := []struct {
+		name  string
+		steps []Step
+		linux Result
+		ns    Result
+		rule  string
+	}{
+		{"D2 on UDP", steps(socket(r0, UDP), atmark(r0, false)), Result{Err: enotty}, Result{Err: EOPNOTSUPP}, "D2"},
+		{"D5 unconnected", steps(socket(r0, UDP), send(r0, "x", MsgOOB)), Result{Err: EOPNOTSUPP}, Result{Err: EDESTADDRREQ}, "D5"},
+		{"D5 not a send error", steps(socket(r0, UDP), send(r0, "x", MsgOOB)), Result{Err: EOPNOTSUPP}, Result{Err: EINVAL}, ""},
+		{"D4 PRI", steps(socket(r0, TCP), connect(r0, 3), poll(r0, pri, wait, 0)),
+			Result{N: int(PollErr | PollHup)}, Result{N: int(PollPri | PollErr | PollHup)}, "D4"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := &DiffReport{Steps: tc.steps, Hang: -1}
+			for i, st := range tc.steps {
+				r.Calls = append(r.Calls, Compared{Step: i, Call: st.Call()})
+			}
+			last := &r.Calls[len(r.Calls)-1]
+			last.Linux, last.Netstack = tc.linux, tc.ns
+			classify(r)
+			if last.Rule != tc.rule {
+				t.Errorf("rule %q, want %q (refused: %v)", last.Rule, tc.rule, last.Refused)
+			}
+		})
 	}
 }

@@ -165,7 +165,7 @@ func (h *history) record(i int) {
 	if c.Rule == "D1" && (st.Op == OpRecv || st.Op == OpRecvFrom) && st.Flags&MsgOOB != 0 && c.Netstack.Err == OK && len(c.Netstack.Data) > 0 {
 		h.urgent = true
 	}
-	if c.Rule == "D5" && c.Linux.Err == EOPNOTSUPP {
+	if c.Rule == "D5" && c.Linux.Err == EOPNOTSUPP && c.Netstack.Err == OK {
 		h.udpOOB = true
 	}
 }
@@ -238,12 +238,17 @@ func explainNoUrgent(h *history, c Compared) string {
 	return "not an urgent read or poll"
 }
 
-// explainNoAtMark is D2: SIOCATMARK answers the adapter's EOPNOTSUPP where Linux answers.
+// enotty is Linux's ENOTTY as the host reports it (no BSD name here): the answer of an ioctl a
+// socket does not know, SIOCATMARK on a UDP socket.
+const enotty = UnmappedErrno + 25
+
+// explainNoAtMark is D2: SIOCATMARK answers the adapter's EOPNOTSUPP on an open socket where
+// Linux answers (TCP), or answers ENOTTY (UDP), as sentry itself would for every socket.
 func explainNoAtMark(h *history, c Compared) string {
-	if c.Linux.Err == OK && c.Netstack.Err == EOPNOTSUPP && c.Netstack.N == 0 {
+	if (c.Linux.Err == OK || c.Linux.Err == enotty) && c.Netstack.Err == EOPNOTSUPP && c.Netstack.N == 0 {
 		return ""
 	}
-	return "not Linux's answer against netstack's EOPNOTSUPP"
+	return "not Linux's answer (or ENOTTY) against netstack's EOPNOTSUPP"
 }
 
 // explainFreshHup is D3: a TCP socket in StateInitial or StateBound (never connected nor
@@ -290,7 +295,7 @@ func explainClosedReady(h *history, c Compared) string {
 }
 
 // explainUDPSendOOB is D5: a UDP send with MSG_OOB that Linux refuses (EOPNOTSUPP) is sent by
-// netstack; afterwards, a UDP read or poll may find that extra datagram on netstack only.
+// netstack (or fails as a send without the flag would); afterwards, a UDP read or poll may find that extra datagram on netstack only.
 func explainUDPSendOOB(h *history, c Compared) string {
 	if h.protoOf(c) != UDP {
 		return "not a UDP socket"
@@ -299,10 +304,13 @@ func explainUDPSendOOB(h *history, c Compared) string {
 	l, n := c.Linux, c.Netstack
 	switch st.Op {
 	case OpSend, OpSendTo:
-		if st.Flags&MsgOOB != 0 && l.Err == EOPNOTSUPP && n.Err == OK && n.N == len(st.Data) {
+		// Linux refuses MSG_OOB before anything else; netstack answers the send without it:
+		// the whole datagram, or the error of a plain UDP send.
+		plain := n.Err == OK && n.N == len(st.Data) || errIn(n.Err, EDESTADDRREQ, EPIPE, ECONNREFUSED, EMSGSIZE)
+		if st.Flags&MsgOOB != 0 && l.Err == EOPNOTSUPP && plain {
 			return ""
 		}
-		return "not Linux's EOPNOTSUPP against netstack's send of the whole datagram"
+		return "not Linux's EOPNOTSUPP against netstack's plain send"
 	case OpRecv, OpRecvFrom:
 		if !h.udpOOB {
 			return "no datagram was sent by netstack only"
