@@ -125,17 +125,18 @@ func seeds(target, testdata string) ([]entry, error) {
 		if i < 0 {
 			return nil, errors.New("not a fuzz target seedzip knows (add it to fuzz.ByteTargets)")
 		}
-		progs, err := corpus.Programs()
-		if err != nil {
-			return nil, err
-		}
-		names := corpus.Seeds()
-		for k, p := range progs {
+		// The shared seeds, then the target's stack's own, as the target's f.Add has them.
+		for _, s := range append(corpus.Seeds(), corpus.TargetSeeds(byteTargets[i].StackName())...) {
+			p, err := s.Program()
+			if err != nil {
+				return nil, err
+			}
 			data, err := byteTargets[i].Profile.EncodeSeed(p)
 			if err != nil {
 				continue // the target's profile cannot express it, as for the target's f.Add
 			}
-			out = append(out, entry{strings.TrimSuffix(names[k].Name, ".prog"), corpusfile.MarshalLibFuzzer(data)})
+			name := strings.TrimSuffix(strings.ReplaceAll(s.Name, "/", "-"), ".prog")
+			out = append(out, entry{name, corpusfile.MarshalLibFuzzer(data)})
 		}
 	}
 	dir := filepath.Join(testdata, target)
