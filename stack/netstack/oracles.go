@@ -38,6 +38,7 @@ const (
 	titleOrphan           = "netstack: handshake outlives its closed listener"
 	titleLostDirection    = "netstack: connection direction bit lost"
 	titleUnestablished    = "netstack: connect succeeded without a connection"
+	titleICMPAbort        = "netstack: ICMP error aborted a synchronized connection"
 )
 
 // finding is one violation a check found, before it is reported.
@@ -109,6 +110,10 @@ type epState struct {
 	// Unestablished tells that a Connect succeeded with no connection established: connect
 	// succeeds only from its connected branch (endpoint.go:2498-2504).
 	Unestablished bool
+	// ICMPAbort tells that an ICMP error aborted the connection after its handshake completed:
+	// onICMPError aborts a connection it found connecting (endpoint.go:3050-3066), and such
+	// errors are soft on a synchronized connection (RFC 1122 4.2.3.9).
+	ICMPAbort bool
 }
 
 // checkEndpoints checks the endpoints of the execution: no direction bit lost, no connect
@@ -119,6 +124,10 @@ func checkEndpoints(eps []epState) []finding {
 		if e.LostDirs != 0 {
 			out = append(out, finding{oracleTCPState, titleLostDirection,
 				fmt.Sprintf("endpoint %d lost direction bits %#x", e.ID, e.LostDirs)})
+		}
+		if e.ICMPAbort {
+			out = append(out, finding{oracleTCPState, titleICMPAbort,
+				fmt.Sprintf("endpoint %d: aborted by an ICMP error once synchronized", e.ID)})
 		}
 		if e.Unestablished {
 			out = append(out, finding{oracleTCPState, titleUnestablished,

@@ -63,7 +63,8 @@ func endpointStates() []epState {
 	eps := tcp.SockfuzzEndpoints()
 	out := make([]epState, 0, len(eps))
 	for i, ep := range eps {
-		out = append(out, epState{ID: i, LostDirs: ep.SockfuzzLostDirections(), Unestablished: ep.SockfuzzUnestablished()})
+		out = append(out, epState{ID: i, LostDirs: ep.SockfuzzLostDirections(), Unestablished: ep.SockfuzzUnestablished(),
+			ICMPAbort: ep.SockfuzzICMPAbort()})
 	}
 	return out
 }

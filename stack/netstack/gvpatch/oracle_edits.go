@@ -36,7 +36,13 @@ var oracleEdits = []Edit{
 			"\n// sfTransit counts the handshakes between the SYN queue and the accept queue (sockfuzz), under acceptMu.\nsfTransit int\n" +
 			"\n// sfDirSeen is every direction bit ever added to connectionDirectionState (sockfuzz).\nsfDirSeen atomicbitops.Uint32\n" +
 			"\n// sfListener is the listener that started this handshake (sockfuzz).\nsfListener sfListenerRef\n" +
-			"\n// sfUnestablished tells that Connect succeeded with no connection established (sockfuzz).\nsfUnestablished sfFlag"},
+			"\n// sfUnestablished tells that Connect succeeded with no connection established (sockfuzz).\nsfUnestablished sfFlag\n" +
+			"\n// sfICMPAbort tells that an ICMP error aborted the endpoint once it was synchronized (sockfuzz).\nsfICMPAbort sfFlag"},
+	// onICMPError aborts a handshake it found connecting (endpoint.go:3050); under e.mu the
+	// connection must still be one: RFC 1122 4.2.3.9 makes these errors soft on a synchronized
+	// connection, as Linux's tcp_v4_err treats them.
+	{ID: "O3", File: pkgTCP + "endpoint.go", Func: "Endpoint.onICMPError", Kind: Before,
+		Match: "e.cleanupLocked()", Code: "if EndpointState(e.state.Load()).connected() {\ne.sfICMPAbort.b.Store(true)\n}"},
 	// A successful Connect returns from connect's connected branch (endpoint.go:2498-2504):
 	// the handshake completed, so the endpoint has its sender.
 	{ID: "O3", File: pkgTCP + "endpoint.go", Func: "Endpoint.Connect", Kind: After,
@@ -249,6 +255,9 @@ type sfListenerRef struct{ p stdatomic.Pointer[Endpoint] }
 
 // sfFlag is a flag the checks read from any thread (sockfuzz).
 type sfFlag struct{ b stdatomic.Bool }
+
+// SockfuzzICMPAbort reports whether an ICMP error aborted e after its handshake completed.
+func (e *Endpoint) SockfuzzICMPAbort() bool { return e.sfICMPAbort.b.Load() }
 
 // SockfuzzUnestablished reports whether a Connect of e succeeded with no connection
 // established.
