@@ -24,6 +24,11 @@ var ruleOfSource = map[string]string{
 	gvConnectListener: "F2",
 	gvResetCloseWait:  "F3",
 	gvLingerFinWait2:  "F4",
+	gvRefusedConnect:  "F5",
+	gvRefusedBind:     "F5",
+	gvRefusedRecv:     "F5",
+	gvRefusedPort:     "F5",
+	gvShutdownInitial: "F6",
 }
 
 // tableReport is the report a differential run of the scenario would give if both sides
@@ -120,6 +125,14 @@ func TestRulesStrict(t *testing.T) {
 		{"connect-on-listener", 3, "F2", func(c *Compared) { c.Linux.Err = EINPROGRESS }},
 		{"send-after-peer-close", 11, "F3", func(c *Compared) { c.Netstack.N = int(ECONNRESET) }},
 		{"linger-nonzero-close", 8, "F4", func(c *Compared) { c.Netstack.Err = EBADF }},
+		{"connect-again-after-refused", 2, "F5", func(c *Compared) { c.Netstack.Err = EINVAL }},
+		{"connect-again-after-refused", 4, "F5", func(c *Compared) { c.Linux.Err = EALREADY }},
+		{"bind-after-refused", 2, "F5", func(c *Compared) { c.Netstack.Err = EADDRINUSE }},
+		{"recv-after-refused", 2, "F5", func(c *Compared) { c.Linux.Err = ECONNRESET }},
+		{"recv-after-refused", 3, "F5", func(c *Compared) { c.Netstack.Data = "x" }},
+		{"refused-keeps-bound-port", 4, "F5", func(c *Compared) { c.Linux.Err = EINVAL }},
+		{"poll-after-shutdown-unconnected", 2, "F6", func(c *Compared) { c.Netstack.N = 0 }},
+		{"poll-after-shutdown-unconnected", 3, "F6", func(c *Compared) { c.Netstack.Err = ECONNRESET }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.scenario+"/"+tc.rule, func(t *testing.T) {
@@ -144,7 +157,8 @@ func TestRulesStrict(t *testing.T) {
 
 // TestRulesNeedTheirCause checks that a rule's shape alone is not enough: the socket's history
 // must be the deviation's (a listener for F2, a refused connect for F1, SO_LINGER for F4, a
-// fresh socket for D3).
+// fresh socket for D3, a refusal Linux has not started over from for F5, or an open refused
+// socket that bound the port, a failed SHUT_RD of a socket never connected for F6).
 func TestRulesNeedTheirCause(t *testing.T) {
 	sock := socket(r0, TCP)
 	tests := []struct {
@@ -160,16 +174,20 @@ func TestRulesNeedTheirCause(t *testing.T) {
 		{"D3 on a listener", steps(sock, listen(r0, 1), poll(r0, out, nowait, 0)), Result{N: int(PollOut | PollHup)}, Result{N: int(PollHup)}},
 		{"D1 without urgent data", steps(sock, connect(r0, 1), recv(r0, 10, 0, "")), Result{Data: "ab"}, Result{Data: "abX"}},
 		{"D5 on TCP", steps(sock, connect(r0, 1), send(r0, "x", MsgOOB)), Result{Err: EOPNOTSUPP}, Result{N: 1}},
+		{"F5 without refusal", steps(sock, bind(r0, 1), bind(r0, 2)), Result{}, Result{Err: EINVAL}},
+		{"F5 after Linux's new attempt", steps(sock, connect(r0, 3).fails(ECONNREFUSED),
+			connect(r0, 1).netstack(Finding, errX(ECONNABORTED), "Linux connects, netstack does not", "test"), bind(r0, 2)), Result{}, Result{Err: EINVAL}},
+		{"F5 port of a closed socket", steps(sock, bind(r0, 2), connect(r0, 3).fails(ECONNREFUSED), closefd(r0), socket(r1, TCP), bind(r1, 2)),
+			Result{Err: EADDRINUSE}, Result{}},
+		{"F5 port bound after the refusal", steps(sock, connect(r0, 3).fails(ECONNREFUSED), socket(r1, TCP), bind(r1, 2)), Result{Err: EADDRINUSE}, Result{}},
+		{"F6 without shutdown", steps(sock, bind(r0, 1), poll(r0, in, nowait, 0)), Result{N: int(PollIn | PollHup)}, Result{N: int(PollHup)}},
+		{"F6 after SHUT_WR", steps(sock, shutdown(r0, ShutWR).fails(ENOTCONN), recv(r0, 10, 0, "")), Result{}, Result{Err: ENOTCONN}},
+		{"F6 on a connected socket", steps(sock, shutdown(r0, ShutRD).fails(ENOTCONN), connect(r0, 3).fails(ECONNREFUSED), recv(r0, 10, 0, "")), Result{}, Result{Err: ENOTCONN}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := &DiffReport{Steps: tc.steps, Hang: -1}
-			for i, st := range tc.steps {
-				r.Calls = append(r.Calls, Compared{Step: i, Call: st.Call()})
-			}
+			r := tableShapes(tc.steps, tc.linux, tc.ns)
 			last := &r.Calls[len(r.Calls)-1]
-			last.Linux, last.Netstack = tc.linux, tc.ns
-			classify(r)
 			if last.Rule != "" {
 				t.Errorf("explained by %s", last.Rule)
 			}
@@ -295,7 +313,9 @@ func TestDifferentialStopsAtHang(t *testing.T) {
 
 // TestRulesShapes checks shapes the rules explain beyond the table's steps, as their
 // deviations describe them: D2's EOPNOTSUPP where Linux answers ENOTTY (a UDP socket), D5's
-// plain UDP send error where Linux refuses MSG_OOB first, D4's POLLPRI in a closed state.
+// plain UDP send error where Linux refuses MSG_OOB first, D4's POLLPRI in a closed state, D3
+// after a failed shutdown, F5 after a non-blocking connect's refusal, a new attempt that
+// succeeds or is refused again, and a port held through a dup, F6 with POLLOUT and bound.
 func TestRulesShapes(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -309,19 +329,49 @@ func TestRulesShapes(t *testing.T) {
 		{"D5 not a send error", steps(socket(r0, UDP), send(r0, "x", MsgOOB)), Result{Err: EOPNOTSUPP}, Result{Err: EINVAL}, ""},
 		{"D4 PRI", steps(socket(r0, TCP), connect(r0, 3), poll(r0, pri, wait, 0)),
 			Result{N: int(PollErr | PollHup)}, Result{N: int(PollPri | PollErr | PollHup)}, "D4"},
+		{"D3 after a failed shutdown", steps(socket(r0, TCP), shutdown(r0, ShutWR).fails(ENOTCONN), poll(r0, out, nowait, 0)),
+			Result{N: int(PollOut | PollHup)}, Result{N: int(PollHup)}, "D3"},
+		{"F5 after a non-blocking refusal", steps(socket(r0, TCP), nonblock(r0, true), connect(r0, 3).fails(EINPROGRESS),
+			soerror(r0, ECONNREFUSED), bind(r0, 2)),
+			Result{}, Result{Err: EINVAL}, "F5"},
+		{"F5 after ECONNABORTED", steps(socket(r0, TCP), nonblock(r0, true), connect(r0, 3).fails(EINPROGRESS),
+			soerror(r0, ECONNREFUSED), connect(r0, 3).fails(ECONNABORTED), recv(r0, 10, 0, "")),
+			Result{Err: ENOTCONN}, Result{}, "F5"},
+		{"F5 connect to a listener", steps(socket(r0, TCP), connect(r0, 3).fails(ECONNREFUSED), connect(r0, 1)), Result{}, Result{Err: ECONNABORTED}, "F5"},
+		{"F5 refused again", steps(socket(r0, TCP), connect(r0, 3).fails(ECONNREFUSED),
+			connect(r0, 3).fails(ECONNREFUSED).netstack(Finding, errX(ECONNABORTED), "refused again on Linux", "test"), recv(r0, 10, 0, "")), Result{Err: ENOTCONN}, Result{}, "F5"},
+		{"F5 dup keeps the port", steps(socket(r0, TCP), bind(r0, 2), connect(r0, 3).fails(ECONNREFUSED), dup(r0, r1), closefd(r0), socket(r2, TCP), bind(r2, 2)),
+			Result{Err: EADDRINUSE}, Result{}, "F5"},
+		{"F6 IN|OUT", steps(socket(r0, TCP), shutdown(r0, ShutRDWR).fails(ENOTCONN), poll(r0, inout, nowait, 0)),
+			Result{N: int(PollIn | PollOut | PollHup)}, Result{N: int(PollHup)}, "F6"},
+		{"F6 bound", steps(socket(r0, TCP), shutdown(r0, ShutRD).fails(ENOTCONN), bind(r0, 1), recv(r0, 10, MsgDontWait, "")),
+			Result{}, Result{Err: ENOTCONN}, "F6"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := &DiffReport{Steps: tc.steps, Hang: -1}
-			for i, st := range tc.steps {
-				r.Calls = append(r.Calls, Compared{Step: i, Call: st.Call()})
-			}
+			r := tableShapes(tc.steps, tc.linux, tc.ns)
 			last := &r.Calls[len(r.Calls)-1]
-			last.Linux, last.Netstack = tc.linux, tc.ns
-			classify(r)
 			if last.Rule != tc.rule {
 				t.Errorf("rule %q, want %q (refused: %v)", last.Rule, tc.rule, last.Refused)
 			}
 		})
 	}
+}
+
+// tableShapes is the classified report of a program whose steps all answer as the table
+// expects on both sides (Linux's expectation, netstack's where the step has a deviation),
+// but the last, which answers linux and ns.
+func tableShapes(p []Step, linux, ns Result) *DiffReport {
+	r := &DiffReport{Steps: p, Hang: -1}
+	for i, st := range p {
+		c := Compared{Step: i, Call: st.Call()}
+		if i < len(p)-1 {
+			c.Linux, c.Netstack = st.Expectation(Linux).Any[0], st.Expectation(Netstack).Any[0]
+		} else {
+			c.Linux, c.Netstack = linux, ns
+		}
+		r.Calls = append(r.Calls, c)
+	}
+	classify(r)
+	return r
 }

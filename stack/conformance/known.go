@@ -45,6 +45,8 @@ var rules = []Rule{
 	{ID: "F2", Kind: Finding, Title: "connect on a listener answers EINVAL", ops: []Op{OpConnect}, explain: explainConnectListener},
 	{ID: "F3", Kind: Finding, Title: "a reset in CLOSE-WAIT leaves EPIPE pending", ops: []Op{OpGetSockError}, explain: explainResetCloseWait},
 	{ID: "F4", Kind: Finding, Title: "a lingering close waits out FIN-WAIT-2", ops: []Op{OpClose}, explain: explainLingerClose},
+	{ID: "F5", Kind: Finding, Title: "a refused connect leaves the socket in error for good", ops: []Op{OpBind, OpConnect, OpRecv, OpRecvFrom}, explain: explainRefusedForGood},
+	{ID: "F6", Kind: Finding, Title: "a failed SHUT_RD is recorded but not reported", ops: []Op{OpPoll, OpRecv, OpRecvFrom}, explain: explainShutRDUnconnected},
 }
 
 // classify sets the Rule, or the Refused reasons, of every differing call of the report.
@@ -252,13 +254,18 @@ func explainNoAtMark(h *history, c Compared) string {
 }
 
 // explainFreshHup is D3: a TCP socket in StateInitial or StateBound (never connected nor
-// listening) polls HUP only, where Linux adds POLLOUT.
+// listening, and shut down only by a shutdown that answered ENOTCONN) polls HUP only, where
+// Linux adds POLLOUT.
 func explainFreshHup(h *history, c Compared) string {
 	if h.protoOf(c) != TCP {
 		return "not a TCP socket"
 	}
 	for _, p := range h.before(c) {
-		if op := h.r.Steps[p.Step].Op; op == OpConnect || op == OpListen || op == OpShutdown {
+		op := h.r.Steps[p.Step].Op
+		if op == OpShutdown && p.Linux.Err == ENOTCONN && p.Netstack.Err == ENOTCONN {
+			continue // a failed shutdown leaves the endpoint in StateInitial
+		}
+		if op == OpConnect || op == OpListen || op == OpShutdown {
 			return fmt.Sprintf("the socket is not fresh: step %d %s", p.Step, op)
 		}
 	}
@@ -411,4 +418,167 @@ func explainLingerClose(h *history, c Compared) string {
 		return "SO_LINGER is not on with a non-zero timeout"
 	}
 	return ""
+}
+
+// refusedNow reports, from the calls made on socket s before the call being judged, whether a
+// connect of it was refused on both sides and Linux has made no new attempt since: netstack's
+// endpoint stays in StateError after a refusal, where Linux's socket is again an unconnected
+// TCP_CLOSE socket. A refusal shows as a connect that answers ECONNREFUSED on both sides, or
+// as SO_ERROR's ECONNREFUSED on both (a non-blocking connect's).
+func (h *history) refusedNow(s int) bool {
+	now := false
+	for _, i := range h.calls[s] {
+		p := h.r.Calls[i]
+		if h.refusedAt(i) {
+			now = true
+			continue
+		}
+		if h.r.Steps[p.Step].Op == OpConnect {
+			switch {
+			case p.Rule == "F5":
+				now = p.Linux.Err == ECONNREFUSED // Linux's new attempt, refused too or not
+			case p.Linux.Err == ECONNABORTED && p.Netstack.Err == ECONNABORTED:
+				// Linux's inet_stream_connect found the refusal already reported and
+				// disconnected the socket; netstack's endpoint stays in StateError.
+			default:
+				now = false
+			}
+		}
+	}
+	return now
+}
+
+// explainRefusedForGood is F5: after a refused connect netstack's endpoint stays in StateError,
+// where Linux's socket is an unconnected one again. On that socket, a bind that Linux answers as
+// for a fresh socket (OK, or EADDRINUSE) is netstack's EINVAL; a connect that Linux makes anew
+// (ECONNREFUSED, EINPROGRESS, or OK when someone listens) is netstack's ECONNABORTED; a read
+// that Linux answers ENOTCONN is netstack's end of file. And the port the socket had bound
+// explicitly, which Linux keeps while the socket is open, is free on netstack: another TCP
+// socket's bind of it is OK where Linux answers EADDRINUSE.
+func explainRefusedForGood(h *history, c Compared) string {
+	st := h.r.Steps[c.Step]
+	l, n := c.Linux, c.Netstack
+	if h.protoOf(c) != TCP {
+		return "not a TCP socket"
+	}
+	s := h.socket(c)
+	now := h.refusedNow(s)
+	switch st.Op {
+	case OpBind:
+		if l.Err == EADDRINUSE && n.Err == OK {
+			if h.portOfRefused(st.Port, s) {
+				return ""
+			}
+			return "no open TCP socket that bound the port explicitly was refused since"
+		}
+		if !now {
+			return "no refused connect on this socket since Linux's last new attempt"
+		}
+		if errIn(l.Err, OK, EADDRINUSE) && n.Err == EINVAL {
+			return ""
+		}
+		return "not Linux's bind of an unconnected socket against netstack's EINVAL"
+	case OpConnect:
+		if !now {
+			return "no refused connect on this socket since Linux's last new attempt"
+		}
+		if errIn(l.Err, ECONNREFUSED, EINPROGRESS, OK) && n.Err == ECONNABORTED {
+			return ""
+		}
+		return "not Linux's new attempt against netstack's ECONNABORTED"
+	case OpRecv, OpRecvFrom:
+		if !now {
+			return "no refused connect on this socket since Linux's last new attempt"
+		}
+		if l.Err == ENOTCONN && n.Err == OK && n.Data == "" {
+			return ""
+		}
+		return "not Linux's ENOTCONN against netstack's end of file"
+	}
+	return "not a bind, connect or read"
+}
+
+// portOfRefused reports whether an open TCP socket other than s bound port p explicitly (OK on
+// both sides) and was refused afterwards.
+func (h *history) portOfRefused(p Port, s int) bool {
+	if p == PortAny {
+		return false
+	}
+	open := map[int]bool{}
+	for _, o := range h.slot {
+		open[o] = true
+	}
+	for o := range open {
+		if o == s || h.proto[o] != TCP {
+			continue
+		}
+		bound := false
+		for _, i := range h.calls[o] {
+			q := h.r.Calls[i]
+			st := h.r.Steps[q.Step]
+			if st.Op == OpBind && st.Port == p && q.Linux.Err == OK && q.Netstack.Err == OK {
+				bound = true
+			}
+			if bound && h.refusedAt(i) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// refusedAt reports whether call i shows a refusal on both sides: a connect's ECONNREFUSED,
+// or SO_ERROR's.
+func (h *history) refusedAt(i int) bool {
+	p := h.r.Calls[i]
+	switch h.r.Steps[p.Step].Op {
+	case OpConnect:
+		return p.Linux.Err == ECONNREFUSED && p.Netstack.Err == ECONNREFUSED
+	case OpGetSockError:
+		return p.Linux.Err == OK && p.Netstack.Err == OK && Errno(p.Linux.N) == ECONNREFUSED && Errno(p.Netstack.N) == ECONNREFUSED
+	}
+	return false
+}
+
+// explainShutRDUnconnected is F6: a shutdown with SHUT_RD of a TCP socket never connected nor
+// listening answers ENOTCONN on both sides, but Linux records RCV_SHUTDOWN (the socket polls
+// POLLIN and reads end of file) where netstack's flags change nothing: its poll lacks POLLIN
+// (and POLLOUT, D3's part, when asked), its read answers ENOTCONN.
+func explainShutRDUnconnected(h *history, c Compared) string {
+	if h.protoOf(c) != TCP {
+		return "not a TCP socket"
+	}
+	if s := h.socket(c); s >= 0 && h.r.Steps[h.r.Calls[s].Step].Op != OpSocket {
+		return "the socket was accepted, not created"
+	}
+	shut := false
+	for _, p := range h.before(c) {
+		st := h.r.Steps[p.Step]
+		switch st.Op {
+		case OpConnect, OpListen:
+			return fmt.Sprintf("the socket is not unconnected: step %d %s", p.Step, st.Op)
+		case OpShutdown:
+			if (st.How == ShutRD || st.How == ShutRDWR) && p.Linux.Err == ENOTCONN && p.Netstack.Err == ENOTCONN {
+				shut = true
+			}
+		}
+	}
+	if !shut {
+		return "no SHUT_RD answered ENOTCONN on this socket"
+	}
+	l, n := c.Linux, c.Netstack
+	switch h.r.Steps[c.Step].Op {
+	case OpPoll:
+		le, ne := PollEvents(l.N), PollEvents(n.N)
+		if l.Err == OK && n.Err == OK && le&(PollIn|PollHup) == PollIn|PollHup &&
+			le&^(PollIn|PollOut|PollHup) == 0 && ne == le&^(PollIn|PollOut) {
+			return ""
+		}
+		return "netstack's revents are not Linux's IN|HUP (OUT) without IN and OUT"
+	default:
+		if h.r.Steps[c.Step].Flags&MsgOOB == 0 && l.Err == OK && l.Data == "" && n.Err == ENOTCONN {
+			return ""
+		}
+		return "not Linux's end of file against netstack's ENOTCONN"
+	}
 }

@@ -23,6 +23,10 @@ const (
 	srcSosendOrder     = "sys/kern/uipc_socket.c sosend: SS_CANTSENDMORE -> EPIPE is tested before so_error, which stays pending"
 	srcSoconnectListen = "sys/kern/uipc_socket.c soconnect: SO_ACCEPTCONN -> EOPNOTSUPP"
 	srcSoconnectIsconn = "sys/kern/uipc_socket.c soconnect: SS_ISCONNECTED on a PR_CONNREQUIRED protocol -> EISCONN"
+	srcBindNoPcb       = "sys/netinet/tcp_usrreq.c tcp_usr_bind (COMMON_START): so_pcb == NULL after tcp_drop/tcp_close -> EINVAL"
+	srcRecvDisconn     = "sys/kern/uipc_socket.c soreceive: SS_CANTRCVMORE (soisdisconnected, from tcp_close) reads 0 before the not-connected check"
+	srcPortFreed       = "sys/netinet/tcp_subr.c tcp_close: in_pcbdetach frees the pcb and its local port, an explicitly bound one too"
+	srcPollShutRD      = "sys/kern/uipc_socket.c soshutdown SHUT_RD: sorflush -> socantrcvmore, filt_soread's EOF makes it readable; sys/kern/sys_generic.c poll_copyout: POLLHUP only at the write side's EOF"
 	srcConnectNoPcb    = "sys/netinet/tcp_usrreq.c tcp_connect (COMMON_START): so_pcb == NULL after tcp_drop/tcp_close -> EINVAL"
 	srcSoshutdown      = "sys/kern/uipc_socket.c soshutdown: no connected check; SHUT_RD is sorflush (socantrcvmore, buffer released)"
 	srcAcceptAborted   = "sys/kern/uipc_syscalls.c soaccept_predicate: listener SS_CANTRCVMORE -> ECONNABORTED"
@@ -53,6 +57,11 @@ const (
 	gvNoAtMark        = "pkg/sentry/socket/netstack/netstack.go:3500-3620 the socket ioctls have no SIOCATMARK and answer ENOTTY (the adapter's EOPNOTSUPP for a call outside its profile)"
 	gvPollInitial     = "pkg/tcpip/transport/tcp/endpoint.go:952-955 Readiness: StateInitial and StateBound report EventHUp only"
 	gvPollClosed      = "pkg/tcpip/transport/tcp/endpoint.go:960-962 Readiness: StateClose, StateError and StateTimeWait are ready for anything, EventErr included, whatever SO_ERROR holds"
+	gvRefusedConnect  = "pkg/tcpip/transport/tcp/endpoint.go:2533-2537 connect: StateError answers the hard error, once, then ErrConnectionAborted; connect.go:1487-1500 handshakeFailed left the endpoint in StateError for good"
+	gvRefusedBind     = "pkg/tcpip/transport/tcp/endpoint.go:2875-2877 bindLocked: any state but StateInitial is ErrAlreadyBound (EINVAL, pkg/syserr/netstack.go:34); connect.go:1487-1500 handshakeFailed left the endpoint in StateError for good"
+	gvRefusedRecv     = "pkg/tcpip/transport/tcp/endpoint.go:1542-1548 checkReadLocked: StateError without a hard error is ErrClosedForReceive, which pkg/syserr/netstack.go:41 maps to no errno (a read of 0 bytes); connect.go:1487-1500 handshakeFailed left the endpoint in StateError for good"
+	gvRefusedPort     = "pkg/tcpip/transport/tcp/connect.go:1487-1500 handshakeFailed calls cleanupLocked; endpoint.go:1243-1255 cleanupLocked releases the port reservation, the explicit bind's too"
+	gvShutdownInitial = "pkg/tcpip/transport/tcp/endpoint.go:2643 shutdownLocked records the flags, then 2726-2727 answers ErrNotConnected; endpoint.go:952-955 Readiness: StateInitial and StateBound report EventHUp only; endpoint.go:1542-1550 checkReadLocked: not connected and nothing queued is ErrNotConnected"
 	gvUDPSendOOB      = "pkg/sentry/syscalls/linux/sys_socket.go:1124-1175 sendto passes its flags on unchecked (sendmsg's check at 979-982 would answer EINVAL); pkg/sentry/socket/netstack/netstack.go:3425-3499 SendMsg ignores MSG_OOB"
 )
 
@@ -251,6 +260,63 @@ func Scenarios() []Scenario {
 				connect(r0, 3).fails(EINVAL).linux(errX(ECONNABORTED),
 					"Linux inet_stream_connect finds SS_CONNECTING on a TCP_CLOSE socket with no sk_err left and answers ECONNABORTED (a third connect would start over)",
 					srcConnectNoPcb),
+			),
+		},
+		{
+			Name: "connect-again-after-refused",
+			Doc:  "connecting again after a refused blocking connect: BSD's pcb is gone (EINVAL), Linux makes a new attempt",
+			Steps: steps(
+				socket(r0, TCP),
+				connect(r0, 3).fails(ECONNREFUSED),
+				connect(r0, 3).fails(EINVAL).linux(errX(ECONNREFUSED),
+					"Linux inet_stream_connect's error path set SS_UNCONNECTED and ran tcp_disconnect: the socket is an unconnected TCP_CLOSE socket again, and the new attempt is refused",
+					srcConnectNoPcb).netstack(Finding, errX(ECONNABORTED),
+					"the refused endpoint stays in StateError for good: connect answers its hard error, then ECONNABORTED", gvRefusedConnect),
+				nonblock(r0, true),
+				connect(r0, 3).fails(EINVAL).linux(errX(EINPROGRESS),
+					"Linux starts a new handshake, non-blocking this time",
+					srcConnectNoPcb).netstack(Finding, errX(ECONNABORTED),
+					"the refused endpoint stays in StateError for good: connect answers its hard error, then ECONNABORTED", gvRefusedConnect),
+			),
+		},
+		{
+			Name: "bind-after-refused",
+			Doc:  "bind after a refused connect: BSD's pcb is gone (EINVAL), Linux's socket is unconnected and unbound again",
+			Steps: steps(
+				socket(r0, TCP),
+				connect(r0, 3).fails(ECONNREFUSED),
+				bind(r0, 2).fails(EINVAL).linux(okX(),
+					"Linux tcp_set_state(TCP_CLOSE) released the port connect bound (no SOCK_BINDPORT_LOCK) and tcp_disconnect left an unconnected TCP_CLOSE socket: inet_bind accepts it",
+					srcBindNoPcb).netstack(Finding, errX(EINVAL),
+					"the refused endpoint stays in StateError for good, and bind accepts only StateInitial", gvRefusedBind),
+			),
+		},
+		{
+			Name: "recv-after-refused",
+			Doc:  "recv after a refused blocking connect: BSD's socket is disconnected (EOF)",
+			Steps: steps(
+				socket(r0, TCP),
+				connect(r0, 3).fails(ECONNREFUSED),
+				recv(r0, 10, 0, "").linux(errX(ENOTCONN),
+					"Linux tcp_disconnect cleared the shutdown tcp_done had set: tcp_recvmsg finds a TCP_CLOSE socket never connected, ENOTCONN",
+					srcRecvDisconn).netstack(Finding, dataX(""),
+					"the refused endpoint stays in StateError for good, and a read there is end of file", gvRefusedRecv),
+				recvfrom(r0, 10, MsgDontWait, "", PortAny).linux(errX(ENOTCONN),
+					"Linux tcp_disconnect cleared the shutdown tcp_done had set: tcp_recvmsg finds a TCP_CLOSE socket never connected, ENOTCONN",
+					srcRecvDisconn).netstack(Finding, fromX("", PortAny),
+					"the refused endpoint stays in StateError for good, and a read there is end of file", gvRefusedRecv),
+			),
+		},
+		{
+			Name: "refused-keeps-bound-port",
+			Doc:  "the port a refused socket bound explicitly: BSD's tcp_close frees it with the pcb, Linux keeps it bound",
+			Steps: steps(
+				socket(r0, TCP), bind(r0, 2),
+				connect(r0, 3).fails(ECONNREFUSED),
+				socket(r1, TCP), bind(r1, 2).linux(errX(EADDRINUSE),
+					"Linux tcp_set_state(TCP_CLOSE) keeps a port bound with SOCK_BINDPORT_LOCK (an explicit bind): r0 still holds it",
+					srcPortFreed).netstack(Finding, okX(),
+					"the refused endpoint's cleanup released its port reservation, the explicit bind's too", gvRefusedPort),
 			),
 		},
 		{
@@ -836,6 +902,22 @@ func Scenarios() []Scenario {
 					srcPollUnconnected).netstack(Difference, evX(PollHup),
 					"gVisor reports a fresh socket hung up and nothing else, so that a lingering close of it does not block",
 					gvPollInitial),
+			),
+		},
+		{
+			Name: "poll-after-shutdown-unconnected",
+			Doc:  "shutdown(SHUT_RD) of an unconnected TCP socket makes it readable: recv reads EOF",
+			Steps: steps(
+				socket(r0, TCP),
+				shutdown(r0, ShutRD).linux(errX(ENOTCONN),
+					"Linux inet_shutdown answers ENOTCONN for a TCP_CLOSE socket",
+					srcSoshutdown),
+				poll(r0, in, nowait, in).linux(evX(PollIn|PollHup),
+					"Linux inet_shutdown records RCV_SHUTDOWN although it answers ENOTCONN; tcp_poll reports POLLHUP for TCP_CLOSE and POLLIN for RCV_SHUTDOWN",
+					srcPollShutRD).netstack(Finding, evX(PollHup),
+					"gVisor records the failed shutdown's flags, but a socket in StateInitial polls HUP only", gvShutdownInitial),
+				recv(r0, 10, 0, "").netstack(Finding, errX(ENOTCONN),
+					"gVisor records the failed shutdown's flags, but a read in StateInitial answers ENOTCONN before looking at them", gvShutdownInitial),
 			),
 		},
 		{
