@@ -27,7 +27,7 @@ func (Crashes) Quiescent(*sched.Result, *Reporter) {}
 func (c Crashes) Finish(end *End, r *Reporter) {
 	res := end.Result
 	if p := res.Panic; p != nil {
-		oracle, title := c.panicTitle(p.Value)
+		oracle, title := c.PanicTitle(p.Value)
 		r.Report(oracle, title, fmt.Sprintf("panic in %s#%d: %s\n%s", p.Name, p.Thread, p.Value, p.Stack), p.Thread, p.Step)
 	}
 	for _, b := range res.Bugs {
@@ -39,8 +39,9 @@ func (c Crashes) Finish(end *End, r *Reporter) {
 	}
 }
 
-// panicTitle returns the oracle and title of a panic value.
-func (c Crashes) panicTitle(value string) (oracle, title string) {
+// PanicTitle returns the oracle and title of a panic value: the target's own when it classifies
+// it, else the generic panic oracle's "panic: " and the value's first line made stable.
+func (c Crashes) PanicTitle(value string) (oracle, title string) {
 	line := strings.TrimSpace(FirstLine(value))
 	if c.Classify != nil {
 		if o, t, ok := c.Classify(line); ok {

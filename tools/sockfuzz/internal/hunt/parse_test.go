@@ -73,3 +73,31 @@ func TestStressOutput(t *testing.T) {
 		})
 	}
 }
+
+// TestStressPanic: an unrecovered panic on a stack goroutine, which kills the worker, is the
+// exposure when the target classifies it under the fault's oracle, and noise otherwise.
+func TestStressPanic(t *testing.T) {
+	classify := func(line string) (string, string, bool) {
+		if strings.HasPrefix(line, "unexpected tcp state in processor") {
+			return "tcp-state", "netstack: unexpected tcp state in processor", true
+		}
+		return "", "", false
+	}
+	tests := []struct {
+		oracle string
+		want   Result
+	}{
+		{"tcp-state", Result{Found: true, Seconds: 2, Execs: 500, Title: "netstack: unexpected tcp state in processor",
+			Oracle: "tcp-state", Other: []string{"lost wakeup: blocked in recv sleep with condition true"}}},
+		{"lost-wakeup", Result{Execs: 500, Other: []string{"lost wakeup: blocked in recv sleep with condition true",
+			"netstack: unexpected tcp state in processor"}}},
+	}
+	for _, tc := range tests {
+		var res Result
+		o := stressOutput{oracle: tc.oracle, res: &res, classify: classify}
+		feedFile(t, "testdata/stress-panic.txt", o.feed)
+		if !reflect.DeepEqual(res, tc.want) {
+			t.Errorf("%s: parsed %+v\nwant %+v", tc.oracle, res, tc.want)
+		}
+	}
+}

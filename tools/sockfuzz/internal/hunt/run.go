@@ -338,6 +338,11 @@ func (r *runner) stress(ctx context.Context, info faultInfo, k Key, res *Result)
 	}
 	cmd.Env = env
 	out := stressOutput{goRace: goRace, oracle: info.Oracle, res: res}
+	if pc, ok := r.stack.(interface {
+		ClassifyPanic(string) (string, string, bool)
+	}); ok {
+		out.classify = pc.ClassifyPanic
+	}
 	err := stream(cmd, start, out.feed)
 	if res.Found {
 		return nil
@@ -602,6 +607,9 @@ type stressOutput struct {
 	oracle string // the expected oracle
 	res    *Result
 
+	// classify names a panic's oracle and title, as the target's generic panic oracle does.
+	classify oracle.PanicClassifier
+
 	inRace   bool
 	previous bool     // in the race's previous access
 	frames   []string // the accesses' first frames
@@ -640,6 +648,21 @@ func (o *stressOutput) feed(l line) bool {
 		o.other(title)
 	case len(f) == 2 && (f[0] == "progress" || f[0] == "done"):
 		o.res.Execs, _ = strconv.ParseInt(f[1], 10, 64)
+	case strings.HasPrefix(text, "panic: ") && !o.inRace:
+		// An unrecovered panic, on a goroutine of the stack's own (gVisor's TCP processor) the
+		// executor cannot recover: the worker dies with it, and the panic is the report. It is
+		// titled as the generic panic oracle titles it; the fault-off check cannot run on it.
+		value := strings.TrimPrefix(text, "panic: ")
+		if i := strings.Index(value, " [recovered]"); i >= 0 {
+			value = value[:i]
+		}
+		c := oracle.Crashes{Classify: o.classify}
+		or, title := c.PanicTitle(value)
+		if or == o.oracle {
+			o.res.Found, o.res.Seconds, o.res.Title, o.res.Oracle = true, l.at.Seconds(), title, or
+			return false
+		}
+		o.other(title)
 	case len(f) >= 3 && f[0] == "other":
 		_, title, _ := strings.Cut(text, "\t")
 		o.other(title)
