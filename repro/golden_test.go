@@ -30,22 +30,23 @@ const goldenInputs = "testdata/golden/inputs.golden"
 // that gives a stored input another meaning fails here; the byte form's version exists so
 // that such a change comes with a conversion (sockfuzz upgrade-corpus) instead.
 func TestCommittedInputsDecode(t *testing.T) {
-	progs, err := corpus.Programs()
-	if err != nil {
-		t.Fatal(err)
-	}
-	seeds := corpus.Seeds()
 	var b strings.Builder
 	for _, tg := range byteTargets {
-		// The seeds as seedzip names them, which must be the harness's f.Add seeds.
+		// The seeds as seedzip names them, which must be the harness's f.Add seeds: the shared
+		// seeds, then the target's stack's own.
 		var named [][]byte
-		for k, p := range progs {
+		for _, s := range append(corpus.Seeds(), corpus.TargetSeeds(tg.StackName())...) {
+			p, err := s.Program()
+			if err != nil {
+				t.Fatal(err)
+			}
 			data, err := tg.Profile.EncodeSeed(p)
 			if err != nil {
 				continue // the profile cannot express it; neither the harness nor seedzip adds it
 			}
 			named = append(named, data)
-			fmt.Fprintf(&b, "== %s seed %s\n%s\n", tg.Name, strings.TrimSuffix(seeds[k].Name, ".prog"), tg.Profile.Decode(data))
+			name := strings.TrimSuffix(strings.ReplaceAll(s.Name, "/", "-"), ".prog")
+			fmt.Fprintf(&b, "== %s seed %s\n%s\n", tg.Name, name, tg.Profile.Decode(data))
 		}
 		if h := fuzz.NewHarness(tg).Seeds(); !slices.EqualFunc(h, named, bytes.Equal) {
 			t.Errorf("%s: the harness's %d seeds are not the %d seed programs encoded", tg.Name, len(h), len(named))
