@@ -22,7 +22,7 @@ func TestArrows(t *testing.T) {
 		{".", []string{"stack/sched", "stack/oracle"}},
 		{"oracle", []string{"stack/sched"}},
 		{"sched", nil},
-		{"../fuzz", []string{"corpus", "repro", "stack", "stack/oracle", "stack/sched", "stack/targets"}},
+		{"../fuzz", []string{"corpus", "repro", "stack", "stack/conformance", "stack/oracle", "stack/sched", "stack/targets"}},
 		{"bsd", []string{"stack", "stack/sched"}},
 		{"bsd/sanitizer", []string{"stack", "stack/bsd", "stack/oracle", "stack/sched"}},
 		{"conformance", []string{"stack", "stack/sched"}},

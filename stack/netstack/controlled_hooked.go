@@ -56,9 +56,13 @@ func joinGVisor(t *sched.Thread) {
 	}
 }
 
+// selfTestFaults are oracle self-test bits (gvpatch.FaultLoseAccepted, FaultSkipFullCheck)
+// that only the oracles' tests set, kept on beside every execution's faults.
+var selfTestFaults uint64
+
 // setFaults switches on the faults of fs (gvpatch.Faults' bits): in both modes, since the
 // hunt's -race stress baseline runs them free.
 func setFaults(fs stack.FaultSet) error {
-	sockfuzzhook.SetFaults(uint64(fs))
+	sockfuzzhook.SetFaults(uint64(fs) | selfTestFaults)
 	return nil
 }

@@ -10,10 +10,10 @@ import (
 
 	"gvisor.dev/gvisor/pkg/buffer"
 	"gvisor.dev/gvisor/pkg/refs"
-	"gvisor.dev/gvisor/pkg/sockfuzzhook"
 	gstack "gvisor.dev/gvisor/pkg/tcpip/stack"
 
 	"github.com/sockfuzz/sockfuzz/repro"
+	"github.com/sockfuzz/sockfuzz/stack/netstack"
 	"github.com/sockfuzz/sockfuzz/stack/netstack/gvpatch"
 )
 
@@ -49,9 +49,9 @@ func TestNetstackOracleFaults(t *testing.T) {
 			if len(o.Reports) != 0 || o.Live != 0 {
 				t.Fatalf("faults off: reports %v, %d threads alive", o.Reports, o.Live)
 			}
-			sockfuzzhook.SetFaults(1 << tc.fault)
+			netstack.SetSelfTestFaults(1 << tc.fault)
 			o = executeWatched(t, tc.prog, p, repro.Options{})
-			sockfuzzhook.SetFaults(0)
+			netstack.SetSelfTestFaults(0)
 			if !slices.Contains(titles(o), tc.title) {
 				t.Errorf("fault %d: reports %q, want %q", tc.fault, titles(o), tc.title)
 			}
