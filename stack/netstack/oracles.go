@@ -114,6 +114,10 @@ type epState struct {
 	// onICMPError aborts a connection it found connecting (endpoint.go:3050-3066), and such
 	// errors are soft on a synchronized connection (RFC 1122 4.2.3.9).
 	ICMPAbort bool
+	// Orphan tells a handshake that went on in SYN-RCVD after its listener, stopping taking
+	// connections, had aborted its handshakes (endpoint.go:1195-1199): its final ACK would meet
+	// the zero-capacity queue, look full and be dropped without a RST (connect.go:497).
+	Orphan bool
 }
 
 // checkEndpoints checks the endpoints of the execution: no direction bit lost, no connect
@@ -124,6 +128,10 @@ func checkEndpoints(eps []epState) []finding {
 		if e.LostDirs != 0 {
 			out = append(out, finding{oracleTCPState, titleLostDirection,
 				fmt.Sprintf("endpoint %d lost direction bits %#x", e.ID, e.LostDirs)})
+		}
+		if e.Orphan {
+			out = append(out, finding{oracleAcceptQueue, titleOrphan,
+				fmt.Sprintf("endpoint %d: a handshake in SYN-RCVD after its listener aborted its handshakes", e.ID)})
 		}
 		if e.ICMPAbort {
 			out = append(out, finding{oracleTCPState, titleICMPAbort,
@@ -244,19 +252,6 @@ func (in *instance) checkAccepts(r *oracle.Reporter, step int) {
 		for _, f := range checkAccept(s.id, a) {
 			r.Report(f.oracle, f.title, f.detail, -1, step)
 		}
-	}
-}
-
-// checkOrphans runs as listener s stops taking connections (its release, its shutdown for
-// reading): it has aborted every handshake it had in progress (endpoint.go:1182-1205), so
-// none of them may still be in SYN-RCVD, where its final ACK would meet the zero-capacity
-// queue, look full and be dropped without a RST (connect.go:497): a half-open connection.
-func (in *instance) checkOrphans(t *sched.Thread, s *socket) {
-	if !s.listened {
-		return
-	}
-	if n := orphansOf(s.ep); n > 0 {
-		in.report(t, oracleAcceptQueue, titleOrphan, fmt.Sprintf("so%d: %d handshakes still in SYN-RCVD", s.id, n))
 	}
 }
 

@@ -64,19 +64,10 @@ func endpointStates() []epState {
 	out := make([]epState, 0, len(eps))
 	for i, ep := range eps {
 		out = append(out, epState{ID: i, LostDirs: ep.SockfuzzLostDirections(), Unestablished: ep.SockfuzzUnestablished(),
-			ICMPAbort: ep.SockfuzzICMPAbort()})
+			ICMPAbort: ep.SockfuzzICMPAbort(), Orphan: ep.SockfuzzOrphan()})
 	}
 	return out
 }
 
 // trackEndpoints starts (on) or stops gVisor's record of the endpoints an execution makes.
 func trackEndpoints(on bool) { tcp.SockfuzzTrack(on) }
-
-// orphansOf counts the handshakes listener ep started that are still in SYN-RCVD
-// (tcp.SockfuzzOrphansOf).
-func orphansOf(ep tcpip.Endpoint) int {
-	if te, ok := ep.(*tcp.Endpoint); ok {
-		return tcp.SockfuzzOrphansOf(te)
-	}
-	return 0
-}

@@ -27,6 +27,3 @@ func endpointStates() []epState { return nil }
 // trackEndpoints starts or stops the record of the execution's endpoints: none in the plain
 // build.
 func trackEndpoints(bool) {}
-
-// orphansOf counts a listener's handshakes left in SYN-RCVD: unknown in the plain build.
-func orphansOf(tcpip.Endpoint) int { return 0 }

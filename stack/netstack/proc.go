@@ -178,7 +178,6 @@ func (in *instance) release(t *sched.Thread, s *socket) {
 	defer s.wq.EventUnregister(&e)
 	q.Interlock(t)
 	s.ep.Close()
-	in.checkOrphans(t, s)
 	if s.proto != stack.TCP {
 		return
 	}
@@ -502,13 +501,7 @@ func (p *proc) Shutdown(t *sched.Thread, fd, how int) stack.Errno {
 	default:
 		return stack.EINVAL
 	}
-	return p.withFile(t, fd, func(f *file) stack.Errno {
-		err := f.sock.ep.Shutdown(flags)
-		if err == nil && flags&tcpip.ShutdownRead != 0 {
-			p.in.checkOrphans(t, f.sock)
-		}
-		return p.errno(err)
-	})
+	return p.withFile(t, fd, func(f *file) stack.Errno { return p.errno(f.sock.ep.Shutdown(flags)) })
 }
 
 // Close implements stack.Proc: the descriptor goes; the last reference releases the socket.

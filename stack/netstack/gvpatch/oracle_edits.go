@@ -35,7 +35,8 @@ var oracleEdits = []Edit{
 			"\n// sfAdmitted tells that the handshake's final ACK passed the accept queue's full check (sockfuzz).\nsfAdmitted bool\n" +
 			"\n// sfTransit counts the handshakes between the SYN queue and the accept queue (sockfuzz), under acceptMu.\nsfTransit int\n" +
 			"\n// sfDirSeen is every direction bit ever added to connectionDirectionState (sockfuzz).\nsfDirSeen atomicbitops.Uint32\n" +
-			"\n// sfListener is the listener that started this handshake (sockfuzz).\nsfListener sfListenerRef\n" +
+			"\n// sfStopped tells that the listener stopped taking connections and aborted its handshakes (sockfuzz).\nsfStopped sfFlag\n" +
+			"\n// sfOrphan tells that the handshake went on after its listener aborted its handshakes (sockfuzz).\nsfOrphan sfFlag\n" +
 			"\n// sfUnestablished tells that Connect succeeded with no connection established (sockfuzz).\nsfUnestablished sfFlag\n" +
 			"\n// sfICMPAbort tells that an ICMP error aborted the endpoint once it was synchronized (sockfuzz).\nsfICMPAbort sfFlag"},
 	// onICMPError aborts a handshake it found connecting (endpoint.go:3050); under e.mu the
@@ -65,7 +66,17 @@ var oracleEdits = []Edit{
 	{ID: "O1", File: pkgTCP + "accept.go", Func: "Endpoint.handleListenSegment", Kind: After,
 		Match: "e.acceptQueue.endpoints.PushBack(n)", Code: "e.sfAccept.completed++\ne.sfPushed(n, true)"},
 	{ID: "O1", File: pkgTCP + "accept.go", Func: "Endpoint.handleListenSegment", Kind: After,
-		Match: "e.acceptQueue.pendingEndpoints[h.ep] = struct{}{}", Code: "e.sfSynAdded()\nh.ep.sfListener.p.Store(e)"},
+		Match: "e.acceptQueue.pendingEndpoints[h.ep] = struct{}{}", Code: "e.sfSynAdded()"},
+	// A listener that stops taking connections aborts its handshakes in progress
+	// (endpoint.go:1195-1199); one whose retransmission timer still finds it in SYN-RCVD
+	// afterwards was left behind, and its final ACK would be dropped without a RST
+	// (connect.go:497): a half-open connection. (A failing handshake holds e.mu until it has
+	// left SYN-RCVD, so no timer finds it there.)
+	{ID: "O3", File: pkgTCP + "endpoint.go", Func: "Endpoint.closePendingAcceptableConnectionsLocked", Kind: After,
+		Match: "for _, n := range completedEndpoints {...", Code: "e.sfStopped.b.Store(true)"},
+	{ID: "O3", File: pkgTCP + "connect.go", Func: "handshake.retransmitHandlerLocked", Kind: After,
+		Match: "if !e.EndpointState().connecting() {...",
+		Code:  "if l := h.listenEP; l != nil && l.sfStopped.b.Load() && EndpointState(e.state.Load()) == StateSynRecv {\ne.sfOrphan.b.Store(true)\n}"},
 	{ID: "O1", File: pkgTCP + "endpoint.go", Func: "Endpoint.Accept", Kind: After,
 		Match: "n = e.acceptQueue.endpoints.Remove(element).(*Endpoint)", Code: "e.sfAccept.accepted++"},
 	{ID: "O1", File: pkgTCP + "endpoint.go", Func: "Endpoint.closePendingAcceptableConnectionsLocked", Kind: Before,
@@ -235,23 +246,9 @@ func (e *Endpoint) SockfuzzLostDirections() uint32 {
 	return e.sfDirSeen.Load() &^ e.connectionDirectionState.Load()
 }
 
-// SockfuzzOrphansOf counts the handshakes listener l started that are still in SYN-RCVD: once
-// l stops taking connections (it closed, or shut down for reading) it has aborted every
-// handshake it had in progress, and a survivor can only complete into a dropped final ACK, a
-// half-open connection.
-func SockfuzzOrphansOf(l *Endpoint) int {
-	n := 0
-	for _, e := range SockfuzzEndpoints() {
-		if e.sfListener.p.Load() == l && EndpointState(e.state.Load()) == StateSynRecv {
-			n++
-		}
-	}
-	return n
-}
-
-// sfListenerRef is the listener that started an endpoint's handshake (sockfuzz): atomic,
-// because the orphan check reads every endpoint's, its own listener's children or not.
-type sfListenerRef struct{ p stdatomic.Pointer[Endpoint] }
+// SockfuzzOrphan reports whether e, a handshake, went on in SYN-RCVD after its listener had
+// aborted its handshakes.
+func (e *Endpoint) SockfuzzOrphan() bool { return e.sfOrphan.b.Load() }
 
 // sfFlag is a flag the checks read from any thread (sockfuzz).
 type sfFlag struct{ b stdatomic.Bool }
