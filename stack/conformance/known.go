@@ -423,17 +423,30 @@ func explainLingerClose(h *history, c Compared) string {
 // refusedNow reports, from the calls made on socket s before the call being judged, whether a
 // connect of it was refused on both sides and Linux has made no new attempt since: netstack's
 // endpoint stays in StateError after a refusal, where Linux's socket is again an unconnected
-// TCP_CLOSE socket. A refusal shows as a connect that answers ECONNREFUSED on both sides, or
-// as SO_ERROR's ECONNREFUSED on both (a non-blocking connect's).
+// TCP_CLOSE socket. A refusal shows as a connect that answers ECONNREFUSED on both sides, as
+// SO_ERROR's ECONNREFUSED on both (a non-blocking connect's), or as a poll that reports POLLERR
+// on both while a non-blocking connect (EINPROGRESS on both) is outstanding: the harness lets
+// the host's handshake end after EINPROGRESS, as netstack's does between steps, and the only
+// error a connect to the scenarios' loopback ports meets is the refusal.
 func (h *history) refusedNow(s int) bool {
-	now := false
+	now, pending := false, false
 	for _, i := range h.calls[s] {
 		p := h.r.Calls[i]
 		if h.refusedAt(i) {
-			now = true
+			now, pending = true, false
 			continue
 		}
-		if h.r.Steps[p.Step].Op == OpConnect {
+		op := h.r.Steps[p.Step].Op
+		if op == OpPoll && pending && p.Linux.Err == OK && p.Netstack.Err == OK &&
+			PollEvents(p.Linux.N)&PollErr != 0 && PollEvents(p.Netstack.N)&PollErr != 0 {
+			now, pending = true, false
+			continue
+		}
+		if op == OpConnect && p.Linux.Err == EINPROGRESS && p.Netstack.Err == EINPROGRESS {
+			pending = true
+			continue
+		}
+		if op == OpConnect {
 			switch {
 			case p.Rule == "F5":
 				now = p.Linux.Err == ECONNREFUSED // Linux's new attempt, refused too or not
