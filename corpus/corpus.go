@@ -160,6 +160,16 @@ func (s Seed) Program() (*repro.Program, error) {
 	return p, nil
 }
 
+// Witness returns the witness of fault (crashers/witnesses/FAULT.prog), parsed.
+func Witness(fault string) (*repro.Crasher, error) {
+	for _, f := range Witnesses() {
+		if f.Name == path.Join("witnesses", fault+".prog") {
+			return f.Crasher()
+		}
+	}
+	return nil, fmt.Errorf("corpus: no witness of fault %q", fault)
+}
+
 // Witnesses returns the witness of each fault of the catalog (crashers/witnesses/FAULT.prog):
 // a program in the crasher format that trips the fault's expected oracle under its explicit
 // schedule with the fault on, and runs clean with it off. The hunt never starts from them.

@@ -12,24 +12,17 @@ import (
 // under which it runs clean: only a derived schedule can expose its fault.
 func witness(t *testing.T, fault string) *repro.Program {
 	t.Helper()
-	for _, f := range corpus.Witnesses() {
-		if f.Name != "witnesses/"+fault+".prog" {
-			continue
-		}
-		c, err := f.Crasher()
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := *c.Program
-		p.Header.Sched = repro.Schedule{Kind: repro.SchedDefault}
-		out, err := repro.Execute(&p, repro.Options{StepBudget: StepBudget})
-		if err != nil || out.Failed() {
-			t.Fatalf("%s under the default schedule: %v %q, want a clean run", fault, err, out.Title())
-		}
-		return &p
+	c, err := corpus.Witness(fault)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("no witness for %s", fault)
-	return nil
+	p := *c.Program
+	p.Header.Sched = repro.Schedule{Kind: repro.SchedDefault}
+	out, err := repro.Execute(&p, repro.Options{StepBudget: StepBudget})
+	if err != nil || out.Failed() {
+		t.Fatalf("%s under the default schedule: %v %q, want a clean run", fault, err, out.Title())
+	}
+	return &p
 }
 
 // TestExploreReplays checks the exploration's contract: the same input explores the same

@@ -1,7 +1,6 @@
 package repro_test
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/sockfuzz/sockfuzz/corpus"
@@ -21,17 +20,9 @@ func TestSearch(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.fault, func(t *testing.T) {
-			var c *repro.Crasher
-			for _, f := range corpus.Witnesses() {
-				if strings.HasSuffix(f.Name, "/"+tc.fault+".prog") {
-					var err error
-					if c, err = f.Crasher(); err != nil {
-						t.Fatal(err)
-					}
-				}
-			}
-			if c == nil {
-				t.Fatalf("no witness of %s", tc.fault)
+			c, err := corpus.Witness(tc.fault)
+			if err != nil {
+				t.Fatal(err)
 			}
 			p := *c.Program
 			p.Header.Sched = repro.Schedule{Kind: repro.SchedDefault}

@@ -16,17 +16,9 @@ import (
 // files exit 2 naming what was wrong.
 func TestSearchCmd(t *testing.T) {
 	dir := t.TempDir()
-	var c *repro.Crasher
-	for _, f := range corpus.Witnesses() {
-		if strings.HasSuffix(f.Name, "/wakeup-before-append.prog") {
-			var err error
-			if c, err = f.Crasher(); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	if c == nil {
-		t.Fatal("no witness wakeup-before-append")
+	c, err := corpus.Witness("wakeup-before-append")
+	if err != nil {
+		t.Fatal(err)
 	}
 	write := func(name string, p *repro.Program) string {
 		path := filepath.Join(dir, name)

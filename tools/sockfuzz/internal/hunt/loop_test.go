@@ -3,7 +3,6 @@ package hunt
 import (
 	"bytes"
 	"math/rand/v2"
-	"strings"
 	"testing"
 
 	"github.com/sockfuzz/sockfuzz/corpus"
@@ -42,27 +41,20 @@ func TestMutateDeterministic(t *testing.T) {
 // whose run with the faults off reports the oracle is not. The second case is made by asking
 // FaultsOwn about the fault on (opt keeps it), which the check must then report as not own.
 func TestFaultsOwn(t *testing.T) {
-	for _, f := range corpus.Witnesses() {
-		if !strings.HasSuffix(f.Name, "/abort-lost-sofree.prog") {
-			continue
-		}
-		c, err := f.Crasher()
-		if err != nil {
-			t.Fatal(err)
-		}
-		off := repro.Options{Mode: repro.Controlled, StepBudget: fuzz.StepBudget}
-		p := *c.Program
-		p.Header.Faults = nil
-		own, err := FaultsOwn(&p, off, c.Oracle)
-		if err != nil || !own {
-			t.Fatalf("faults off: own %v, %v; want the fault's own", own, err)
-		}
-		q := *c.Program // its faults named in the header: the "faults off" run keeps them
-		own, err = FaultsOwn(&q, off, c.Oracle)
-		if err != nil || own {
-			t.Fatalf("fault still on: own %v, %v; want not the fault's own", own, err)
-		}
-		return
+	c, err := corpus.Witness("abort-lost-sofree")
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("no witness abort-lost-sofree")
+	off := repro.Options{Mode: repro.Controlled, StepBudget: fuzz.StepBudget}
+	p := *c.Program
+	p.Header.Faults = nil
+	own, err := FaultsOwn(&p, off, c.Oracle)
+	if err != nil || !own {
+		t.Fatalf("faults off: own %v, %v; want the fault's own", own, err)
+	}
+	q := *c.Program // its faults named in the header: the "faults off" run keeps them
+	own, err = FaultsOwn(&q, off, c.Oracle)
+	if err != nil || own {
+		t.Fatalf("fault still on: own %v, %v; want not the fault's own", own, err)
+	}
 }
