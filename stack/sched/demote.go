@@ -1,10 +1,13 @@
 package sched
 
+import "slices"
+
 // demote is the Demote chooser.
 type demote struct {
 	at    []int // decision indices, increasing
 	clock bool  // the clock runs before demoted threads
 	low   []ID  // the demoted threads, in the order demoted (the last is the lowest)
+	spun  []ID  // threads seen busy-waiting since the first demotion, below the demoted ones
 	next  int
 }
 
@@ -29,13 +32,19 @@ func (c *demote) Choose(d *Decision) ID {
 	if len(c.low) == 0 {
 		return Default(d)
 	}
-	// A spinning thread gives way to any other candidate, as under Default.
+	// A busy-waiting thread goes below every other, the demoted ones included, as under PCT:
+	// giving way only to threads not demoted let two spinners hand the turn to each other
+	// for ever while the demoted holder of their lock never ran (two TCP processors).
 	spin := d.Spinning && d.has(d.Current) && len(d.Cands) > 1
-	if !spin && d.has(d.Current) && c.rank(d.Current) < 0 {
+	if spin {
+		c.spun = append(slices.DeleteFunc(c.spun, func(x ID) bool { return x == d.Current }), d.Current)
+	}
+	up := func(x ID) bool { return x != ClockID && c.rank(x) < 0 && !slices.Contains(c.spun, x) }
+	if !spin && d.has(d.Current) && up(d.Current) {
 		return d.Current
 	}
 	for _, x := range d.Cands {
-		if x != ClockID && c.rank(x) < 0 && !(spin && x == d.Current) {
+		if up(x) {
 			return x
 		}
 	}
@@ -43,6 +52,11 @@ func (c *demote) Choose(d *Decision) ID {
 		return ClockID
 	}
 	for _, y := range c.low {
+		if d.has(y) && !slices.Contains(c.spun, y) {
+			return y
+		}
+	}
+	for _, y := range c.spun {
 		if d.has(y) && !(spin && y == d.Current) {
 			return y
 		}

@@ -1,6 +1,9 @@
 package sched
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+)
 
 // TestSpinYields checks that a thread busy-waiting on TryLock lets the lock's holder run under
 // every chooser that would otherwise keep it running: the default, PCT, sync PCT and the walk.
@@ -11,8 +14,9 @@ func TestSpinYields(t *testing.T) {
 		"pct":     func(s uint64) Chooser { return PCT(s, 2, 20) },
 		"syncpct": func(s uint64) Chooser { return SyncPCT(s, 2, 5) },
 		"walk":    func(s uint64) Chooser { return Walk(s, 1000) },
+		"demote":  func(s uint64) Chooser { return Demote([]int{int(s % 8)}, s >= 8) },
 	}
-	for _, name := range []string{"default", "pct", "syncpct", "walk"} {
+	for _, name := range []string{"default", "pct", "syncpct", "walk", "demote"} {
 		for seed := uint64(0); seed < 40; seed++ {
 			e := New(Config{Mode: Controlled, Chooser: choosers[name](seed), StepBudget: 20000})
 			m := e.NewMutex("m")
@@ -42,13 +46,51 @@ func TestSpinYields(t *testing.T) {
 // the lowest-numbered other thread made the two spinners hand the turn to each other for ever
 // (two gVisor TCP processors requeueing an endpoint a user thread held).
 func TestSpinnersLetTheHolderRun(t *testing.T) {
-	e := New(Config{Mode: Controlled, Chooser: Replay(nil), StepBudget: 20000})
+	choosers := []struct {
+		name string
+		c    func() Chooser
+	}{{"default", func() Chooser { return Replay(nil) }}}
+	// Demote at every early decision, the holder among those demoted: a spinner that gave way
+	// only to threads not demoted handed the turn to the other spinner for ever (sockfuzz
+	// search reported a livelock of two gVisor TCP processors that no execution has).
+	for k := 0; k < 24; k++ {
+		for _, clock := range []bool{false, true} {
+			choosers = append(choosers, struct {
+				name string
+				c    func() Chooser
+			}{fmt.Sprintf("demote at %d clock first %v", k, clock), func() Chooser { return Demote([]int{k}, clock) }})
+		}
+	}
+	for _, ch := range choosers {
+		if r := runSpinners(t, ch.c()); r.Status != Done {
+			t.Fatalf("%s: status %v after %d steps: the spinners starved the holder", ch.name, r.Status, r.Steps)
+		}
+	}
+}
+
+// runSpinners runs two spinners numbered below the holder of the lock they spin on.
+func runSpinners(t *testing.T, c Chooser) *Result {
+	t.Helper()
+	e := New(Config{Mode: Controlled, Chooser: c, StepBudget: 20000})
 	m := e.NewMutex("m")
 	q, q2 := e.NewWaitQueue("locked"), e.NewWaitQueue("started")
 	locked, started := false, false
+	// wait sleeps on q until cond holds, interlocked: no schedule loses the wakeup.
+	wait := func(th *Thread, q *WaitQueue, cond *bool) error {
+		for !*cond {
+			q.Interlock(th)
+			if *cond {
+				break
+			}
+			if err := q.Sleep(th, nil, Interlocked); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	for i, name := range []string{"spinner0", "spinner1"} {
 		e.Go(name, func(th *Thread) {
-			if err := q.Sleep(th, func() bool { return locked }, 0); err != nil {
+			if err := wait(th, q, &locked); err != nil {
 				t.Errorf("%s: %v", name, err)
 				return
 			}
@@ -66,14 +108,12 @@ func TestSpinnersLetTheHolderRun(t *testing.T) {
 		m.Lock(th)
 		locked = true
 		q.WakeAll(th)
-		if err := q2.Sleep(th, func() bool { return started }, 0); err != nil {
+		if err := wait(th, q2, &started); err != nil {
 			t.Errorf("holder: %v", err)
 		}
 		m.Unlock(th)
 	})
-	if r := e.Run(); r.Status != Done {
-		t.Fatalf("status %v after %d steps: the spinners starved the holder", r.Status, r.Steps)
-	}
+	return e.Run()
 }
 
 func TestDecisionAfter(t *testing.T) {
