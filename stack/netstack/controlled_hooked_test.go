@@ -184,6 +184,24 @@ func TestNetstackRegressions(t *testing.T) {
 	}
 }
 
+// TestSearchFaultsOffClean runs sockfuzz search's systematic schedules, one change point each,
+// on testdata/regress/demote-two-spinners.prog with faults off: none reports. Its Demote
+// chooser once let two spinning TCP processors starve the demoted holder of their lock, a
+// livelock of the chooser that it reported as the stack's.
+func TestSearchFaultsOffClean(t *testing.T) {
+	file := filepath.Join("testdata", "regress", "demote-two-spinners.prog")
+	res, err := repro.Search(readProgram(t, file), repro.Options{}, repro.SearchConfig{Changes: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Found {
+		t.Fatalf("%s: %s with change points at %v (clock first %v), faults off", file, res.Outcome.Title(), res.At, res.ClockFirst)
+	}
+	if res.Runs < res.Decisions {
+		t.Fatalf("%s: %d runs over %d decisions: the search stopped early", file, res.Runs, res.Decisions)
+	}
+}
+
 // TestStackCloseControlled runs testdata/stackclose.prog in Controlled mode: under the default
 // schedule p0 is blocked in recv when stackclose comes and its calls give stackCloseCalls;
 // under random schedules stackclose comes anywhere in the program. Every execution ends clean

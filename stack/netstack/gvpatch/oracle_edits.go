@@ -74,6 +74,10 @@ var oracleEdits = []Edit{
 	// left SYN-RCVD, so no timer finds it there.)
 	{ID: "O3", File: pkgTCP + "endpoint.go", Func: "Endpoint.closePendingAcceptableConnectionsLocked", Kind: After,
 		Match: "for _, n := range completedEndpoints {...", Code: "e.sfStopped.b.Store(true)"},
+	// listen(2) again after shutdown(SHUT_RD) brings the listener back (endpoint.go:2753-2775):
+	// it takes connections again, and a handshake it starts is its own.
+	{ID: "O3", File: pkgTCP + "endpoint.go", Func: "Endpoint.listen", Kind: After,
+		Match: "e.shutdownFlags = 0", Code: "e.sfStopped.b.Store(false)"},
 	{ID: "O3", File: pkgTCP + "connect.go", Func: "handshake.retransmitHandlerLocked", Kind: After,
 		Match: "if !e.EndpointState().connecting() {...",
 		Code:  "if l := h.listenEP; l != nil && l.sfStopped.b.Load() && EndpointState(e.state.Load()) == StateSynRecv {\ne.sfOrphan.b.Store(true)\n}"},
