@@ -46,6 +46,9 @@ type Config struct {
 	LogSize int
 	// NoRace turns the happens-before detector off (Controlled mode), for measuring its cost.
 	NoRace bool
+	// Features records the interleaving features the execution reaches (Controlled mode):
+	// Result.Features. It changes no execution.
+	Features bool
 }
 
 // Status says how (or whether) an execution ended.
@@ -119,6 +122,8 @@ type Result struct {
 	// TraceHash digests every event of the execution (Controlled mode): two executions with
 	// the same hash ran the same events in the same order.
 	TraceHash uint64
+	// Features are the interleaving features reached (Config.Features), or nil.
+	Features *Features
 }
 
 // ctlMsg is what a thread tells the Run goroutine when it hands control back (Free mode, and
@@ -183,6 +188,9 @@ type Exec struct {
 
 	dec  Decision  // reused by decide
 	kind EventKind // the last recorded event's kind: Decision.Kind
+	// site and obj are the last recorded event's, for the preemption features.
+	site, obj string
+	feat      *Features // Config.Features: the features reached, nil when off
 
 	idle func(step int) // OnIdle's hook
 
@@ -207,6 +215,10 @@ func New(cfg Config) *Exec {
 	}
 	e.log.init(n)
 	e.race.enabled = cfg.Mode == Controlled && !cfg.NoRace
+	if cfg.Features && cfg.Mode == Controlled {
+		e.feat = new(Features)
+		e.res.Features = e.feat
+	}
 	if cfg.Mode == Controlled {
 		e.mem = getExecMem()
 		e.race.mem = e.mem

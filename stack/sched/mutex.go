@@ -20,6 +20,8 @@ type Mutex struct {
 	waiters []*Thread
 	vc      vclock  // clock released by the last Unlock
 	vcBy    *Thread // the thread of the last Unlock, whose clock covers vc from then on
+	lastBy  *Thread // the thread of the last Unlock (features)
+	cls     uint64  // the class hash (features), 0 until computed
 
 	// Free
 	fmu      sync.Mutex // the lock itself
@@ -115,6 +117,9 @@ func (m *Mutex) Lock(t *Thread) {
 		if e.race.enabled && m.vcBy != t {
 			e.race.join(&t.vc, m.vc)
 		}
+		if e.feat != nil {
+			e.featAcquired(m, t)
+		}
 	}
 	m.addHeld(t)
 }
@@ -154,6 +159,9 @@ func (m *Mutex) TryLock(t *Thread) bool {
 		if e.race.enabled && m.vcBy != t {
 			e.race.join(&t.vc, m.vc)
 		}
+		if e.feat != nil {
+			e.featAcquired(m, t)
+		}
 	}
 	m.addHeld(t)
 	return true
@@ -185,7 +193,7 @@ func (m *Mutex) Unlock(t *Thread) {
 	}
 	owner.held.remove(m)
 	owner.heldSnap = nil
-	m.owner = nil
+	m.owner, m.lastBy = nil, t
 	if e.race.enabled {
 		e.race.release(&m.vc, t)
 		m.vcBy = t

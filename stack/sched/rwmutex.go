@@ -18,6 +18,8 @@ type RWMutex struct {
 	waiters  []*Thread // threads blocked in Lock or RLock
 	vc       vclock    // released by the last writer
 	rvc      vclock    // the readers' clocks since the last writer, for the next writer
+	lastW    *Thread   // the last writer to release it (features)
+	cls      uint64    // the class hash (features), 0 until computed
 
 	// Free
 	fmu      sync.Mutex // guards the fields below and fwaiters
@@ -158,6 +160,16 @@ func (rw *RWMutex) acquire(t *Thread, write bool) {
 			e.race.join(&t.vc, rw.rvc)
 		}
 	}
+	if e.feat != nil && rw.lastW != nil && rw.lastW != t {
+		if rw.cls == 0 {
+			rw.cls = classHash(rw.name)
+		}
+		mode := uint64(1) // a writer's release met a reader, or a writer (2)
+		if write {
+			mode = 2
+		}
+		e.feat.add(featHandoff, rw.cls^mode, rw.lastW.role(), t.role())
+	}
 }
 
 // Unlock releases rw's write lock. A release with no writer is a misuse, recorded as a Bug.
@@ -173,7 +185,7 @@ func (rw *RWMutex) Unlock(t *Thread) {
 		}
 		return
 	}
-	rw.writer = nil
+	rw.writer, rw.lastW = nil, t
 	if e.race.enabled {
 		e.race.release(&rw.vc, t)
 		rw.rvc = rw.rvc[:0]
@@ -225,7 +237,7 @@ func (rw *RWMutex) DowngradeLock(t *Thread) {
 		_ = e.bug(t, "RWMutex.DowngradeLock", rw.name, ErrNotOwner)
 		return
 	}
-	rw.writer = nil
+	rw.writer, rw.lastW = nil, t
 	rw.readers++
 	if e.race.enabled {
 		e.race.release(&rw.vc, t)

@@ -11,7 +11,7 @@ const kindIdle = "idle"
 // and unwinds t.
 func (e *Exec) record(t *Thread, kind EventKind, site, obj string) {
 	e.steps++
-	e.kind = kind
+	e.kind, e.site, e.obj = kind, site, obj
 	e.log.add(e.steps, t.id, kind, site, obj)
 	if e.steps > e.budget {
 		e.stopStat = Budget
@@ -109,6 +109,9 @@ func (e *Exec) decide(cur *Thread) *Thread {
 		if !e.trusted && !d.has(id) {
 			id = Default(d)
 		}
+		if e.feat != nil && cur != nil && cur.state == stRunnable && id != cur.id {
+			e.featPreempted(cur, id)
+		}
 		if len(e.res.Choices) == cap(e.res.Choices) {
 			// Double: append grows a long slice by a quarter at a time, and a long execution
 			// makes a choice at nearly every step.
@@ -170,6 +173,9 @@ func (e *Exec) block(t *Thread, info blockInfo) error {
 // makeRunnable wakes the blocked thread t; from (the waker, nil from outside) passes its
 // happens-before clock along with the wakeup.
 func (e *Exec) makeRunnable(from, t *Thread, err error) {
+	if e.feat != nil {
+		e.featWoken(from, t)
+	}
 	e.setState(t, stRunnable)
 	t.wakeErr = err
 	if e.race.enabled && from != nil {

@@ -54,6 +54,7 @@ type Thread struct {
 	wake  chan struct{} // wakeup (Free; Controlled in race builds)
 	co    *coroutine    // the coroutine running the thread (Controlled, not race builds)
 	spun  bool          // its last TryLock failed since its last decision (Decision.Spinning)
+	roleH uint64        // its role's hash (features), 0 until computed
 	state tstate
 	blk   blockInfo
 
@@ -113,7 +114,7 @@ func (e *Exec) spawn(parent *Thread, name string, fn func(*Thread)) *Thread {
 	var t *Thread
 	if e.mem != nil {
 		t = e.mem.thread()
-		t.e, t.id, t.name, t.fn = e, ID(len(e.threads)), name, fn
+		t.e, t.id, t.name, t.fn, t.roleH = e, ID(len(e.threads)), name, fn, 0
 	} else {
 		t = &Thread{e: e, id: ID(len(e.threads)), name: name, fn: fn}
 	}

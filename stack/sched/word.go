@@ -16,6 +16,9 @@ type Word struct {
 	name string
 	lock *Mutex
 	sh   shadow
+	// lastW and lastSite are the last writer and its site (features).
+	lastW    *Thread
+	lastSite string
 }
 
 // NewWord returns a word named name (the name race reports use) whose accesses are meant to be
@@ -61,6 +64,9 @@ func (w *Word) access(t *Thread, kind EventKind, site string, write, atomic bool
 	e.point(t, kind, site, w.name)
 	if e.race.enabled && !t.unwinding {
 		e.race.onAccess(t, w, site, write, atomic)
+	}
+	if e.feat != nil {
+		e.featAccess(w, t, site, write)
 	}
 }
 
@@ -119,8 +125,13 @@ func (w *Word) rmw(t *Thread, site string, op int, x uint64) uint64 {
 	old := w.v
 	if w.lock == nil || w.lock.owner != t {
 		w.access(t, EvStore, site, true, false)
-	} else if e.race.enabled && !t.unwinding {
-		e.race.onAccess(t, w, site, true, false)
+	} else {
+		if e.race.enabled && !t.unwinding {
+			e.race.onAccess(t, w, site, true, false)
+		}
+		if e.feat != nil {
+			e.featAccess(w, t, site, true)
+		}
 	}
 	w.v = apply(op, old, x)
 	return old
