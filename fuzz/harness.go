@@ -20,6 +20,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/sockfuzz/sockfuzz/corpus"
+	"github.com/sockfuzz/sockfuzz/fuzz/interleave"
 	"github.com/sockfuzz/sockfuzz/repro"
 	"github.com/sockfuzz/sockfuzz/stack"
 	"github.com/sockfuzz/sockfuzz/stack/oracle"
@@ -46,6 +47,9 @@ const (
 	// (SOCKFUZZ_TARGET=bsd); empty is stack.DefaultTarget. Each fuzz target runs on its own
 	// stack (Target.Stack): those on another stack run with every fault off.
 	EnvTarget = "SOCKFUZZ_TARGET"
+	// EnvInterleavings is "on" to count the interleaving features an input's schedules reach
+	// as coverage (package interleave), "off" (the default) not to.
+	EnvInterleavings = "SOCKFUZZ_INTERLEAVINGS"
 )
 
 // EnvSchedules is declared with the schedule exploration (schedules.go).
@@ -212,6 +216,13 @@ func NewHarness(t Target) *Harness {
 		h.err = err
 	}
 	h.known = known
+	switch v := os.Getenv(EnvInterleavings); v {
+	case "", "off":
+	case "on":
+		h.opt.Features = true
+	default:
+		h.err = fmt.Errorf("%s=%q: want on or off", EnvInterleavings, v)
+	}
 	switch m := os.Getenv(EnvMode); m {
 	case "", "controlled":
 		// A controlled execution runs one goroutine at a time: in a fuzzing worker process a
@@ -342,6 +353,7 @@ func (h *Harness) run(data []byte) string {
 	if err != nil {
 		return "execute: " + err.Error()
 	}
+	interleave.Report(x.Features)
 	p, out := x.Program, x.Outcome
 	if out.Live != 0 {
 		return fmt.Sprintf("substrate: %d threads alive after the execution\n%v (%v)\n%s", out.Live, out.Alive, out.Result.Status, p)

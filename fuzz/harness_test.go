@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sockfuzz/sockfuzz/repro"
 )
 
 var targets = ByteTargets()
@@ -46,6 +48,7 @@ func TestBadEnvironment(t *testing.T) {
 		{EnvMode, "sideways", `SOCKFUZZ_MODE="sideways": want controlled or free`},
 		{EnvSchedules, "0", `SOCKFUZZ_SCHEDULES="0": want a number of schedules from 1 to 64`},
 		{EnvSchedules, "lots", `SOCKFUZZ_SCHEDULES="lots": want a number`},
+		{EnvInterleavings, "yes", `SOCKFUZZ_INTERLEAVINGS="yes": want on or off`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.key+"="+tc.value, func(t *testing.T) {
@@ -53,6 +56,46 @@ func TestBadEnvironment(t *testing.T) {
 			h := NewHarness(Sockets)
 			if msg := h.Run(nil); !strings.Contains(msg, tc.want) {
 				t.Errorf("%s=%s: run said %q, want it to contain %q", tc.key, tc.value, msg, tc.want)
+			}
+		})
+	}
+}
+
+// TestInterleavingsEnvironment checks that SOCKFUZZ_INTERLEAVINGS=on makes the harness record
+// the features of an input's schedules, the union over all of them, and that off, the default,
+// records none.
+func TestInterleavingsEnvironment(t *testing.T) {
+	data := NewHarness(Sockets).Seeds()[0]
+	for _, tc := range []struct {
+		value string
+		on    bool
+	}{{"", false}, {"off", false}, {"on", true}} {
+		t.Setenv(EnvInterleavings, tc.value)
+		h := NewHarness(Sockets)
+		if h.err != nil {
+			t.Fatal(h.err)
+		}
+		x, err := Explore(Sockets.Decode(data), data, DefaultSchedules, h.opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !tc.on {
+			if x.Features != nil {
+				t.Errorf("%s=%q: %d features recorded", EnvInterleavings, tc.value, x.Features.Len())
+			}
+			continue
+		}
+		if x.Features == nil || x.Features.Len() == 0 {
+			t.Fatalf("%s=on: no feature recorded over %d schedules", EnvInterleavings, x.Runs)
+		}
+		// The union covers the input's own schedule's features.
+		own, err := repro.Execute(Sockets.Decode(data), h.opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		own.Result.Features.Each(func(i int) {
+			if !x.Features.Has(i) {
+				t.Errorf("feature %d of the input's own schedule is not in the union", i)
 			}
 		})
 	}

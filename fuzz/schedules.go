@@ -118,6 +118,9 @@ type Exploration struct {
 	Index int
 	// Runs is the number of executions made.
 	Runs int
+	// Features are the interleaving features of all the executions made, when opt.Features
+	// asked for them; nil otherwise.
+	Features *sched.Features
 }
 
 // Explore runs p, decoded from data, under its own schedule and then the derived ones, n in
@@ -153,6 +156,12 @@ func Explore(p *repro.Program, data []byte, n int, opt repro.Options) (*Explorat
 		out, err := repro.Execute(q, o)
 		if err != nil {
 			return nil, err
+		}
+		if f := out.Result.Features; f != nil {
+			if x.Features == nil {
+				x.Features = new(sched.Features)
+			}
+			x.Features.Union(f)
 		}
 		x.Runs++
 		x.Program, x.Outcome, x.Index = q, out, i

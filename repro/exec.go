@@ -23,6 +23,9 @@ type Options struct {
 	StepBudget int
 	// LogSize is the number of events kept for Outcome.Events; 0 keeps none.
 	LogSize int
+	// Features records the execution's interleaving features (Controlled mode):
+	// Outcome.Result.Features. It changes no execution.
+	Features bool
 }
 
 // DefaultStepBudget is an execution's step budget unless Options say otherwise: a hundred
@@ -136,7 +139,7 @@ func Execute(p *Program, opt Options) (*Outcome, error) {
 	if err != nil {
 		return nil, fmt.Errorf("execute: %w", err)
 	}
-	cfg := sched.Config{Chooser: opt.Chooser, StepBudget: opt.StepBudget, LogSize: opt.LogSize}
+	cfg := sched.Config{Chooser: opt.Chooser, StepBudget: opt.StepBudget, LogSize: opt.LogSize, Features: opt.Features}
 	if cfg.Chooser == nil {
 		cfg.Chooser = p.Header.Sched.Chooser()
 	}
