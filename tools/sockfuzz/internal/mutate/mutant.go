@@ -20,6 +20,7 @@ import (
 	"go/token"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -98,6 +99,9 @@ func generateFile(file string, src []byte, use func(string) bool) ([]Mutant, err
 	var out []Mutant
 	seen := map[string]bool{}
 	for _, s := range sites {
+		if ours(src, s) {
+			continue
+		}
 		mutated, err := apply(src, s.edits)
 		if err != nil {
 			return nil, fmt.Errorf("mutate: %s: %s at %v: %w", file, s.op, fset.Position(s.pos), err)
@@ -116,6 +120,23 @@ func generateFile(file string, src []byte, use func(string) bool) ([]Mutant, err
 		out = append(out, Mutant{ID: id, Op: s.op, File: file, Line: pos.Line, Col: pos.Column, Desc: s.desc, Src: formatted})
 	}
 	return out, nil
+}
+
+// ownCode matches what sockfuzz adds to a hooked copy of gVisor (its hooks, its oracles'
+// bookkeeping, its faults): no mutant of it says anything of gVisor.
+var ownCode = regexp.MustCompile(`sockfuzzhook\.|\bsf[A-Z]\w*|\.sf[a-z]\w*`)
+
+// ours reports whether a site changes code of sockfuzz's own.
+func ours(src []byte, s site) bool {
+	if ownCode.MatchString(s.desc) {
+		return true
+	}
+	for _, e := range s.edits {
+		if e.start < e.end && e.end <= len(src) && ownCode.Match(src[e.start:e.end]) {
+			return true
+		}
+	}
+	return false
 }
 
 // apply makes the edits, which must not overlap, to a copy of src.

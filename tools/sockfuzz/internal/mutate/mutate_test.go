@@ -118,3 +118,29 @@ func TestGenerateStable(t *testing.T) {
 		t.Errorf("unknown operator: %v", err)
 	}
 }
+
+// TestSkipsOwnCode checks that no mutant changes what sockfuzz adds to a hooked copy of
+// gVisor (hooks, oracle bookkeeping), while gVisor's own code around it is mutated.
+func TestSkipsOwnCode(t *testing.T) {
+	src, err := os.ReadFile("testdata/hooked.go.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := t.TempDir() + "/hooked.go"
+	if err := os.WriteFile(file, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := Generate([]string{file}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var descs []string
+	for _, m := range ms {
+		descs = append(descs, m.Desc)
+	}
+	want := []string{"delete e.mu.Lock (line 25) and e.mu.Unlock (line 28)", "swap e.mu.Unlock() (line 28) and e.q.Notify(1)",
+		"delete e.q.Notify(1)", "delete e.q.Notify(2)"}
+	if !slices.Equal(descs, want) {
+		t.Errorf("mutants %q, want %q", descs, want)
+	}
+}

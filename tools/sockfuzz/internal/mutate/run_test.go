@@ -142,3 +142,27 @@ func TestReadResultsBadLine(t *testing.T) {
 		t.Fatalf("bad line: %v", err)
 	}
 }
+
+func TestReport(t *testing.T) {
+	rs := map[string]Result{
+		"a": {ID: "a", Op: "wakeup", Suite: Killed},
+		"b": {ID: "b", Op: "wakeup", Suite: Survived, Fuzzed: true, Found: true, FuzzSeconds: 10},
+		"c": {ID: "c", Op: "wakeup", Suite: Survived, Fuzzed: true, Found: true, FuzzSeconds: 30},
+		"d": {ID: "d", Op: "bound", Suite: Survived, Fuzzed: true, File: "x.go", Line: 3, Desc: "< becomes <= in a|b"},
+		"e": {ID: "e", Op: "bound", Suite: Stillborn},
+		"f": {ID: "f", Op: "bound", Suite: Hung},
+	}
+	var b strings.Builder
+	Report(&b, rs, []string{"a", "b", "c", "d", "e", "f"}, "5m")
+	out := b.String()
+	for _, want := range []string{
+		"| wakeup | 3 | 0 | 1 | 0 | 2 | 2 | 2 (100%) | 20.0 s |",
+		"| bound | 3 | 1 | 0 | 1 | 1 | 1 | 0 (0%) | - |",
+		"| **all** | 6 | 1 | 1 | 1 | 3 | 3 | 2 (67%) | 20.0 s |",
+		"- `d` x.go:3: < becomes <= in a\\|b",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
+	}
+}
