@@ -10,7 +10,7 @@ import (
 // opStats are one operator's counts.
 type opStats struct {
 	mutants, stillborn, killed, hung, survived, fuzzed, found int
-	toKill                                                   []float64
+	toKill                                                    []float64
 }
 
 // Report writes the results as Markdown: per operator, the mutants, those the suite killed,
