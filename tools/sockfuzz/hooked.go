@@ -42,7 +42,7 @@ var programCommands = map[string]bool{"replay": true, "minimize": true, "search"
 
 // targetCommands are the commands whose -target flag may name netstack.
 var targetCommands = map[string]bool{"replay": true, "minimize": true, "search": true, "trace": true, "faults": true,
-	"hunt": true, "convert": true, "fuzz": true}
+	"hunt": true, "convert": true, "fuzz": true, "mutate": true}
 
 // needsHooked reports whether the command line args (the command and its flags) involves
 // netstack: -target netstack, a -fuzz-target or a fuzz cycle (fuzz's -targets, default

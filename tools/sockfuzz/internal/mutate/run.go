@@ -23,7 +23,10 @@ type Config struct {
 	Results string
 	// SuitePkgs are the regression suite's packages (go test patterns), run in ModRoot.
 	SuitePkgs []string
-	ModRoot   string
+	// SuiteSkip is go test's -skip: tests the suite leaves out.
+	SuiteSkip string
+	// ModRoot is where the go commands run; a mutant's relative File is relative to it.
+	ModRoot string
 	// SuiteTimeout bounds one suite run; past it the mutant counts as hung (killed).
 	SuiteTimeout time.Duration
 	// BuildEnv and BuildTags are the go commands' extra environment and -tags (the hooked
@@ -109,7 +112,11 @@ func (cfg *Config) overlay(m Mutant) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	orig, err := filepath.Abs(m.File)
+	orig := m.File
+	if !filepath.IsAbs(orig) {
+		orig = filepath.Join(cfg.ModRoot, orig)
+	}
+	orig, err = filepath.Abs(orig)
 	if err != nil {
 		return "", err
 	}
@@ -172,6 +179,9 @@ func (cfg *Config) runGoTest(ctx context.Context, overlay string) ([]byte, error
 	args := []string{"test", "-count=1", "-timeout", cfg.SuiteTimeout.String(), "-overlay", overlay}
 	if cfg.BuildTags != "" {
 		args = append(args, "-tags", cfg.BuildTags)
+	}
+	if cfg.SuiteSkip != "" {
+		args = append(args, "-skip", cfg.SuiteSkip)
 	}
 	cmd := exec.CommandContext(ctx, "go", append(args, cfg.SuitePkgs...)...)
 	cmd.Dir = cfg.ModRoot
