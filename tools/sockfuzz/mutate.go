@@ -27,13 +27,16 @@ import (
 // suite it runs. The bsd model's files leave out the fault catalog, whose code runs only with a
 // fault on, the observer hook the oracles read, and the name tables.
 var mutateSources = map[string]struct {
-	dir     string // under the module root; netstack's is under the hooked copy of gVisor
-	exclude []string
+	dir     string   // under the module root; netstack's is under the hooked copy of gVisor
+	exclude []string // file name patterns (filepath.Match) left out
 	suite   []string
 }{
 	"bsd": {dir: "stack/bsd", exclude: []string{"doc.go", "faults.go", "names.go", "observe.go", "vocab.go"},
 		suite: []string{"./stack/bsd/...", "./corpus/...", "./repro/...", "./fuzz/..."}},
-	"netstack": {dir: "gvisor/pkg/tcpip/transport/tcp",
+	// gVisor's TCP package without its generated code (lock wrappers, lists, save/restore
+	// tables) and without sockfuzz's own files.
+	"netstack": {dir: "gvisor/pkg/tcpip/transport/tcp", exclude: []string{"*_mutex.go", "*_autogen.go", "*_state.go",
+		"sockfuzz_*.go", "tcp_endpoint_list.go", "tcp_segment_list.go", "tcp_segment_refs.go"},
 		suite: []string{"./stack/netstack/...", "./corpus/...", "./fuzz/..."}},
 }
 
@@ -209,7 +212,8 @@ func fuzzUntilKill(ctx context.Context, rc runner.Config) (bool, float64, string
 	return false, rc.Duration.Seconds(), "", nil
 }
 
-// mutationFiles lists the Go files of dir a mutation run changes: not tests, not exclude.
+// mutationFiles lists the Go files of dir a mutation run changes: not tests, none whose name
+// an exclude pattern matches.
 func mutationFiles(dir string, exclude []string) ([]string, error) {
 	names, err := filepath.Glob(filepath.Join(dir, "*.go"))
 	if err != nil {
@@ -218,7 +222,10 @@ func mutationFiles(dir string, exclude []string) ([]string, error) {
 	var out []string
 	for _, n := range names {
 		base := filepath.Base(n)
-		if strings.HasSuffix(base, "_test.go") || slices.Contains(exclude, base) {
+		if strings.HasSuffix(base, "_test.go") || slices.ContainsFunc(exclude, func(p string) bool {
+			ok, _ := filepath.Match(p, base)
+			return ok
+		}) {
 			continue
 		}
 		out = append(out, n)

@@ -89,6 +89,9 @@ func generateFile(file string, src []byte, use func(string) bool) ([]Mutant, err
 	if err != nil {
 		return nil, fmt.Errorf("mutate: %w", err)
 	}
+	if ast.IsGenerated(f) {
+		return nil, nil // generated code (state tables, lock wrappers): not what a person wrote
+	}
 	var sites []site
 	for _, op := range operators {
 		if use(op.name) {

@@ -195,6 +195,14 @@ func findAtomics(fset *token.FileSet, f *ast.File, src []byte) []site {
 				edits: []edit{span(fset, sel.Sel, plain)}})
 			return true
 		}
+		if sel.Sel.Name == "Add" && len(call.Args) == 1 {
+			// An atomic counter's Add (atomicbitops.Int32 and the like): a load then a store.
+			// On a receiver that is no such type the mutant does not build and is dropped.
+			x := text(fset, src, sel.X)
+			out = append(out, site{op: "atomic", pos: call.Pos(), desc: fmt.Sprintf("%s.Add becomes a load then a store", x),
+				edits: []edit{span(fset, call, fmt.Sprintf("%s.Store(%s.Load() + %s)", x, x, text(fset, src, call.Args[0])))}})
+			return true
+		}
 		if pkg, ok := sel.X.(*ast.Ident); ok && pkg.Name == "atomicbitops" && len(call.Args) == 2 {
 			if opTok, ok := splitOf[sel.Sel.Name]; ok {
 				if addr, ok := call.Args[0].(*ast.UnaryExpr); ok && addr.Op == token.AND {
