@@ -411,51 +411,72 @@ func (d *decoder) record(r []byte) {
 		return
 	}
 	call := Call{Result: -1, Name: sc.name, sc: sc}
-	argBytes := r[1:]
-	for pj := range sc.params {
-		pm := &sc.params[pj]
-		b := argBytes[min(pj, len(argBytes)-1)]
-		switch pm.kind {
-		case pRes:
-			cands := d.candidates(pi)
-			if len(cands) == 0 {
-				return
-			}
-			rc := cands[int(b)%len(cands)]
-			// A placeholder: the resource's number is known once the whole program is.
-			call.Args = append(call.Args, resRef{proc: rc[0], call: rc[1]})
-		case pInt:
-			call.Args = append(call.Args, IntArg(intFromTable(pm, b)))
-		case pPort:
-			call.Args = append(call.Args, AddrArg{Port: portTable[int(b)%len(portTable)]})
-		case pAddr:
-			a := AddrArg{Port: portTable[int(b)%len(portTable)]}
-			if b&0x80 != 0 {
-				a = AddrArg{IP: PeerIP, Port: peerTable[int(b>>3)%len(peerTable)]}
-			}
-			call.Args = append(call.Args, a)
-		case pEnum:
-			call.Args = append(call.Args, WordArg(pm.words[int(b)%len(pm.words)]))
-		case pFlags:
-			n := 0
-			for i, w := range pm.words {
-				if b>>i&1 != 0 {
-					call.Args = append(call.Args, WordArg(w))
-					n++
-				}
-			}
-			if n < int(pm.min) {
-				call.Args = append(call.Args, WordArg(pm.words[0]))
-			}
-		case pProc:
-			call.Args = append(call.Args, ProcArg(procName(int(b)%d.nprocs)))
+	args, ok := decodeArgs(sc, r[1:], d.nprocs, func(b byte) (Arg, bool) {
+		cands := d.candidates(pi)
+		if len(cands) == 0 {
+			return nil, false
 		}
+		rc := cands[int(b)%len(cands)]
+		// A placeholder: the resource's number is known once the whole program is.
+		return resRef{proc: rc[0], call: rc[1]}, true
+	})
+	if !ok {
+		return
 	}
+	call.Args = args
 	if sc.result {
 		d.res[pi] = append(d.res[pi], len(proc.Calls))
 		call.Result = 0 // numbered in finish
 	}
 	proc.Calls = append(proc.Calls, call)
+}
+
+// decodeArgs draws a call's arguments from argBytes, one byte each (the last one again when
+// they run out): table values, addresses, words, processes of nprocs; a resource from res,
+// which reports false when there is none to use (then so does decodeArgs).
+func decodeArgs(sc *syscall, argBytes []byte, nprocs int, res func(b byte) (Arg, bool)) ([]Arg, bool) {
+	var args []Arg
+	for pj := range sc.params {
+		pm := &sc.params[pj]
+		var b byte
+		if len(argBytes) > 0 {
+			b = argBytes[min(pj, len(argBytes)-1)]
+		}
+		switch pm.kind {
+		case pRes:
+			a, ok := res(b)
+			if !ok {
+				return nil, false
+			}
+			args = append(args, a)
+		case pInt:
+			args = append(args, IntArg(intFromTable(pm, b)))
+		case pPort:
+			args = append(args, AddrArg{Port: portTable[int(b)%len(portTable)]})
+		case pAddr:
+			a := AddrArg{Port: portTable[int(b)%len(portTable)]}
+			if b&0x80 != 0 {
+				a = AddrArg{IP: PeerIP, Port: peerTable[int(b>>3)%len(peerTable)]}
+			}
+			args = append(args, a)
+		case pEnum:
+			args = append(args, WordArg(pm.words[int(b)%len(pm.words)]))
+		case pFlags:
+			n := 0
+			for i, w := range pm.words {
+				if b>>i&1 != 0 {
+					args = append(args, WordArg(w))
+					n++
+				}
+			}
+			if n < int(pm.min) {
+				args = append(args, WordArg(pm.words[0]))
+			}
+		case pProc:
+			args = append(args, ProcArg(procName(int(b)%nprocs)))
+		}
+	}
+	return args, true
 }
 
 // resRef is a reference to a resource by its defining call, before numbering.
