@@ -169,8 +169,8 @@ func TestEditsTotal(t *testing.T) {
 func TestEditsLocality(t *testing.T) {
 	bases := editBases(t)
 	insert := []byte{0, 0, 4, 10, 1} // close(r1) after the accept
-	middle := []byte{2, 0, 2, 1, 6} // listen's backlog to 128
-	drop := []byte{5, 0}            // the wire's SYN deleted
+	middle := []byte{2, 0, 2, 1, 6}  // listen's backlog to 128
+	drop := []byte{5, 0}             // the wire's SYN deleted
 	for _, junk := range [][]byte{{0x42}, {1, 2, 3}, {0xff, 0, 0x7f, 9, 9, 9, 9}} {
 		m := append(append(append([]byte{}, middle[:2]...), junk...), middle[2:]...)
 		p := AllCalls.DecodeEdits(bases, edit(0, insert, m, drop))
