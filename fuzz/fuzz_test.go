@@ -152,3 +152,33 @@ func FuzzNetstackLinux(f *testing.F) {
 		}
 	})
 }
+
+// The edit-form targets: FuzzSockets's and FuzzNetstackSockets's profiles, their inputs a seed
+// and edits to it (repro.DecodeEdits), so that byte mutations are program mutations.
+
+func FuzzEditSockets(f *testing.F) {
+	h := HarnessFor(EditSockets)
+	for _, s := range h.Seeds() {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if msg := h.Run(data); msg != "" {
+			t.Fatal(msg)
+		}
+	})
+}
+
+func FuzzNetstackEdits(f *testing.F) {
+	h := HarnessFor(NetstackEdits)
+	for _, s := range h.Seeds() {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if why := h.Unavailable(); why != "" {
+			t.Skip(why)
+		}
+		if msg := h.Run(data); msg != "" {
+			t.Fatal(msg)
+		}
+	})
+}

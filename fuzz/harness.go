@@ -7,6 +7,7 @@
 package fuzz
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -71,6 +72,9 @@ type Target struct {
 	Name    string
 	Profile *repro.Profile
 	Stack   string
+	// Edits says the inputs are programs in the edit form (repro.DecodeEdits): a base, one of
+	// the target's seeds (EditBases), and edits to it; otherwise they are in the byte form.
+	Edits bool
 }
 
 // StackName is the name of the stack target t's inputs run on.
@@ -78,11 +82,66 @@ func (t Target) StackName() string { return stack.TargetName(t.Stack) }
 
 // Decode decodes an input of t into the program it runs: its profile's program, on t's stack.
 func (t Target) Decode(data []byte) *repro.Program {
-	p := t.Profile.Decode(data)
+	var p *repro.Program
+	if t.Edits {
+		p = t.Profile.DecodeEdits(EditBases(t), data)
+	} else {
+		p = t.Profile.Decode(data)
+	}
 	if name := t.StackName(); name != stack.DefaultTarget {
 		p.Header.Target = name
 	}
 	return p
+}
+
+// Encode writes p as an input of t: its byte form. The edit form writes only its bases
+// (EncodeBase): any other program is an error.
+func (t Target) Encode(p *repro.Program) ([]byte, error) {
+	if !t.Edits {
+		return t.Profile.Encode(p)
+	}
+	// A base is a seed as the profile's byte form has it: p is base i when their byte forms
+	// are the same.
+	if data, err := t.Profile.Encode(p); err == nil {
+		for i, b := range EditBases(t) {
+			if enc, err := t.Profile.Encode(b); err == nil && bytes.Equal(enc, data) {
+				return repro.EncodeBase(i), nil
+			}
+		}
+	}
+	return nil, fmt.Errorf("%s: the edit form writes only its base programs (the seeds), not this one: %w", t.Name, repro.ErrNotCanonical)
+}
+
+// editBases caches EditBases per target.
+var editBases sync.Map // target name -> []*repro.Program
+
+// EditBases returns the base programs of an edit-form target: every seed program its profile
+// can express, the shared seeds then its stack's own, as its profile's byte form has them (the
+// calls it leaves out taken out), in that order. They are part of the form: a seed added or
+// changed changes the inputs that name it, as a table of the byte form would.
+func EditBases(t Target) []*repro.Program {
+	if b, ok := editBases.Load(t.Name); ok {
+		return b.([]*repro.Program)
+	}
+	var out []*repro.Program
+	for _, p := range seedPrograms(t.StackName()) {
+		if data, err := t.Profile.EncodeSeed(p); err == nil {
+			out = append(out, t.Profile.Decode(data))
+		}
+	}
+	b, _ := editBases.LoadOrStore(t.Name, out)
+	return b.([]*repro.Program)
+}
+
+// seedPrograms returns the seed programs of a stack target: the shared seeds, then its own.
+func seedPrograms(stackName string) []*repro.Program {
+	progs, _ := corpus.Programs()
+	for _, s := range corpus.TargetSeeds(stackName) {
+		if p, err := s.Program(); err == nil {
+			progs = append(progs, p)
+		}
+	}
+	return progs
 }
 
 func mustProfile(name string, calls ...string) *repro.Profile {
@@ -135,12 +194,23 @@ var (
 		"shutdown", "ioctl", stack.CallWireUnreach, stack.CallWireStackClose)}
 )
 
-// ByteTargets returns the fuzz targets whose inputs are programs in the byte form, each decoded
-// with its profile, in the order the tools list them (FuzzReproText, whose inputs are program
-// text, is not one of them).
+// The edit-form targets (issue 16): the profiles of FuzzSockets and FuzzNetstackSockets, their
+// inputs a seed and edits to it (repro.DecodeEdits), so that go test -fuzz's byte mutations
+// are program mutations: calls inserted, deleted, redrawn, moved, spliced from another seed,
+// processes duplicated, wire operations added.
+var (
+	// EditSockets is FuzzSockets's profile in the edit form.
+	EditSockets = Target{Name: "FuzzEditSockets", Profile: repro.AllCalls, Edits: true}
+	// NetstackEdits is FuzzNetstackSockets's profile in the edit form.
+	NetstackEdits = Target{Name: "FuzzNetstackEdits", Stack: "netstack", Profile: NetstackSockets.Profile, Edits: true}
+)
+
+// ByteTargets returns the fuzz targets whose inputs encode programs, each decoded with its
+// profile (Target.Decode: the byte form, or the edit form), in the order the tools list them
+// (FuzzReproText, whose inputs are program text, is not one of them).
 func ByteTargets() []Target {
 	return []Target{Sockets, AcceptQueue, AsyncWakeup, Soclose,
-		NetstackSockets, NetstackAccept, NetstackClose, NetstackWakeup}
+		NetstackSockets, NetstackAccept, NetstackClose, NetstackWakeup, EditSockets, NetstackEdits}
 }
 
 // TargetsOn returns the byte targets whose inputs run on the stack target called name.
@@ -297,13 +367,14 @@ func isFuzzWorker() bool {
 // by the corpus tests.
 func (h *Harness) Seeds() [][]byte {
 	h.seedsOnce.Do(func() {
-		progs, _ := corpus.Programs()
-		for _, s := range corpus.TargetSeeds(h.stack) {
-			if p, err := s.Program(); err == nil {
-				progs = append(progs, p)
+		if h.target.Edits {
+			for i := range EditBases(h.target) {
+				h.seeds = append(h.seeds, repro.EncodeBase(i))
 			}
+			h.nseeds = int64(len(h.seeds))
+			return
 		}
-		for _, p := range progs {
+		for _, p := range seedPrograms(h.stack) {
 			if data, err := h.target.Profile.EncodeSeed(p); err == nil {
 				h.seeds = append(h.seeds, data)
 			}

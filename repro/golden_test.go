@@ -12,6 +12,7 @@ import (
 
 	"github.com/sockfuzz/sockfuzz/corpus"
 	"github.com/sockfuzz/sockfuzz/fuzz"
+	"github.com/sockfuzz/sockfuzz/repro"
 	"github.com/sockfuzz/sockfuzz/repro/corpusfile"
 )
 
@@ -35,7 +36,21 @@ func TestCommittedInputsDecode(t *testing.T) {
 		// The seeds as seedzip names them, which must be the harness's f.Add seeds: the shared
 		// seeds, then the target's stack's own.
 		var named [][]byte
+		decode := tg.Profile.Decode
+		if tg.Edits {
+			// The edit form's seeds are its bases by number (seedzip's base-NN).
+			bases := fuzz.EditBases(tg)
+			decode = func(data []byte) *repro.Program { return tg.Profile.DecodeEdits(bases, data) }
+			for k := range bases {
+				data := repro.EncodeBase(k)
+				named = append(named, data)
+				fmt.Fprintf(&b, "== %s seed base-%02d\n%s\n", tg.Name, k, decode(data))
+			}
+		}
 		for _, s := range append(corpus.Seeds(), corpus.TargetSeeds(tg.StackName())...) {
+			if tg.Edits {
+				break
+			}
 			p, err := s.Program()
 			if err != nil {
 				t.Fatal(err)
@@ -66,7 +81,7 @@ func TestCommittedInputsDecode(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			fmt.Fprintf(&b, "== %s testdata %s\n%s\n", tg.Name, f.Name(), tg.Profile.Decode(data))
+			fmt.Fprintf(&b, "== %s testdata %s\n%s\n", tg.Name, f.Name(), decode(data))
 		}
 	}
 	got := b.String()

@@ -47,13 +47,13 @@ func targetNames() string {
 // converter holds one convert command's settings.
 type converter struct {
 	from, to  string
-	target    string         // the fuzz target
-	stack     string         // the -target flag: the stack target of programs naming none ("" for the default)
-	profile   *repro.Profile // nil for FuzzReproText
-	fuzzStack string         // the stack the fuzz target runs on ("" for FuzzReproText)
-	mode      string         // the mode bytes -> text writes: controlled, free or input
-	faults    []string       // the faults bytes -> text writes
-	failing   bool           // bytes -> text: write the program under the schedule that fails
+	target    string       // the fuzz target
+	stack     string       // the -target flag: the stack target of programs naming none ("" for the default)
+	byteTgt   *fuzz.Target // nil for FuzzReproText
+	fuzzStack string       // the stack the fuzz target runs on ("" for FuzzReproText)
+	mode      string       // the mode bytes -> text writes: controlled, free or input
+	faults    []string     // the faults bytes -> text writes
+	failing   bool         // bytes -> text: write the program under the schedule that fails
 	stderr    io.Writer
 }
 
@@ -97,7 +97,7 @@ func convertCmd(args []string, stdout, stderr io.Writer) int {
 		if i < 0 {
 			return fail("-fuzz-target %q: want one of %s", c.target, targetNames())
 		}
-		c.profile = convertTargets[i].Profile
+		c.byteTgt = &convertTargets[i]
 		c.fuzzStack = convertTargets[i].StackName()
 	}
 	if c.mode != string(repro.Controlled) && c.mode != string(repro.Free) && c.mode != "input" {
@@ -250,7 +250,7 @@ func (c *converter) convert(file string) ([]byte, error) {
 // is; the others take the byte form, which holds no faults (a run takes them from
 // SOCKFUZZ_FAULTS) and only canonical programs.
 func (c *converter) encode(file string, src []byte, p *repro.Program) ([]byte, error) {
-	if c.profile == nil {
+	if c.byteTgt == nil {
 		return src, nil
 	}
 	if f := p.Header.Faults; len(f) > 0 {
@@ -265,7 +265,7 @@ func (c *converter) encode(file string, src []byte, p *repro.Program) ([]byte, e
 		q.Header.Target = ""
 		p = &q
 	}
-	data, err := c.profile.Encode(p)
+	data, err := c.byteTgt.Encode(p)
 	if err != nil {
 		if errors.Is(err, repro.ErrNotCanonical) {
 			return nil, fmt.Errorf("%s: %w (the byte form of %s holds only canonical programs: processes p0, p1, ..., table values, a result for every socket, accept and dup)", file, err, c.target)
@@ -279,13 +279,14 @@ func (c *converter) encode(file string, src []byte, p *repro.Program) ([]byte, e
 // replays it as the fuzzing run ran it.
 func (c *converter) decode(file, from string, data []byte) (*repro.Program, error) {
 	var p *repro.Program
-	if c.profile == nil {
+	if c.byteTgt == nil {
 		var err error
 		if p, err = repro.Parse(file, data); err != nil {
 			return nil, fmt.Errorf("the %s input is not a program: %w", reproTextTarget, err)
 		}
 	} else {
-		p = c.profile.Decode(data)
+		p = c.byteTgt.Decode(data)
+		p.Header.Target = "" // the -target flag's, below
 		if c.stack != stack.DefaultTarget {
 			p.Header.Target = c.stack
 		}

@@ -47,8 +47,7 @@ func TestConvertRoundTrip(t *testing.T) {
 				}
 				want := []byte(s.Text)
 				if tg != reproTextTarget {
-					prof := convertTargets[slicesIndexName(tg)].Profile
-					if want, err = prof.Encode(p); err != nil {
+					if want, err = convertTargets[slicesIndexName(tg)].Encode(p); err != nil {
 						continue // not canonical for this target: the error test covers it
 					}
 				}

@@ -26,6 +26,7 @@ import (
 
 	"github.com/sockfuzz/sockfuzz/corpus"
 	"github.com/sockfuzz/sockfuzz/fuzz"
+	"github.com/sockfuzz/sockfuzz/repro"
 	"github.com/sockfuzz/sockfuzz/repro/corpusfile"
 )
 
@@ -125,18 +126,25 @@ func seeds(target, testdata string) ([]entry, error) {
 		if i < 0 {
 			return nil, errors.New("not a fuzz target seedzip knows (add it to fuzz.ByteTargets)")
 		}
-		// The shared seeds, then the target's stack's own, as the target's f.Add has them.
-		for _, s := range append(corpus.Seeds(), corpus.TargetSeeds(byteTargets[i].StackName())...) {
-			p, err := s.Program()
-			if err != nil {
-				return nil, err
+		if t := byteTargets[i]; t.Edits {
+			// The edit form's seeds are its bases, by number, as the target's f.Add has them.
+			for k := range fuzz.EditBases(t) {
+				out = append(out, entry{fmt.Sprintf("base-%02d", k), corpusfile.MarshalLibFuzzer(repro.EncodeBase(k))})
 			}
-			data, err := byteTargets[i].Profile.EncodeSeed(p)
-			if err != nil {
-				continue // the target's profile cannot express it, as for the target's f.Add
+		} else {
+			// The shared seeds, then the target's stack's own, as the target's f.Add has them.
+			for _, s := range append(corpus.Seeds(), corpus.TargetSeeds(byteTargets[i].StackName())...) {
+				p, err := s.Program()
+				if err != nil {
+					return nil, err
+				}
+				data, err := byteTargets[i].Profile.EncodeSeed(p)
+				if err != nil {
+					continue // the target's profile cannot express it, as for the target's f.Add
+				}
+				name := strings.TrimSuffix(strings.ReplaceAll(s.Name, "/", "-"), ".prog")
+				out = append(out, entry{name, corpusfile.MarshalLibFuzzer(data)})
 			}
-			name := strings.TrimSuffix(strings.ReplaceAll(s.Name, "/", "-"), ".prog")
-			out = append(out, entry{name, corpusfile.MarshalLibFuzzer(data)})
 		}
 	}
 	dir := filepath.Join(testdata, target)

@@ -15,8 +15,8 @@ import (
 // LoopConfig is a mutation loop without coverage feedback: the stress baseline (free mode) and
 // random schedules (controlled mode, a fresh random schedule per execution).
 type LoopConfig struct {
-	// Profile decodes the mutated bytes into programs (the target's).
-	Profile *repro.Profile
+	// Decode decodes the mutated bytes into programs (the target's Decode).
+	Decode func([]byte) *repro.Program
 	// Seeds are the seed programs' encodings in that profile.
 	Seeds [][]byte
 	// Target is the stack target the programs run on; "" is stack.DefaultTarget.
@@ -67,7 +67,7 @@ func Loop(cfg LoopConfig) (LoopResult, error) {
 		default:
 		}
 		data := Mutate(rng, cfg.Seeds)
-		p := cfg.Profile.Decode(data)
+		p := cfg.Decode(data)
 		if cfg.Target != stack.DefaultTarget {
 			p.Header.Target = cfg.Target
 		}

@@ -274,7 +274,7 @@ func (r *runner) random(ctx context.Context, info faultInfo, k Key, res *Result)
 	}
 	start := time.Now()
 	lr, err := Loop(LoopConfig{
-		Profile: t.Profile, Seeds: fuzz.NewHarness(t).Seeds(), Target: r.cfg.Target, Faults: info.Bit, Oracle: info.Oracle,
+		Decode: t.Decode, Seeds: fuzz.NewHarness(t).Seeds(), Target: r.cfg.Target, Faults: info.Bit, Oracle: info.Oracle,
 		Mode: repro.Controlled, RandomSchedule: true, Seed: trialSeed(k),
 		Deadline: start.Add(r.cfg.Cap), Done: ctx.Done(),
 	})
@@ -563,7 +563,7 @@ func (r *runner) crashReports(t fuzz.Target, info faultInfo, in crashInput) ([]o
 	if err != nil {
 		return nil, nil, err
 	}
-	p := t.Profile.Decode(in.data)
+	p := t.Decode(in.data)
 	if name := r.stack.Name(); name != stack.DefaultTarget {
 		p.Header.Target = name
 	}

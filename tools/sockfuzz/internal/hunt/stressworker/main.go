@@ -48,7 +48,7 @@ func run(faultNames, oracle, fuzzTarget, target string, seed uint64, dur time.Du
 		}
 	}
 	res, err := hunt.Loop(hunt.LoopConfig{
-		Profile:  t.Profile,
+		Decode:   t.Decode,
 		Seeds:    fuzz.NewHarness(t).Seeds(),
 		Target:   target,
 		Faults:   fs,
