@@ -145,7 +145,10 @@ func mutateCmd(args []string, stdout, stderr io.Writer) int {
 		rc := runner.Config{Targets: targets, Duration: budget, Jobs: 1, Target: tgt.Name(), WorkDir: wd,
 			StoreDir: filepath.Join(wd, "store"), BuildEnv: env, BuildTags: tags,
 			BuildArgs: append(append(slices.Clone(covArgs), gcflags...), "-overlay", overlay)}
-		return fuzzUntilKill(ctx, rc)
+		return fuzzUntilKill(ctx, rc, func(ctx context.Context, rc runner.Config) error {
+			_, err := runner.Run(ctx, rc)
+			return err
+		})
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -169,7 +172,7 @@ const killLine = "does not reproduce in a controlled replay"
 // unmutated source does not reproduce (the mutant killed) or the budget; the time counts from
 // the end of the build. A crasher that reproduces on the unmutated source is the stack's own
 // bug (gVisor's, for netstack), not the mutant's: it does not kill.
-func fuzzUntilKill(ctx context.Context, rc runner.Config) (bool, float64, string, error) {
+func fuzzUntilKill(ctx context.Context, rc runner.Config, run func(context.Context, runner.Config) error) (bool, float64, string, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	pr, pw := io.Pipe()
@@ -198,7 +201,7 @@ func fuzzUntilKill(ctx context.Context, rc runner.Config) (bool, float64, string
 			mu.Unlock()
 		}
 	}()
-	_, err := runner.Run(ctx, rc)
+	err := run(ctx, rc)
 	pw.Close()
 	<-scanned
 	mu.Lock()

@@ -2,12 +2,17 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/sockfuzz/sockfuzz/tools/sockfuzz/internal/runner"
 )
 
 func TestMutateArgs(t *testing.T) {
@@ -73,5 +78,43 @@ func TestMutateReportOnly(t *testing.T) {
 	}
 	if !strings.Contains(string(got), "| wakeup | 1 | 0 | 0 | 0 | 1 | 1 | 1 (100%) | 12.0 s |") {
 		t.Errorf("report:\n%s", got)
+	}
+}
+
+// TestFuzzUntilKill drives the fuzzing stage with a fake runner: the time to kill counts from
+// the end of the build, the first crash input the unmutated source does not reproduce kills
+// (and stops the run), a crasher it reproduces does not, and a run with neither is a survivor
+// fuzzed for the whole budget.
+func TestFuzzUntilKill(t *testing.T) {
+	fake := func(lines ...string) func(context.Context, runner.Config) error {
+		return func(ctx context.Context, rc runner.Config) error {
+			for _, l := range lines {
+				if l == "sleep" {
+					time.Sleep(50 * time.Millisecond)
+					continue
+				}
+				fmt.Fprintln(rc.Out, l)
+			}
+			<-ctx.Done() // a kill cancels the run
+			return ctx.Err()
+		}
+	}
+	rc := runner.Config{Duration: time.Minute}
+	killed, secs, title, err := fuzzUntilKill(context.Background(), rc, fake("building the fuzz test binary (x)", "sleep", "built in 2s",
+		"FuzzSockets: new title \"netstack: refs leak\" from 1 (...); minimizing", "sleep",
+		"FuzzSockets: crash-1 does not reproduce in a controlled replay (no report); kept in d"))
+	if err != nil || !killed || !strings.Contains(title, "crash-1") || secs < 0.04 || secs > 5 {
+		t.Errorf("kill: %v %v %q %v", killed, secs, title, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	survivor := func(ctx context.Context, rc runner.Config) error {
+		fmt.Fprintln(rc.Out, "built in 1s")
+		fmt.Fprintln(rc.Out, "FuzzSockets: new title \"x\" from 1; minimizing")
+		return nil
+	}
+	killed, secs, _, err = fuzzUntilKill(ctx, rc, survivor)
+	if err != nil || killed || secs != 60 {
+		t.Errorf("survivor: %v %v %v", killed, secs, err)
 	}
 }
