@@ -54,6 +54,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if args[0] == "bench" {
 		return benchCmd(args[1:], stdout, stderr)
 	}
+	if args[0] == "corpus-stats" {
+		return corpusStatsCmd(args[1:], stdout, stderr)
+	}
 	if args[0] == "mutate" {
 		return mutateCmd(args[1:], stdout, stderr)
 	}
@@ -84,6 +87,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "  convert   convert programs and fuzz inputs: sockfuzz convert [-from auto|text|gofuzz|libfuzzer] -to text|gofuzz|libfuzzer [-fuzz-target FuzzX] [-target T] [-o OUT] FILE...")
 	fmt.Fprintln(w, "  fuzz      run the fuzz targets continuously, storing new crashers: sockfuzz fuzz [-targets a,b] [-duration 2m] [-jobs N] [-faults a,b] [-target T] [-workdir .sockfuzz] [-store corpus/crashers] [-libfuzzer DIR]")
 	fmt.Fprintln(w, "  hunt      time each strategy to expose each fault: sockfuzz hunt [-faults a,b] [-target T] [-fuzz-target FuzzX] [-strategies s,...] [-trials N] [-trials-by s=N,...] [-cap 90s] [-jobs 2] [-results F] [-report F] [-report-only]")
+	fmt.Fprintln(w, "  corpus-stats  what a fuzz corpus reached beyond its seeds: sockfuzz corpus-stats [-fuzz-target FuzzX] DIR...")
 	fmt.Fprintln(w, "  mutate    score the fuzzer on mutants of a target's source: sockfuzz mutate [-target T] [-ops a,b] [-list] [-sample N] [-seed S] [-results F] [-report F] [-report-only] [-suite-timeout 5m] [-budget 5m] [-workdir DIR]")
 	fmt.Fprintln(w, "  upgrade-corpus  convert stored fuzz inputs to the current byte form, once: sockfuzz upgrade-corpus [-n] DIR...")
 	fmt.Fprintln(w, "  netstack-env  generate the hooked build of gVisor and print its environment for a shell's eval: eval \"$(sockfuzz netstack-env)\"")
