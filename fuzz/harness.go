@@ -229,11 +229,14 @@ type Harness struct {
 	target Target
 	stack  string // the stack target's name
 	opt    repro.Options
-	nsched int   // schedules per input (EnvSchedules)
-	err    error // a bad environment: every run reports it
-	runs   atomic.Int64
-	nseeds int64           // the first runs are the seeds' (go test runs them first)
-	known  map[string]bool // titles that pass (SOCKFUZZ_KNOWN), looked up, never iterated
+	nsched int // schedules per input (EnvSchedules)
+	// interleave counts the interleaving features of an input's schedules as coverage
+	// (EnvInterleavings).
+	interleave bool
+	err        error // a bad environment: every run reports it
+	runs       atomic.Int64
+	nseeds     int64           // the first runs are the seeds' (go test runs them first)
+	known      map[string]bool // titles that pass (SOCKFUZZ_KNOWN), looked up, never iterated
 
 	seedsOnce sync.Once
 	seeds     [][]byte
@@ -289,7 +292,7 @@ func NewHarness(t Target) *Harness {
 	switch v := os.Getenv(EnvInterleavings); v {
 	case "", "off":
 	case "on":
-		h.opt.Features = true
+		h.interleave = true
 	default:
 		h.err = fmt.Errorf("%s=%q: want on or off", EnvInterleavings, v)
 	}
@@ -420,7 +423,7 @@ func (h *Harness) Run(data []byte) string {
 // run is Run without the known-title filter.
 func (h *Harness) run(data []byte) string {
 	p := h.target.Decode(data)
-	x, err := Explore(p, data, h.nsched, h.opt)
+	x, err := Explore(p, data, h.nsched, h.options())
 	if err != nil {
 		return "execute: " + err.Error()
 	}
@@ -441,6 +444,16 @@ func (h *Harness) run(data []byte) string {
 		}
 	}
 	return ""
+}
+
+// options are the options of one input's executions: the harness's, with a fresh table for
+// their interleaving features when they count as coverage.
+func (h *Harness) options() repro.Options {
+	opt := h.opt
+	if h.interleave {
+		opt.Features = new(sched.Features)
+	}
+	return opt
 }
 
 // stacksOwn reports whether the failing program p, run with the faults off under its own

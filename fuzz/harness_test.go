@@ -75,7 +75,7 @@ func TestInterleavingsEnvironment(t *testing.T) {
 		if h.err != nil {
 			t.Fatal(h.err)
 		}
-		x, err := Explore(Sockets.Decode(data), data, DefaultSchedules, h.opt)
+		x, err := Explore(Sockets.Decode(data), data, DefaultSchedules, h.options())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -88,12 +88,15 @@ func TestInterleavingsEnvironment(t *testing.T) {
 		if x.Features == nil || x.Features.Len() == 0 {
 			t.Fatalf("%s=on: no feature recorded over %d schedules", EnvInterleavings, x.Runs)
 		}
-		// The union covers the input's own schedule's features.
-		own, err := repro.Execute(Sockets.Decode(data), h.opt)
-		if err != nil {
+		// The table covers the input's own schedule's features, and each input gets its own.
+		opt := h.options()
+		if _, err := repro.Execute(Sockets.Decode(data), opt); err != nil {
 			t.Fatal(err)
 		}
-		own.Result.Features.Each(func(i int) {
+		if opt.Features == x.Features || opt.Features.Len() == 0 {
+			t.Fatalf("the input's own run: table %p (%d features), the exploration's %p", opt.Features, opt.Features.Len(), x.Features)
+		}
+		opt.Features.Each(func(i int) {
 			if !x.Features.Has(i) {
 				t.Errorf("feature %d of the input's own schedule is not in the union", i)
 			}

@@ -118,8 +118,8 @@ type Exploration struct {
 	Index int
 	// Runs is the number of executions made.
 	Runs int
-	// Features are the interleaving features of all the executions made, when opt.Features
-	// asked for them; nil otherwise.
+	// Features are the interleaving features of all the executions made: opt.Features, which
+	// they all add to; nil when it is.
 	Features *sched.Features
 }
 
@@ -138,7 +138,7 @@ func Explore(p *repro.Program, data []byte, n int, opt repro.Options) (*Explorat
 		n = 1
 	}
 	n = max(n, 1)
-	x := &Exploration{Program: p}
+	x := &Exploration{Program: p, Features: opt.Features}
 	steps := 0
 	var hash uint64
 	if n > 1 {
@@ -156,12 +156,6 @@ func Explore(p *repro.Program, data []byte, n int, opt repro.Options) (*Explorat
 		out, err := repro.Execute(q, o)
 		if err != nil {
 			return nil, err
-		}
-		if f := out.Result.Features; f != nil {
-			if x.Features == nil {
-				x.Features = new(sched.Features)
-			}
-			x.Features.Union(f)
 		}
 		x.Runs++
 		x.Program, x.Outcome, x.Index = q, out, i

@@ -23,9 +23,9 @@ type Options struct {
 	StepBudget int
 	// LogSize is the number of events kept for Outcome.Events; 0 keeps none.
 	LogSize int
-	// Features records the execution's interleaving features (Controlled mode):
-	// Outcome.Result.Features. It changes no execution.
-	Features bool
+	// Features, when set, is the table the execution adds its interleaving features to
+	// (sched.Config.Features; Controlled mode). It changes no execution.
+	Features *sched.Features
 }
 
 // DefaultStepBudget is an execution's step budget unless Options say otherwise: a hundred

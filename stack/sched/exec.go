@@ -46,9 +46,10 @@ type Config struct {
 	LogSize int
 	// NoRace turns the happens-before detector off (Controlled mode), for measuring its cost.
 	NoRace bool
-	// Features records the interleaving features the execution reaches (Controlled mode):
-	// Result.Features. It changes no execution.
-	Features bool
+	// Features, when set, is the table the execution adds the interleaving features it reaches
+	// to (Controlled mode): several executions may share one, for their union. It changes no
+	// execution.
+	Features *Features
 }
 
 // Status says how (or whether) an execution ended.
@@ -122,8 +123,6 @@ type Result struct {
 	// TraceHash digests every event of the execution (Controlled mode): two executions with
 	// the same hash ran the same events in the same order.
 	TraceHash uint64
-	// Features are the interleaving features reached (Config.Features), or nil.
-	Features *Features
 }
 
 // ctlMsg is what a thread tells the Run goroutine when it hands control back (Free mode, and
@@ -190,7 +189,7 @@ type Exec struct {
 	kind EventKind // the last recorded event's kind: Decision.Kind
 	// site and obj are the last recorded event's, for the preemption features.
 	site, obj string
-	feat      *Features // Config.Features: the features reached, nil when off
+	feat      *Features // Config.Features: the table the features go to, nil when off
 
 	idle func(step int) // OnIdle's hook
 
@@ -215,9 +214,8 @@ func New(cfg Config) *Exec {
 	}
 	e.log.init(n)
 	e.race.enabled = cfg.Mode == Controlled && !cfg.NoRace
-	if cfg.Features && cfg.Mode == Controlled {
-		e.feat = new(Features)
-		e.res.Features = e.feat
+	if cfg.Mode == Controlled {
+		e.feat = cfg.Features
 	}
 	if cfg.Mode == Controlled {
 		e.mem = getExecMem()

@@ -103,10 +103,6 @@ func (m *Mutex) class() uint64 {
 	return m.cls
 }
 
-// Features returns the features the execution reached so far, or nil when Config.Features is
-// off.
-func (e *Exec) Features() *Features { return e.feat }
-
 // featWoken records that from made t runnable: t's wait (its kind and object) met a thread
 // of from's role. Nothing when from is t or no thread (Run's goroutine, the clock).
 func (e *Exec) featWoken(from, t *Thread) {

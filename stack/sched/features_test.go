@@ -6,10 +6,10 @@ import (
 )
 
 // featureProgram runs a writer and a reader of one word, each taking a lock around its
-// access, under c, and returns the features reached.
-func featureProgram(t *testing.T, c Chooser, features bool) *Result {
+// access, under c, adding the features it reaches to f (nil: none).
+func featureProgram(t *testing.T, c Chooser, f *Features) *Result {
 	t.Helper()
-	e := New(Config{Mode: Controlled, Chooser: c, Features: features})
+	e := New(Config{Mode: Controlled, Chooser: c, Features: f})
 	m := e.NewMutex("so7.lock")
 	w := e.NewWord("so7.state", nil)
 	e.Go("p0", func(th *Thread) {
@@ -36,18 +36,19 @@ func featureList(f *Features) []int {
 	return out
 }
 
-func TestFeaturesOffByDefault(t *testing.T) {
-	if r := featureProgram(t, nil, false); r.Features != nil {
-		t.Fatalf("features recorded with Config.Features off: %d", r.Features.Len())
-	}
+// runFeatures is featureProgram with a fresh table, which it returns.
+func runFeatures(t *testing.T, c Chooser) *Features {
+	var f Features
+	featureProgram(t, c, &f)
+	return &f
 }
 
 // TestFeaturesSeeInterleavings checks that two schedules of one program that meet differently
 // (the reader after the writer: a lock handoff and a reads-from; the reader first: neither)
 // reach different features, and that one schedule always reaches the same ones.
 func TestFeaturesSeeInterleavings(t *testing.T) {
-	writerFirst := featureProgram(t, Replay([]ID{0, 0, 0, 0, 0, 0}), true).Features
-	readerFirst := featureProgram(t, Replay([]ID{1, 1, 1, 1, 1, 1}), true).Features
+	writerFirst := runFeatures(t, Replay([]ID{0, 0, 0, 0, 0, 0}))
+	readerFirst := runFeatures(t, Replay([]ID{1, 1, 1, 1, 1, 1}))
 	if writerFirst.Len() == 0 {
 		t.Fatal("the writer-first schedule reached no feature")
 	}
@@ -56,13 +57,19 @@ func TestFeaturesSeeInterleavings(t *testing.T) {
 		t.Fatalf("both schedules reached the same features %v", a)
 	}
 	for i := 0; i < 3; i++ {
-		if again := featureList(featureProgram(t, Replay([]ID{0, 0, 0, 0, 0, 0}), true).Features); !slices.Equal(again, a) {
+		if again := featureList(runFeatures(t, Replay([]ID{0, 0, 0, 0, 0, 0}))); !slices.Equal(again, a) {
 			t.Fatalf("run %d of one schedule reached %v, the first %v", i, again, a)
 		}
 	}
-	var u Features
+	// One table shared by both executions holds their union, as Union makes it.
+	var shared, u Features
+	featureProgram(t, Replay([]ID{0, 0, 0, 0, 0, 0}), &shared)
+	featureProgram(t, Replay([]ID{1, 1, 1, 1, 1, 1}), &shared)
 	u.Union(writerFirst)
 	u.Union(readerFirst)
+	if !slices.Equal(featureList(&shared), featureList(&u)) {
+		t.Fatalf("a shared table holds %v, the union %v", featureList(&shared), featureList(&u))
+	}
 	for _, i := range append(a, b...) {
 		if !u.Has(i) {
 			t.Fatalf("union lacks feature %d", i)
