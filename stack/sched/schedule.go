@@ -11,7 +11,10 @@ const kindIdle = "idle"
 // and unwinds t.
 func (e *Exec) record(t *Thread, kind EventKind, site, obj string) {
 	e.steps++
-	e.kind, e.site, e.obj = kind, site, obj
+	e.kind = kind
+	if e.feat != nil { // only the preemption features read them
+		e.site, e.obj = site, obj
+	}
 	e.log.add(e.steps, t.id, kind, site, obj)
 	if e.steps > e.budget {
 		e.stopStat = Budget
