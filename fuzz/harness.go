@@ -238,8 +238,10 @@ type Harness struct {
 	nseeds     int64           // the first runs are the seeds' (go test runs them first)
 	known      map[string]bool // titles that pass (SOCKFUZZ_KNOWN), looked up, never iterated
 
-	seedsOnce sync.Once
-	seeds     [][]byte
+	seedsOnce   sync.Once
+	seeds       [][]byte
+	seedSet     map[string]bool // the seeds' bytes: their runs add the sweep (Sweep)
+	seedSetOnce sync.Once
 
 	availOnce   sync.Once
 	unavailable string // why the target's stack cannot run here, "" when it can
@@ -387,6 +389,18 @@ func (h *Harness) Seeds() [][]byte {
 	return slices.Clip(h.seeds)
 }
 
+// isSeed reports whether data is one of the target's seeds.
+func (h *Harness) isSeed(data []byte) bool {
+	h.Seeds()
+	h.seedSetOnce.Do(func() {
+		h.seedSet = make(map[string]bool, len(h.seeds))
+		for _, s := range h.seeds {
+			h.seedSet[string(s)] = true
+		}
+	})
+	return h.seedSet[string(data)]
+}
+
 // textSeeds is TextSeeds' value, read once.
 var textSeeds = sync.OnceValue(func() [][]byte {
 	var out [][]byte
@@ -423,9 +437,17 @@ func (h *Harness) Run(data []byte) string {
 // run is Run without the known-title filter.
 func (h *Harness) run(data []byte) string {
 	p := h.target.Decode(data)
-	x, err := Explore(p, data, h.nsched, h.options())
+	opt := h.options()
+	x, err := Explore(p, data, h.nsched, opt)
 	if err != nil {
 		return "execute: " + err.Error()
+	}
+	if !x.Outcome.Failed() && x.Outcome.Live == 0 && x.Own.Atomics > 0 && h.isSeed(data) {
+		// A seed is a shape the fuzzer starts from: every single preemption at one of its
+		// atomic accesses, once, before fuzzing leaves it behind.
+		if x, err = Sweep(p, x.Own, opt); err != nil {
+			return "execute: " + err.Error()
+		}
 	}
 	interleave.Report(x.Features)
 	p, out := x.Program, x.Outcome

@@ -6,6 +6,7 @@ import (
 
 	"github.com/sockfuzz/sockfuzz/corpus"
 	"github.com/sockfuzz/sockfuzz/repro"
+	"github.com/sockfuzz/sockfuzz/stack/sched"
 )
 
 // witness returns a witness program with its explicit schedule replaced by the default one,
@@ -38,12 +39,13 @@ func TestExploreReplays(t *testing.T) {
 		{"wakeup-before-append", repro.SchedPCT, 0},
 		{"accept-ref-late", repro.SchedWalk, 0},
 		{"predicate-wakeup-race", repro.SchedSyncPCT, 4}, // the cycle's fourth
+		{"listen-close-drain", sched.KindPreempt, 5},     // the cycle's fifth
 	}
 	for _, tc := range tests {
 		t.Run(tc.fault, func(t *testing.T) {
 			p := witness(t, tc.fault)
 			for k := 0; k < 2000; k++ {
-				data := []byte{byte(k), byte(k >> 8), 0x5a}
+				data := []byte{0x5a, byte(k), byte(k >> 8)} // the hash skips the first byte (inputHash)
 				x, err := Explore(p, data, 8, repro.Options{StepBudget: StepBudget})
 				if err != nil {
 					t.Fatal(err)
@@ -98,5 +100,47 @@ func TestExploreCounts(t *testing.T) {
 		if x.Runs != tc.want || x.Outcome.Failed() || x.Index != 0 || x.Program != p {
 			t.Errorf("%s n=%d: %d runs (want %d), failed %v, index %d", tc.mode, tc.n, x.Runs, tc.want, x.Outcome.Failed(), x.Index)
 		}
+	}
+}
+
+// TestSweep checks the seeds' sweep: every single preemption at an atomic decision of a
+// witness whose window is one (listen-close-drain) finds its fault and returns a program that
+// replays it, saying where its schedule came from; with the fault off the sweep runs clean,
+// one execution per atomic decision; the sweep is bounded by SweepPoints.
+func TestSweep(t *testing.T) {
+	p := witness(t, "listen-close-drain")
+	opt := repro.Options{StepBudget: StepBudget}
+	own0, err := repro.Execute(p, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	own := Own{Steps: own0.Result.Steps, Atomics: own0.Result.Atomics}
+	if own.Atomics == 0 || own.Atomics > SweepPoints {
+		t.Fatalf("%d atomic decisions: the test wants 1 to %d", own.Atomics, SweepPoints)
+	}
+	x, err := Sweep(p, own, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !x.Outcome.Failed() || x.Index >= 0 || x.Runs != -x.Index {
+		t.Fatalf("sweep: failed %v at index %d after %d runs, want a failure at -k after k runs", x.Outcome.Failed(), x.Index, x.Runs)
+	}
+	out, err := repro.Execute(x.Program, opt)
+	if err != nil || out.Title() != x.Outcome.Title() {
+		t.Fatalf("the returned program replays to %q (%v), the sweep found %q", out.Title(), err, x.Outcome.Title())
+	}
+	if !strings.Contains(x.Program.String(), "the harness's sweep of its seeds") {
+		t.Errorf("the returned program does not say where its schedule came from:\n%s", x.Program)
+	}
+
+	clean := *p
+	clean.Header.Faults = nil
+	x, err = Sweep(&clean, own, opt)
+	if err != nil || x.Outcome.Failed() || x.Runs != own.Atomics {
+		t.Fatalf("faults off: err %v, failed %v (%q), %d runs, want clean after %d", err, x.Outcome.Failed(), x.Outcome.Title(), x.Runs, own.Atomics)
+	}
+	x, err = Sweep(&clean, Own{Steps: own.Steps, Atomics: 10 * SweepPoints}, opt)
+	if err != nil || x.Runs != SweepPoints {
+		t.Fatalf("with %d atomic decisions: %d runs (%v), want %d", 10*SweepPoints, x.Runs, err, SweepPoints)
 	}
 }

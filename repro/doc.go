@@ -41,6 +41,7 @@
 //	         | "pct" { "seed=" num | "depth=" 1..16 | "steps=" num }
 //	         | "syncpct" { "seed=" num | "depth=" 1..16 | "syncs=" num }
 //	         | "walk" { "seed=" num | "odds=" 2..1048576 }
+//	         | "preempt" { "seed=" num | "depth=" 1..16 | "points=" num }
 //	         | "bytes" [ hex ] | "replay" { thread | "c" }
 //	proc     = "proc" ident { call }
 //	call     = [ "r" N "=" ] name "(" [ arg { "," arg } ] ")"

@@ -99,7 +99,7 @@ func TestParseErrors(t *testing.T) {
 		{"faults\n", `t:1:7: expected fault name, found end of line`},
 		{"faults 9lives\n", `t:1:8: expected fault name (a letter, then letters, digits, _ or -), found "9lives"`},
 		{"faults a b a\n", `t:1:12: expected fault not named before, found "a"`},
-		{"sched lottery\n", `t:1:7: expected schedule (default, random, pct, syncpct, walk, bytes, replay), found "lottery"`},
+		{"sched lottery\n", `t:1:7: expected schedule (default, random, pct, syncpct, walk, preempt, bytes, replay), found "lottery"`},
 		{"sched random depth=3\n", `t:1:14: expected seed=N, found "depth"`},
 		{"sched pct seed=1 seed=2\n", `t:1:18: expected parameter not given before, found "seed"`},
 		{"sched pct depth=17\n", `t:1:17: expected depth 1..16, found "17"`},

@@ -113,6 +113,9 @@ type Result struct {
 	// Choices are the decisions actually made, one per scheduling point that had more than one
 	// candidate: Replay(Choices) reproduces the execution exactly (Controlled mode).
 	Choices []ID
+	// Atomics counts the decisions with more than one candidate where the running thread was
+	// about to access an atomic word: Preempt's estimate of its preemption points.
+	Atomics int
 	// Now is the virtual time reached.
 	Now Duration
 	// Blocked lists the threads blocked when the execution stopped (Quiescent, Budget, Aborted).

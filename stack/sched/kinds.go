@@ -20,8 +20,9 @@ type Schedule struct {
 	// Seed seeds the random kinds.
 	Seed uint64
 	// Depth is PCT's bug depth; Steps its estimate of an execution's scheduling points; Syncs
-	// sync PCT's estimate of its synchronization points; Odds a walk's switch odds.
-	Depth, Steps, Syncs, Odds int
+	// sync PCT's estimate of its synchronization points; Odds a walk's switch odds; Points
+	// Preempt's estimate of an execution's atomic decisions (Result.Atomics).
+	Depth, Steps, Syncs, Odds, Points int
 	// Bytes is the bytes chooser's input (DataBytes).
 	Bytes []byte
 	// Choices are the replay chooser's explicit choices (DataChoices); ClockID is the clock.
@@ -38,6 +39,7 @@ const (
 	KindPCT     KindName = "pct"
 	KindSyncPCT KindName = "syncpct"
 	KindWalk    KindName = "walk"
+	KindPreempt KindName = "preempt"
 	KindBytes   KindName = "bytes"
 	KindReplay  KindName = "replay"
 )
@@ -153,6 +155,8 @@ func paramField(s *Schedule, name string) *int {
 		return &s.Syncs
 	case "odds":
 		return &s.Odds
+	case "points":
+		return &s.Points
 	}
 	return nil
 }
@@ -268,7 +272,7 @@ func ChoiceString(c ID) string {
 // Equal reports whether two schedules are the same.
 func (s *Schedule) Equal(o *Schedule) bool {
 	return s.Kind == o.Kind && s.Seed == o.Seed && s.Depth == o.Depth && s.Steps == o.Steps &&
-		s.Syncs == o.Syncs && s.Odds == o.Odds && slices.Equal(s.Bytes, o.Bytes) && slices.Equal(s.Choices, o.Choices)
+		s.Syncs == o.Syncs && s.Odds == o.Odds && s.Points == o.Points && slices.Equal(s.Bytes, o.Bytes) && slices.Equal(s.Choices, o.Choices)
 }
 
 // Chooser builds the chooser of a valid schedule; nil means the substrate's default choices.
@@ -296,6 +300,10 @@ func init() {
 	RegisterKind(Kind{Name: KindWalk, Doc: "keep the running thread, switching at random once in odds decisions",
 		Params: []Param{seed, {Name: "odds", Min: 2, Max: MaxOdds, Default: DefaultOdds}},
 		New:    func(s *Schedule) Chooser { return Walk(s.Seed, s.Odds) }})
+	RegisterKind(Kind{Name: KindPreempt, Doc: "the default's choices, preempting the running thread at depth-1 of its atomic accesses",
+		Params: []Param{seed, {Name: "depth", Min: 1, Max: MaxPCTDepth, Default: DefaultPCTDepth},
+			{Name: "points", Min: 1, Max: MaxPCTSteps, Default: DefaultSyncs}},
+		New: func(s *Schedule) Chooser { return Preempt(s.Seed, s.Depth, s.Points) }})
 	RegisterKind(Kind{Name: KindBytes, Doc: "one input byte per decision, then the default choices",
 		Data: DataBytes, New: func(s *Schedule) Chooser { return Bytes(s.Bytes) }})
 	RegisterKind(Kind{Name: KindReplay, Doc: "explicit choices, thread numbers or c for the clock, then the default",

@@ -8,7 +8,7 @@ import (
 // TestKinds checks the registry: every built-in kind is registered once, in order, its defaults
 // validate and print, and its chooser is built (none for default).
 func TestKinds(t *testing.T) {
-	want := "default random pct syncpct walk bytes replay"
+	want := "default random pct syncpct walk preempt bytes replay"
 	if got := strings.Join(KindNames(), " "); got != want {
 		t.Fatalf("kinds %q, want %q", got, want)
 	}
@@ -41,6 +41,9 @@ func TestScheduleValidate(t *testing.T) {
 		{Schedule{Kind: KindSyncPCT, Depth: 2, Syncs: 0}, "syncpct syncs 0 out of 1..10000000"},
 		{Schedule{Kind: KindSyncPCT, Depth: 2, Syncs: 9, Steps: 4}, "fields set that the syncpct schedule does not have"},
 		{Schedule{Kind: KindRandom, Choices: []ID{1}}, "does not have"},
+		{Schedule{Kind: KindPreempt, Seed: 3, Depth: 2, Points: 175}, ""},
+		{Schedule{Kind: KindPreempt, Depth: 2, Points: 0}, "preempt points 0 out of 1..10000000"},
+		{Schedule{Kind: KindPCT, Depth: 2, Steps: 9, Points: 4}, "fields set that the pct schedule does not have"},
 		{Schedule{Kind: KindReplay, Choices: []ID{ClockID, 3, 256}}, "choice 2: thread 256 out of 0..255"},
 		{Schedule{Kind: "lottery"}, `unknown schedule kind "lottery"`},
 	} {

@@ -108,6 +108,9 @@ func (e *Exec) decide(cur *Thread) *Thread {
 		if cur != nil {
 			d.Current = cur.id
 		}
+		if e.kind == EvAtomic && d.Current != NoThread && cur.state == stRunnable {
+			e.res.Atomics++
+		}
 		id = e.chooser.Choose(d)
 		if !e.trusted && !d.has(id) {
 			id = Default(d)

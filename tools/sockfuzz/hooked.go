@@ -38,10 +38,10 @@ const (
 
 // programCommands are the commands whose positional arguments may be program files: a file
 // whose header names netstack involves it.
-var programCommands = map[string]bool{"replay": true, "minimize": true, "search": true, "trace": true, "convert": true}
+var programCommands = map[string]bool{"replay": true, "minimize": true, "search": true, "trace": true, "convert": true, "kinds": true}
 
 // targetCommands are the commands whose -target flag may name netstack.
-var targetCommands = map[string]bool{"replay": true, "minimize": true, "search": true, "trace": true, "faults": true,
+var targetCommands = map[string]bool{"replay": true, "minimize": true, "search": true, "kinds": true, "trace": true, "faults": true,
 	"hunt": true, "convert": true, "fuzz": true, "mutate": true}
 
 // needsHooked reports whether the command line args (the command and its flags) involves

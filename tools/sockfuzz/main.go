@@ -33,6 +33,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if args[0] == "search" {
 		return searchCmd(args[1:], stdout, stderr)
 	}
+	if args[0] == "kinds" {
+		return kindsCmd(args[1:], stdout, stderr)
+	}
 	if args[0] == "trace" {
 		return traceCmd(args[1:], stdout, stderr)
 	}
@@ -82,6 +85,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "  replay    replay programs: sockfuzz replay [-mode controlled|free] [-runs N] [-trace N] [-target T] FILE...")
 	fmt.Fprintln(w, "  minimize  shrink a failing program: sockfuzz minimize [-title T] [-seeds N] [-candidates N] [-o OUT] [-store DIR] [-target T] FILE")
 	fmt.Fprintln(w, "  search    find a failing schedule of a program, systematically: sockfuzz search [-changes 1|2] [-window N] [-title T] [-budget N] [-o OUT] [-target T] FILE")
+	fmt.Fprintln(w, "  kinds     how often each kind of derived schedule exposes programs' failures: sockfuzz kinds [-runs N] [-kinds k,...] [-target T] FILE...")
 	fmt.Fprintln(w, "  trace     draw one run as an HTML page: sockfuzz trace [-events N] [-target T] -html OUT.html FILE")
 	fmt.Fprintln(w, "  faults    list the fault catalog: sockfuzz faults [-names] [-target T]")
 	fmt.Fprintln(w, "  convert   convert programs and fuzz inputs: sockfuzz convert [-from auto|text|gofuzz|libfuzzer] -to text|gofuzz|libfuzzer [-fuzz-target FuzzX] [-target T] [-o OUT] FILE...")
