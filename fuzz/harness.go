@@ -389,6 +389,21 @@ func (h *Harness) Seeds() [][]byte {
 	return slices.Clip(h.seeds)
 }
 
+// ExploreInput is an input's whole exploration as a fuzz target makes it: Explore, then, for a
+// seed (a shape the fuzzer starts from) that ran clean under its schedules, Sweep: every single
+// preemption at one of its atomic accesses, once, before fuzzing leaves it behind. A tool that
+// runs an input again for its reports (the hunt) calls it to see what the target saw.
+func ExploreInput(p *repro.Program, data []byte, n int, opt repro.Options, seed bool) (*Exploration, error) {
+	x, err := Explore(p, data, n, opt)
+	if err != nil || !seed || x.Outcome.Failed() || x.Outcome.Live != 0 || x.Own.Atomics == 0 {
+		return x, err
+	}
+	return Sweep(p, x.Own, opt)
+}
+
+// IsSeed reports whether data is one of target t's seeds, the inputs ExploreInput sweeps.
+func IsSeed(t Target, data []byte) bool { return HarnessFor(t).isSeed(data) }
+
 // isSeed reports whether data is one of the target's seeds.
 func (h *Harness) isSeed(data []byte) bool {
 	h.Seeds()
@@ -437,17 +452,9 @@ func (h *Harness) Run(data []byte) string {
 // run is Run without the known-title filter.
 func (h *Harness) run(data []byte) string {
 	p := h.target.Decode(data)
-	opt := h.options()
-	x, err := Explore(p, data, h.nsched, opt)
+	x, err := ExploreInput(p, data, h.nsched, h.options(), h.isSeed(data))
 	if err != nil {
 		return "execute: " + err.Error()
-	}
-	if !x.Outcome.Failed() && x.Outcome.Live == 0 && x.Own.Atomics > 0 && h.isSeed(data) {
-		// A seed is a shape the fuzzer starts from: every single preemption at one of its
-		// atomic accesses, once, before fuzzing leaves it behind.
-		if x, err = Sweep(p, x.Own, opt); err != nil {
-			return "execute: " + err.Error()
-		}
 	}
 	interleave.Report(x.Features)
 	p, out := x.Program, x.Outcome

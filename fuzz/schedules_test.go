@@ -144,3 +144,29 @@ func TestSweep(t *testing.T) {
 		t.Fatalf("with %d atomic decisions: %d runs (%v), want %d", 10*SweepPoints, x.Runs, err, SweepPoints)
 	}
 }
+
+// TestExploreInputSweepsSeeds checks that the sweep is the seeds' only: ExploreInput sweeps
+// when told the input is a seed (and IsSeed tells the target's seeds from other inputs), so
+// that a tool running an input again sees what the target saw.
+func TestExploreInputSweepsSeeds(t *testing.T) {
+	seeds := HarnessFor(Sockets).Seeds()
+	if len(seeds) == 0 || !IsSeed(Sockets, seeds[0]) {
+		t.Fatalf("%d seeds; the first not a seed", len(seeds))
+	}
+	other := append([]byte{}, seeds[0]...)
+	other = append(other, 0x5a)
+	if IsSeed(Sockets, other) {
+		t.Fatal("a seed with one more byte is taken for a seed")
+	}
+	p := witness(t, "listen-close-drain")
+	opt := repro.Options{StepBudget: StepBudget}
+	data := []byte{0x5a, 1, 2}
+	plain, err := ExploreInput(p, data, 1, opt, false)
+	if err != nil || plain.Runs != 1 || plain.Outcome.Failed() {
+		t.Fatalf("not a seed: %d runs, failed %v (%v), want 1 clean run", plain.Runs, plain.Outcome.Failed(), err)
+	}
+	swept, err := ExploreInput(p, data, 1, opt, true)
+	if err != nil || !swept.Outcome.Failed() || swept.Index >= 0 {
+		t.Fatalf("a seed: failed %v at index %d (%v), want the sweep's failure", swept.Outcome.Failed(), swept.Index, err)
+	}
+}

@@ -311,7 +311,7 @@ func (c *converter) decode(file, from string, data []byte) (*repro.Program, erro
 	return p, nil
 }
 
-// explore runs a decoded input as its fuzz target does (fuzz.Explore) and returns the program
+// explore runs a decoded input as its fuzz target does (fuzz.ExploreInput) and returns the program
 // under the schedule that failed, or under its own schedule, with a note, when none did: the
 // input's own schedule is only the first of the schedules the target tried.
 func (c *converter) explore(p *repro.Program, data []byte) (*repro.Program, error) {
@@ -319,7 +319,8 @@ func (c *converter) explore(p *repro.Program, data []byte) (*repro.Program, erro
 	if err != nil {
 		return nil, err
 	}
-	x, err := fuzz.Explore(p, data, n, repro.Options{StepBudget: fuzz.StepBudget})
+	seed := c.byteTgt != nil && fuzz.IsSeed(*c.byteTgt, data)
+	x, err := fuzz.ExploreInput(p, data, n, repro.Options{StepBudget: fuzz.StepBudget}, seed)
 	if err != nil {
 		return nil, err
 	}

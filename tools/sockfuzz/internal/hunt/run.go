@@ -567,7 +567,8 @@ func (r *runner) crashReports(t fuzz.Target, info faultInfo, in crashInput) ([]o
 	if name := r.stack.Name(); name != stack.DefaultTarget {
 		p.Header.Target = name
 	}
-	x, err := fuzz.Explore(p, in.data, n, repro.Options{Faults: info.Bit, Mode: repro.Controlled, StepBudget: fuzz.StepBudget})
+	opt := repro.Options{Faults: info.Bit, Mode: repro.Controlled, StepBudget: fuzz.StepBudget}
+	x, err := fuzz.ExploreInput(p, in.data, n, opt, fuzz.IsSeed(t, in.data))
 	if err != nil {
 		return nil, nil, err
 	}

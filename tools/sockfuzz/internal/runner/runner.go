@@ -711,9 +711,10 @@ func (r *runner) process(name, path string) (string, error) {
 		p.Header.Faults = slices.Clone(r.cfg.Faults)
 	}
 	p.Comments = append([]string{fmt.Sprintf(" found by sockfuzz fuzz %s, input %s", name, filepath.Base(path))}, p.Comments...)
-	// The target ran the input under its own schedule and derived ones: replay them the same
-	// way, and go on with the program under the schedule that failed.
-	x, err := fuzz.Explore(p, data, r.nsched, repro.Options{StepBudget: fuzz.StepBudget})
+	// The target ran the input under its own schedule and derived ones, and a seed under the
+	// sweep too: replay them the same way, and go on with the program under the schedule
+	// that failed.
+	x, err := fuzz.ExploreInput(p, data, r.nsched, repro.Options{StepBudget: fuzz.StepBudget}, fuzz.IsSeed(t, data))
 	var out *repro.Outcome
 	if err == nil {
 		p, out = x.Program, x.Outcome
