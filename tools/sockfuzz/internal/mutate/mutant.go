@@ -99,10 +99,11 @@ func generateFile(file string, src []byte, use func(string) bool) ([]Mutant, err
 		}
 	}
 	sort.SliceStable(sites, func(i, j int) bool { return sites[i].pos < sites[j].pos })
+	guarded := faultGuarded(fset, f, src)
 	var out []Mutant
 	seen := map[string]bool{}
 	for _, s := range sites {
-		if ours(src, s) {
+		if ours(src, s) || inside(guarded, s.pos) {
 			continue
 		}
 		mutated, err := apply(src, s.edits)
@@ -123,6 +124,35 @@ func generateFile(file string, src []byte, use func(string) bool) ([]Mutant, err
 		out = append(out, Mutant{ID: id, Op: s.op, File: file, Line: pos.Line, Col: pos.Column, Desc: s.desc, Src: formatted})
 	}
 	return out, nil
+}
+
+// faultGuard matches a condition that turns a fault of the catalog on: the model's
+// st.faults.Has(...) and the hooked gVisor's sockfuzzhook.Fault(n).
+var faultGuard = regexp.MustCompile(`\.faults\.Has\(|sockfuzzhook\.Fault\(`)
+
+// faultGuarded returns the bodies of the if statements whose condition turns a fault on: code
+// that runs only with that fault, so that with the faults off, as the fuzz stage runs, no
+// mutant of it can be told apart (the suite's faults-on witnesses may still kill one, by
+// accident). Their else branches stay: they run with the faults off.
+func faultGuarded(fset *token.FileSet, f *ast.File, src []byte) []*ast.BlockStmt {
+	var out []*ast.BlockStmt
+	ast.Inspect(f, func(n ast.Node) bool {
+		if is, ok := n.(*ast.IfStmt); ok && faultGuard.MatchString(text(fset, src, is.Cond)) {
+			out = append(out, is.Body)
+		}
+		return true
+	})
+	return out
+}
+
+// inside reports whether pos falls in one of the blocks.
+func inside(blocks []*ast.BlockStmt, pos token.Pos) bool {
+	for _, b := range blocks {
+		if b.Pos() <= pos && pos < b.End() {
+			return true
+		}
+	}
+	return false
 }
 
 // ownCode matches what sockfuzz adds to a hooked copy of gVisor (its hooks, its oracles'

@@ -269,9 +269,12 @@ func findSwaps(fset *token.FileSet, f *ast.File, src []byte) []site {
 // flipped is the comparison with the other bound.
 var flipped = map[token.Token]token.Token{token.LSS: token.LEQ, token.LEQ: token.LSS, token.GTR: token.GEQ, token.GEQ: token.GTR}
 
-// findBounds finds a comparison in an if or for condition: the mutant flips its bound.
+// findBounds finds a comparison in an if or for condition: the mutant flips its bound. A clamp,
+// an if whose body is only x = c for a comparison of x with c in its condition, is left out:
+// the flip changes the outcome only at x == c, where the assignment changes nothing.
 func findBounds(fset *token.FileSet, f *ast.File, src []byte) []site {
 	var out []site
+	var clamp *ast.AssignStmt // the body of the if whose condition is being read, when a lone assignment
 	cond := func(c ast.Expr) {
 		if c == nil {
 			return
@@ -285,6 +288,9 @@ func findBounds(fset *token.FileSet, f *ast.File, src []byte) []site {
 				return true
 			}
 			if to, ok := flipped[b.Op]; ok {
+				if clamp != nil && text(fset, src, clamp.Lhs[0]) == text(fset, src, b.X) && text(fset, src, clamp.Rhs[0]) == text(fset, src, b.Y) {
+					return true // a clamp to the bound: equivalent
+				}
 				start := fset.Position(b.OpPos).Offset
 				out = append(out, site{op: "bound", pos: b.OpPos,
 					desc:  fmt.Sprintf("%s becomes %s in %s", b.Op, to, oneLine(text(fset, src, b))),
@@ -296,7 +302,14 @@ func findBounds(fset *token.FileSet, f *ast.File, src []byte) []site {
 	ast.Inspect(f, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.IfStmt:
+			clamp = nil
+			if len(n.Body.List) == 1 && n.Else == nil {
+				if a, ok := n.Body.List[0].(*ast.AssignStmt); ok && a.Tok == token.ASSIGN && len(a.Lhs) == 1 && len(a.Rhs) == 1 {
+					clamp = a
+				}
+			}
 			cond(n.Cond)
+			clamp = nil
 		case *ast.ForStmt:
 			cond(n.Cond)
 		}
