@@ -272,7 +272,7 @@ func HarnessFor(t Target) *Harness {
 func NewHarness(t Target) *Harness {
 	// Controlled unless the environment asks for free mode: the decoder's own mode bit would
 	// make a target's results depend on the machine's timing.
-	h := &Harness{target: t, stack: t.StackName(), opt: repro.Options{StepBudget: StepBudget, Mode: repro.Controlled}}
+	h := &Harness{target: t, stack: t.StackName(), opt: repro.Options{StepBudget: StepBudget, Mode: repro.Controlled, ChoicesOnFailure: true}}
 	h.nsched, h.err = SchedulesFromEnv()
 	tname, err := targetFromEnv()
 	if err != nil {

@@ -26,6 +26,11 @@ type Options struct {
 	// Features, when set, is the table the execution adds its interleaving features to
 	// (sched.Config.Features; Controlled mode). It changes no execution.
 	Features *sched.Features
+	// ChoicesOnFailure keeps the outcome's choices (Result.Choices, what Replayable needs) only
+	// when an oracle reported or a thread outlived the execution: a fuzzing run replays only
+	// its failures, and copying a clean run's choices out of the pooled execution was a tenth
+	// of the bytes a netstack execution allocates. It changes no execution.
+	ChoicesOnFailure bool
 }
 
 // DefaultStepBudget is an execution's step budget unless Options say otherwise: a hundred
@@ -189,10 +194,19 @@ func Execute(p *Program, opt Options) (*Outcome, error) {
 		out.Events = e.Events()
 	}
 	// The outcome keeps its own copy of the choices; the quiescent result's are a prefix.
-	out.Result = out.Result.Detach()
+	if opt.ChoicesOnFailure && len(out.Reports) == 0 && out.Live == 0 {
+		r := *out.Result
+		r.Choices = nil
+		out.Result = &r
+	} else {
+		out.Result = out.Result.Detach()
+	}
 	if q := out.Quiescent; q != nil {
 		qc := *q
-		qc.Choices = out.Result.Choices[:len(q.Choices):len(q.Choices)]
+		qc.Choices = nil
+		if out.Result.Choices != nil {
+			qc.Choices = out.Result.Choices[:len(q.Choices):len(q.Choices)]
+		}
 		out.Quiescent = &qc
 	}
 	if out.Live == 0 { // a thread left alive could still observe

@@ -14,14 +14,15 @@ import (
 // ThreeProcesses is testdata/bench/three.prog (a listener and two clients, 1 KiB each way, one
 // TCP processor), from the stack's New to its Release, with every oracle. ThreeProcesses/pooled
 // runs it as a go test -fuzz worker does (fuzz.NewHarness): thread coroutines pooled across
-// executions (sched.PoolThreads), so that a thread's grown stack is not made again each time.
+// executions (sched.PoolThreads), so that a thread's grown stack is not made again each time,
+// and the choices of a clean execution not kept (repro.Options.ChoicesOnFailure).
 func BenchmarkNetstackControlled(b *testing.B) {
 	p := readProgram(b, filepath.Join("testdata", "bench", "three.prog"))
-	run := func(b *testing.B) {
+	run := func(b *testing.B, opt repro.Options) {
 		b.ReportAllocs()
 		steps := 0
 		for b.Loop() {
-			o, err := repro.Execute(p, repro.Options{})
+			o, err := repro.Execute(p, opt)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -32,10 +33,10 @@ func BenchmarkNetstackControlled(b *testing.B) {
 		}
 		b.ReportMetric(float64(steps), "steps/op")
 	}
-	b.Run("ThreeProcesses", run)
+	b.Run("ThreeProcesses", func(b *testing.B) { run(b, repro.Options{}) })
 	b.Run("ThreeProcesses/pooled", func(b *testing.B) {
 		sched.PoolThreads(64)
 		defer sched.PoolThreads(0)
-		run(b)
+		run(b, repro.Options{ChoicesOnFailure: true})
 	})
 }

@@ -26,6 +26,10 @@ const TwoMSL sched.Duration = 100
 // language (at most 64 KiB) can fill a buffer and block a writer.
 const bufSize = 8 << 10
 
+// linkQueue is the NIC's outbound queue length. At most one frame per thread writing at once
+// is ever in it: far below it, so that no frame is dropped for space.
+const linkQueue = 64
+
 // nicID is the one NIC's id.
 const nicID = 1
 
@@ -134,7 +138,9 @@ func newInstance(e *sched.Exec, cfg stack.Config) (*instance, error) {
 		// Packets between the program's own sockets leave through the NIC and cross the wire.
 		HandleLocal: false,
 	})
-	in.link = channel.New(1024, 1500, "")
+	// The wire drains the queue in the write's own notification (wire.WriteNotify): it never
+	// holds more frames than there are writers at once, and a longer queue only costs memory.
+	in.link = channel.New(linkQueue, 1500, "")
 	in.w = newWire(in)
 	in.link.AddNotify(in.w)
 	if err := in.setup(); err != nil {
@@ -326,6 +332,10 @@ func (in *instance) checkSettled(t *sched.Thread) {
 	}
 	if n := st.CurrentConnected.Value(); n != 0 {
 		in.report(t, "leak", "netstack: CurrentConnected not zero after teardown", fmt.Sprintf("CurrentConnected %d", n))
+	}
+	if n := in.s.Stats().NICs.TxPacketsDroppedNoBufferSpace.Value(); n != 0 {
+		// linkQueue's bound was wrong: the wire lost frames no program asked to drop.
+		in.report(t, "adapter", "netstack: NIC queue overflowed", fmt.Sprintf("%d frames dropped for space (queue of %d)", n, linkQueue))
 	}
 }
 

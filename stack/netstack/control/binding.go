@@ -84,12 +84,30 @@ func New(e *sched.Exec) *Binding {
 // Threads returns the threads gVisor started (Go), in start order.
 func (b *Binding) Threads() []*sched.Thread { return b.threads }
 
-// name numbers base within the execution: base#0, base#1, ...
+// name numbers base within the execution: base#0, base#1, ... Every execution names the same
+// objects, so the names are kept process-wide (numberedNames) rather than built each time.
 func (b *Binding) name(base string) string {
 	n := b.counts[base]
 	b.counts[base] = n + 1
-	return base + "#" + strconv.Itoa(n)
+	k := numberedKey{base, n}
+	if s, ok := numberedNames.Load(k); ok {
+		return s.(string)
+	}
+	s := base + "#" + strconv.Itoa(n)
+	numberedNames.Store(k, s)
+	return s
 }
+
+// numberedKey is a base name and its number within an execution.
+type numberedKey struct {
+	base string
+	n    int
+}
+
+// numberedNames caches name's results by numberedKey, process-wide. A value is a pure function
+// of its key, so what a lookup finds cannot depend on which execution stored it; only the
+// allocation is saved.
+var numberedNames sync.Map
 
 const bindingPrefix = "github.com/sockfuzz/sockfuzz/stack/netstack/control.(*Binding)."
 
