@@ -2,13 +2,9 @@ package main
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/sockfuzz/sockfuzz/corpus"
-	"github.com/sockfuzz/sockfuzz/repro"
 )
 
 // TestKindsCmd: the table counts, per kind, the schedules that expose a witness's failure
@@ -16,18 +12,7 @@ import (
 // schedule exposes it already, and bad arguments exit 2 naming what was wrong.
 func TestKindsCmd(t *testing.T) {
 	dir := t.TempDir()
-	c, err := corpus.Witness("listen-close-drain")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := *c.Program
-	p.Header.Sched = repro.Schedule{Kind: repro.SchedDefault}
-	p.Header.Faults = nil
-	off := filepath.Join(dir, "off.prog")
-	if err := os.WriteFile(off, []byte(p.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	on := filepath.Join("..", "..", "corpus", "crashers", "witnesses", "listen-close-drain.prog")
+	on, off := witnessFiles(t, dir, "listen-close-drain")
 
 	var stdout, stderr bytes.Buffer
 	if code := run([]string{"kinds", "-runs", "100", "-kinds", "random,preempt2", on, off}, &stdout, &stderr); code != 0 {

@@ -16,22 +16,11 @@ import (
 // files exit 2 naming what was wrong.
 func TestSearchCmd(t *testing.T) {
 	dir := t.TempDir()
+	on, off := witnessFiles(t, dir, "wakeup-before-append")
 	c, err := corpus.Witness("wakeup-before-append")
 	if err != nil {
 		t.Fatal(err)
 	}
-	write := func(name string, p *repro.Program) string {
-		path := filepath.Join(dir, name)
-		if err := os.WriteFile(path, []byte(p.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return path
-	}
-	p := *c.Program
-	p.Header.Sched = repro.Schedule{Kind: repro.SchedDefault}
-	on := write("on.prog", &p)
-	p.Header.Faults = nil
-	off := write("off.prog", &p)
 	bad := filepath.Join(dir, "bad.prog")
 	if err := os.WriteFile(bad, []byte("proc p0\n  r0 = socket(sctp)\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -75,4 +64,26 @@ func TestSearchCmd(t *testing.T) {
 	if err != nil || !o.HasTitle(c.Title) || found.Program.Header.Sched.Kind != repro.SchedReplay {
 		t.Fatalf("the crasher written replays %v, %q under %s; want %q under an explicit replay", err, o.Title(), found.Program.Header.Sched.Kind, c.Title)
 	}
+}
+
+// witnessFiles writes a fault's witness program to dir with its schedule replaced by the
+// default one, as on.prog (the fault on) and off.prog (faults off), and returns their paths.
+func witnessFiles(t *testing.T, dir, fault string) (on, off string) {
+	t.Helper()
+	c, err := corpus.Witness(fault)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(name string, p *repro.Program) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(p.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	p := *c.Program
+	p.Header.Sched = repro.Schedule{Kind: repro.SchedDefault}
+	on = write("on.prog", &p)
+	p.Header.Faults = nil
+	return on, write("off.prog", &p)
 }
