@@ -83,9 +83,6 @@ func mutateCmd(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return fail(2, "-target %s: no mutation source for this target", tgt.Name())
 	}
-	if *reportOnly {
-		return writeMutationReport(*results, *report, *budget, stderr)
-	}
 	modroot, err := launch.ModRoot()
 	if err != nil {
 		return fail(1, "%v (run sockfuzz inside its repository)", err)
@@ -119,6 +116,10 @@ func mutateCmd(args []string, stdout, stderr io.Writer) int {
 		if rel, err := filepath.Rel(modroot, ms[i].File); err == nil && !strings.HasPrefix(rel, "..") {
 			ms[i].File = rel
 		}
+	}
+	head := mutate.Header{Target: tgt.Name(), Generated: len(ms), Command: mutateCommand(tgt.Name(), *results, *report, *budget)}
+	if *reportOnly {
+		return writeMutationReport(head, *results, *report, *budget, stderr)
 	}
 	if *list {
 		for _, m := range ms {
@@ -154,7 +155,7 @@ func mutateCmd(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	runErr := mutate.Run(ctx, cfg)
 	if *report != "" {
-		if code := writeMutationReport(*results, *report, *budget, stderr); code != 0 {
+		if code := writeMutationReport(head, *results, *report, *budget, stderr); code != 0 {
 			return code
 		}
 	}
@@ -277,8 +278,13 @@ func sampleMutants(ms []mutate.Mutant, n int, seed uint64) []mutate.Mutant {
 	return out
 }
 
+// mutateCommand is the command line that resumes a run and rebuilds its report.
+func mutateCommand(target, results, report string, budget time.Duration) string {
+	return fmt.Sprintf("go run ./tools/sockfuzz mutate -target %s -budget %s -results %s -report %s", target, budget, results, report)
+}
+
 // writeMutationReport rebuilds the report from the results file, atomically.
-func writeMutationReport(results, report string, budget time.Duration, stderr io.Writer) int {
+func writeMutationReport(head mutate.Header, results, report string, budget time.Duration, stderr io.Writer) int {
 	if report == "" {
 		fmt.Fprintln(stderr, "sockfuzz mutate: -report-only needs -report")
 		return 2
@@ -289,7 +295,7 @@ func writeMutationReport(results, report string, budget time.Duration, stderr io
 		return 1
 	}
 	var b strings.Builder
-	mutate.Report(&b, rs, order, budget.String())
+	mutate.Report(&b, head, rs, order, budget.String())
 	tmp := report + ".tmp"
 	if err := os.WriteFile(tmp, []byte(b.String()), 0o644); err != nil {
 		fmt.Fprintf(stderr, "sockfuzz mutate: %v\n", err)

@@ -153,9 +153,12 @@ func TestReport(t *testing.T) {
 		"f": {ID: "f", Op: "bound", Suite: Hung},
 	}
 	var b strings.Builder
-	Report(&b, rs, []string{"a", "b", "c", "d", "e", "f"}, "5m")
+	Report(&b, Header{Target: "bsd", Generated: 10, Command: "sockfuzz mutate -budget 5m"}, rs, []string{"a", "b", "c", "d", "e", "f"}, "5m")
 	out := b.String()
 	for _, want := range []string{
+		"# The mutation benchmark: bsd",
+		"6 mutants recorded of the 10 the operators make of the bsd target's sources today: the run is not over",
+		"```sh\nsockfuzz mutate -budget 5m\n```",
 		"| wakeup | 3 | 0 | 1 | 0 | 2 | 2 | 2 (100%) | 20.0 s |",
 		"| bound | 3 | 1 | 0 | 1 | 1 | 1 | 0 (0%) | - |",
 		"| **all** | 6 | 1 | 1 | 1 | 3 | 3 | 2 (67%) | 20.0 s |",
