@@ -32,6 +32,9 @@ type Decision struct {
 	// priorities, a walk, the default of running the current thread) let another thread run,
 	// or the spin never ends; the holder is not blocked, only never chosen.
 	Spinning bool
+	// Write tells, when Kind is EvAtomic, that the access writes the word (a store or a
+	// read-modify-write): the decision ends a read-modify-write window.
+	Write bool
 }
 
 // after picks the candidate that follows the spinning Current in increasing id order, the

@@ -114,7 +114,8 @@ type Result struct {
 	// candidate: Replay(Choices) reproduces the execution exactly (Controlled mode).
 	Choices []ID
 	// Atomics counts the decisions with more than one candidate where the running thread was
-	// about to access an atomic word: Preempt's estimate of its preemption points.
+	// about to write an atomic word (a store or a read-modify-write): Preempt's estimate of its
+	// preemption points.
 	Atomics int
 	// Now is the virtual time reached.
 	Now Duration
@@ -190,6 +191,8 @@ type Exec struct {
 
 	dec  Decision  // reused by decide
 	kind EventKind // the last recorded event's kind: Decision.Kind
+	// atomicWrite says whether the last atomic access (kind EvAtomic) writes: Decision.Write.
+	atomicWrite bool
 	// site and obj are the last recorded event's, for the preemption features.
 	site, obj string
 	feat      *Features // Config.Features: the table the features go to, nil when off

@@ -14,8 +14,8 @@ func (*preempt) alwaysCandidate() {}
 
 // Preempt returns a chooser that makes Default's choices (the running thread until it blocks)
 // except at depth-1 preemption points drawn uniformly among the first points atomic decisions:
-// contended decisions where the running thread is about to access an atomic word (Result's
-// Atomics counts them). At one, the running thread is demoted as Demote does, below every
+// contended decisions where the running thread is about to write an atomic word, a store or a
+// read-modify-write (Result's Atomics counts them). At one, the running thread is demoted as Demote does, below every
 // thread not demoted, for the rest of the execution.
 //
 // It is aimed at read-modify-write windows on one word, a load then a store with a scheduling
@@ -24,8 +24,8 @@ func (*preempt) alwaysCandidate() {}
 // reaches it only when its random priorities put the loading thread above that other thread
 // and its change point falls on that one step among all of them; Preempt keeps the default's
 // order, in which a thread that has just sent a message runs on before the message's receiver,
-// and spends its change points on atomic accesses only (one decision in about nine on
-// netstack). CHESS bounds preemptions for the same reason (Musuvathi and Qadeer, PLDI 2007).
+// and spends its change points on atomic writes only, where such a window ends (the loads,
+// most of them reads of a state word, begin one). CHESS bounds preemptions for the same reason (Musuvathi and Qadeer, PLDI 2007).
 func Preempt(seed uint64, depth, points int) Chooser {
 	depth, points = max(depth, 1), max(points, 1)
 	r := rand.New(rand.NewPCG(seed, 0x7e3e3a7))
@@ -42,7 +42,7 @@ func Preempt(seed uint64, depth, points int) Chooser {
 }
 
 func (c *preempt) Choose(d *Decision) ID {
-	if d.Kind == EvAtomic && d.has(d.Current) {
+	if d.Write && d.has(d.Current) {
 		c.n++
 		for c.next < len(c.changes) && c.changes[c.next] <= c.n {
 			c.next++
@@ -56,6 +56,6 @@ func (c *preempt) Choose(d *Decision) ID {
 
 // PreemptAt returns the chooser of one step of a bounded systematic search: Default's choices
 // with one preemption, at the k-th atomic decision (k >= 1), as Preempt would place it. A
-// sweep of k from 1 to an execution's Result.Atomics tries every single preemption at an
-// atomic access.
+// sweep of k from 1 to an execution's Result.Atomics tries every single preemption before an
+// atomic write.
 func PreemptAt(k int) Chooser { return &preempt{changes: []int{max(k, 1)}} }

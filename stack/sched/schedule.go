@@ -104,11 +104,12 @@ func (e *Exec) decide(cur *Thread) *Thread {
 	default:
 		d := &e.dec
 		d.Step, d.Index, d.Cands, d.Kind, d.Spinning = e.steps, len(e.res.Choices), cands, e.kind, spinning
+		d.Write = e.kind == EvAtomic && e.atomicWrite
 		d.Current = NoThread
 		if cur != nil {
 			d.Current = cur.id
 		}
-		if e.kind == EvAtomic && d.Current != NoThread && cur.state == stRunnable {
+		if d.Write && d.Current != NoThread && cur.state == stRunnable {
 			e.res.Atomics++
 		}
 		id = e.chooser.Choose(d)

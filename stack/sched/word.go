@@ -61,6 +61,7 @@ func (w *Word) Peek() uint64 {
 // access is the scheduling point and race check before an access by t.
 func (w *Word) access(t *Thread, kind EventKind, site string, write, atomic bool) {
 	e := w.e
+	e.atomicWrite = write
 	e.point(t, kind, site, w.name)
 	if e.race.enabled && !t.unwinding {
 		e.race.onAccess(t, w, site, write, atomic)
