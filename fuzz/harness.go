@@ -391,7 +391,7 @@ func (h *Harness) Seeds() [][]byte {
 
 // ExploreInput is an input's whole exploration as a fuzz target makes it: Explore, then, for a
 // seed (a shape the fuzzer starts from) that ran clean under its schedules, Sweep: every single
-// preemption at one of its atomic accesses, once, before fuzzing leaves it behind. A tool that
+// preemption before one of its atomic writes, once, before fuzzing leaves it behind. A tool that
 // runs an input again for its reports (the hunt) calls it to see what the target saw.
 func ExploreInput(p *repro.Program, data []byte, n int, opt repro.Options, seed bool) (*Exploration, error) {
 	x, err := Explore(p, data, n, opt)

@@ -50,13 +50,13 @@ func SchedulesFromEnv() (int, error) {
 // whose window ends at a lock or a message send; a walk (sched.Walk) those that need a thread
 // held back while another runs a whole message, anywhere; a preempting schedule
 // (sched.Preempt) those that need the default's order, the thread that sent a message running
-// on, and one preemption at an atomic access. Measured on the witnesses
+// on, and one preemption before an atomic write. Measured on the witnesses
 // (corpus/crashers/witnesses) with their schedules replaced by the default, 300 schedules of
-// each kind (`sockfuzz kinds`, docs/search-power.md), counting only the witnesses the default
+// each kind (`sockfuzz kinds`, docs/search-power.md §4), counting only the witnesses the default
 // schedule does not already expose: each kind finds some that the others almost never do;
-// preempt2 took walk32's place in the first five for listen-close-drain (46, PCT 22),
-// listen-bound-window (12, at most 4 otherwise) and ssb-wait-aba (preempt3: 5, every other 0);
-// walk32 was behind walk16 or random on all but one.
+// preempt2 took walk32's place in the first five for listen-bound-window (27, at most 4
+// otherwise), listen-close-drain (37, PCT 22) and wakeup-before-append (120, PCT 109); walk32
+// was behind walk16 or random on all but one.
 var derivedCycle = []struct {
 	kind  string
 	param int // PCT's and Preempt's depth, the walk's switch odds
@@ -176,7 +176,8 @@ func kindSchedule(kind string, param int, seed uint64, own Own) repro.Schedule {
 // SweepPoints bounds a sweep's executions (Sweep).
 const SweepPoints = 256
 
-// Sweep runs p under every single preemption at an atomic decision (sched.PreemptAt), of the
+// Sweep runs p under every single preemption at an atomic decision (before an atomic write,
+// sched.PreemptAt), of the
 // own.Atomics its run under the default order makes, at most SweepPoints of them evenly spread,
 // and stops at the first execution an oracle reports or whose threads outlive it. It is a
 // bounded systematic search in the manner of CHESS: the harness gives it to the seeds, the

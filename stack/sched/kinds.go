@@ -21,7 +21,7 @@ type Schedule struct {
 	Seed uint64
 	// Depth is PCT's bug depth; Steps its estimate of an execution's scheduling points; Syncs
 	// sync PCT's estimate of its synchronization points; Odds a walk's switch odds; Points
-	// Preempt's estimate of an execution's atomic decisions (Result.Atomics).
+	// Preempt's estimate of an execution's atomic write decisions (Result.Atomics).
 	Depth, Steps, Syncs, Odds, Points int
 	// Bytes is the bytes chooser's input (DataBytes).
 	Bytes []byte
@@ -300,7 +300,7 @@ func init() {
 	RegisterKind(Kind{Name: KindWalk, Doc: "keep the running thread, switching at random once in odds decisions",
 		Params: []Param{seed, {Name: "odds", Min: 2, Max: MaxOdds, Default: DefaultOdds}},
 		New:    func(s *Schedule) Chooser { return Walk(s.Seed, s.Odds) }})
-	RegisterKind(Kind{Name: KindPreempt, Doc: "the default's choices, preempting the running thread at depth-1 of its atomic accesses",
+	RegisterKind(Kind{Name: KindPreempt, Doc: "the default's choices, preempting the running thread before depth-1 of its atomic writes",
 		Params: []Param{seed, {Name: "depth", Min: 1, Max: MaxPCTDepth, Default: DefaultPCTDepth},
 			{Name: "points", Min: 1, Max: MaxPCTSteps, Default: DefaultSyncs}},
 		New: func(s *Schedule) Chooser { return Preempt(s.Seed, s.Depth, s.Points) }})
