@@ -137,18 +137,16 @@ func KindSchedule(spec string, seed uint64, own Own) (repro.Schedule, error) {
 		if param != 0 {
 			return repro.Schedule{}, fmt.Errorf("kind %q: random takes no parameter", spec)
 		}
-	case "pct", "syncpct", "preempt":
-		if param < 1 || param > sched.MaxPCTDepth {
-			return repro.Schedule{}, fmt.Errorf("kind %q: depth %d out of 1..%d", spec, param, sched.MaxPCTDepth)
-		}
-	case "walk":
-		if param < 2 || param > sched.MaxOdds {
-			return repro.Schedule{}, fmt.Errorf("kind %q: odds %d out of 2..%d", spec, param, sched.MaxOdds)
-		}
+	case "pct", "syncpct", "preempt", "walk":
 	default:
 		return repro.Schedule{}, fmt.Errorf("kind %q: want random, pctN, syncpctN, walkN or preemptN", spec)
 	}
-	return kindSchedule(name, param, seed, own), nil
+	// The parameter's range is the substrate's registry's (Schedule.Validate).
+	s := kindSchedule(name, param, seed, own)
+	if err := s.Validate(); err != nil {
+		return repro.Schedule{}, fmt.Errorf("kind %q: %w", spec, err)
+	}
+	return s, nil
 }
 
 // kindSchedule is a derived schedule of a kind and its parameter. A PCT schedule's step

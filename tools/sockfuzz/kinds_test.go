@@ -38,7 +38,7 @@ func TestKindsCmd(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"kinds", "-kinds", "pct0", on}, `kind "pct0": depth 0 out of 1..16`},
+		{[]string{"kinds", "-kinds", "pct0", on}, `kind "pct0": pct depth 0 out of 1..16`},
 		{[]string{"kinds", "-kinds", "lottery", on}, `want random, pctN, syncpctN, walkN or preemptN`},
 		{[]string{"kinds", "-runs", "0", on}, "-runs 0: want 1 to 1000000"},
 		{[]string{"kinds"}, "want one or more program files"},
